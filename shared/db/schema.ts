@@ -1,0 +1,93 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Lifecycle of a submission; the last three are terminal. */
+export const SUBMISSION_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** Lifecycle of one pipeline step. */
+export const STEP_STATUSES = ["pending", "running", "done", "failed", "skipped"] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const NOTIFICATION_STATUSES = ["queued", "sending", "sent", "failed"] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/**
+ * One row per accepted request. Written in one D1 batch with its steps at intake; afterwards
+ * only the job's Durable Object changes it (status, summary, result key, error).
+ */
+export const submissions = sqliteTable(
+  "submissions",
+  {
+    id: text("id").primaryKey(),
+    status: text("status", { enum: SUBMISSION_STATUSES }).notNull(),
+    source: text("source", { enum: ["api", "portal", "email"] }).notNull(),
+    email: text("email").notNull(),
+    textChars: integer("text_chars").notNull(),
+    /** R2 key of the raw input (`inputs/<id>.json`). */
+    inputKey: text("input_key").notNull(),
+    /** R2 key of the result markdown (`results/<id>.md`), once stored. */
+    resultKey: text("result_key"),
+    summary: text("summary"),
+    /** Public reason for a `failed` status; never a stack trace or an upstream body. */
+    error: text("error"),
+    aiProvider: text("ai_provider"),
+    correlationId: text("correlation_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    index("submissions_status_created_idx").on(t.status, t.createdAt),
+    index("submissions_email_idx").on(t.email),
+  ],
+);
+
+/** The step timeline of each submission, mirrored from its Durable Object on every change. */
+export const submissionSteps = sqliteTable(
+  "submission_steps",
+  {
+    submissionId: text("submission_id")
+      .notNull()
+      .references(() => submissions.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    position: integer("position").notNull(),
+    status: text("status", { enum: STEP_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    provider: text("provider"),
+    error: text("error"),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.name] })],
+);
+
+/**
+ * Delivery log: one row per (submission, event, channel). The deterministic id is what makes
+ * every send idempotent, whatever is redelivered.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    submissionId: text("submission_id")
+      .notNull()
+      .references(() => submissions.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    channel: text("channel").notNull(),
+    recipient: text("recipient").notNull(),
+    status: text("status", { enum: NOTIFICATION_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** Until when a `sending` claim is held; a stale claim may be taken over. */
+    claimedUntil: integer("claimed_until"),
+    providerMessageId: text("provider_message_id"),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("notifications_submission_idx").on(t.submissionId)],
+);
+
+export type SubmissionRow = typeof submissions.$inferSelect;
+export type SubmissionStepRow = typeof submissionSteps.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;

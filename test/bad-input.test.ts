@@ -1,0 +1,135 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { MAX_JSON_BODY_BYTES, MAX_TEXT_CHARS } from "../workers/api/submissions/schemas";
+import { BASE, postSubmission } from "./helpers/api";
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  errors?: { pointer: string; detail: string }[];
+}
+
+async function counts() {
+  const row = await env.DB.prepare(
+    "SELECT (SELECT COUNT(*) FROM submissions) AS submissions, (SELECT COUNT(*) FROM submission_steps) AS steps",
+  ).first<{ submissions: number; steps: number }>();
+  const inputs = await env.FILES.list({ prefix: "inputs/" });
+  return { ...row, inputs: inputs.objects.length };
+}
+
+async function expectProblem(res: Response, status: number, type: string): Promise<ProblemBody> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = await res.json<ProblemBody>();
+  expect(body).toMatchObject({ type, status, instance: "/v1/submissions" });
+  expect(body.title.length).toBeGreaterThan(0);
+  expect(body.requestId).toBe(res.headers.get("x-request-id"));
+  return body;
+}
+
+describe("bad input to POST /v1/submissions gets a precise problem and writes nothing", () => {
+  let before: Awaited<ReturnType<typeof counts>>;
+  beforeEach(async () => {
+    before = await counts();
+  });
+
+  it("rejects malformed JSON with 400", async () => {
+    const body = await expectProblem(await postSubmission('{"text": "hi", '), 400, "/problems/malformed-json");
+    expect(body.detail).toMatch(/not valid JSON/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects a body that is not JSON with 415", async () => {
+    const res = await exports.default.fetch(`${BASE}/v1/submissions`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "please summarise this",
+    });
+    await expectProblem(res, 415, "/problems/unsupported-media-type");
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects missing fields with 422 and a pointer for each", async () => {
+    const body = await expectProblem(await postSubmission({}), 422, "/problems/validation");
+    expect(body.errors).toEqual([
+      { pointer: "/text", detail: "text is required" },
+      { pointer: "/email", detail: "email is required" },
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects wrong types, an invalid email and unknown fields with 422", async () => {
+    const body = await expectProblem(
+      await postSubmission({ text: 42, email: "not-an-email", priority: "high" }),
+      422,
+      "/problems/validation",
+    );
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { pointer: "/text", detail: "text must be a string" },
+        { pointer: "/email", detail: "email must be a valid email address" },
+        { pointer: "/priority", detail: "unknown field priority" },
+      ]),
+    );
+    expect(body.errors).toHaveLength(3);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects whitespace-only text with 422", async () => {
+    const body = await expectProblem(
+      await postSubmission({ text: "   \n\t ", email: "ada@example.com" }),
+      422,
+      "/problems/validation",
+    );
+    expect(body.errors).toEqual([{ pointer: "/text", detail: "text must not be empty" }]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it(`rejects text over ${MAX_TEXT_CHARS} characters with 422`, async () => {
+    const body = await expectProblem(
+      await postSubmission({ text: "a".repeat(MAX_TEXT_CHARS + 1), email: "ada@example.com" }),
+      422,
+      "/problems/validation",
+    );
+    expect(body.errors).toEqual([{ pointer: "/text", detail: `text must be at most ${MAX_TEXT_CHARS} characters` }]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("accepts text of exactly the limit", async () => {
+    const res = await postSubmission({ text: "a".repeat(MAX_TEXT_CHARS), email: "ada@example.com" });
+    expect(res.status).toBe(202);
+    expect((await counts()).submissions).toBe((before.submissions ?? 0) + 1);
+  });
+
+  it("rejects a body over the byte limit with 413 before reading it all", async () => {
+    const body = JSON.stringify({ text: "é".repeat(MAX_JSON_BODY_BYTES), email: "ada@example.com" });
+    const res = await postSubmission(body);
+    const problem = await expectProblem(res, 413, "/problems/payload-too-large");
+    expect(problem.detail).toContain(String(MAX_JSON_BODY_BYTES));
+    expect(await counts()).toEqual(before);
+  });
+
+  it("rejects a JSON array or scalar body with 422", async () => {
+    for (const raw of ["[]", '"text"', "null"]) {
+      await expectProblem(await postSubmission(raw), 422, "/problems/validation");
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it("answers an unknown API route with a 404 problem", async () => {
+    const res = await exports.default.fetch(`${BASE}/v1/nothing-here`, { method: "POST" });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("echoes a sane X-Request-Id and replaces a hostile one", async () => {
+    const ok = await postSubmission({}, { "x-request-id": "client-42" });
+    expect(ok.headers.get("x-request-id")).toBe("client-42");
+    const hostile = await postSubmission({}, { "x-request-id": "<script>alert(1)</script>" });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

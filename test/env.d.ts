@@ -1,0 +1,8 @@
+/** Test-only bindings, added by vitest.config.ts. */
+declare namespace Cloudflare {
+  interface Env {
+    TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    /** Reads back the `.eml` the local send_email binding wrote: `GET /?messageId=`. */
+    SENT_MAIL: Fetcher;
+  }
+}

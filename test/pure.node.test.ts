@@ -1,0 +1,62 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { summaryFromMarkdown, truncate } from "../shared/ai/provider";
+import { newSubmissionId, SUBMISSION_ID_PATTERN, ulid } from "../shared/ids";
+import { correlationIdFrom } from "../shared/log";
+
+// Pure logic, run in plain Node for speed (no Workers runtime needed).
+
+describe("ids", () => {
+  it("makes submission ids that match the public pattern", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (ms) => {
+        expect(newSubmissionId(ms)).toMatch(SUBMISSION_ID_PATTERN);
+      }),
+    );
+  });
+
+  it("sorts ULIDs by creation time", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 47 }), fc.integer({ min: 1, max: 2 ** 40 }), (a, gap) => {
+        expect(ulid(a) < ulid(a + gap)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("truncate", () => {
+  it("never exceeds the limit and keeps short text as it is", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 600 }), fc.integer({ min: 2, max: 500 }), (text, max) => {
+        const out = truncate(text, max);
+        expect(out.length).toBeLessThanOrEqual(max);
+        if (text.length <= max) expect(out).toBe(text);
+        else expect(out.endsWith("…")).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("summaryFromMarkdown", () => {
+  it("takes the first paragraph of the Summary section as plain text", () => {
+    const md = "## Summary\n\nThe **core** issue is `latency`.\nIt grew.\n\nSecond paragraph.\n\n## Key points\n\n- a";
+    expect(summaryFromMarkdown(md)).toBe("The core issue is latency. It grew.");
+  });
+
+  it("falls back to the first paragraph when there is no Summary heading", () => {
+    expect(summaryFromMarkdown("# Title\n\nJust text here.\n\nMore.")).toBe("Just text here.");
+  });
+});
+
+describe("correlationIdFrom", () => {
+  it("keeps safe ids and replaces anything else", () => {
+    expect(correlationIdFrom("abc-123_x.y:z")).toBe("abc-123_x.y:z");
+    fc.assert(
+      fc.property(fc.string(), (header) => {
+        const id = correlationIdFrom(header);
+        expect(id).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+      }),
+    );
+    expect(correlationIdFrom("a".repeat(129))).not.toBe("a".repeat(129));
+  });
+});

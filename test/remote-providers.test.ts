@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createProvider } from "../shared/ai";
+import { OpenAiProvider } from "../shared/ai/openai";
+import { ProviderError } from "../shared/ai/provider";
+import { type AiBinding, WorkersAiProvider } from "../shared/ai/workers-ai";
+
+const TEXT = "Please summarise the incident report. The database failed twice on Monday.";
+const MODEL_MARKDOWN =
+  "## Summary\n\nThe **database** failed twice on Monday.\n\n## Key points\n\n- Two failures\n\n## Suggested next steps\n\nNone.";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("createProvider", () => {
+  it("defaults to local and rejects unknown or unconfigured providers", () => {
+    expect(createProvider({}).name).toBe("local");
+    expect(createProvider({ AI_PROVIDER: "local" }).name).toBe("local");
+    expect(() => createProvider({ AI_PROVIDER: "gpt" })).toThrow(/must be one of/);
+    expect(() => createProvider({ AI_PROVIDER: "openai", AI_BASE_URL: "https://x" })).toThrow(/AI_API_KEY/);
+    expect(() => createProvider({ AI_PROVIDER: "workers-ai" })).toThrow(/AI binding/);
+    expect(createProvider({ AI_PROVIDER: "workers-ai", AI: {} }).name).toBe("workers-ai");
+  });
+});
+
+describe("the Workers AI provider, against a fake AI binding", () => {
+  it("sends the chat messages to the configured model and reads `response`", async () => {
+    const calls: { model: string; inputs: Record<string, unknown> }[] = [];
+    const ai: AiBinding = {
+      async run(model, inputs) {
+        calls.push({ model, inputs });
+        return { response: MODEL_MARKDOWN };
+      },
+    };
+    const result = await new WorkersAiProvider(ai, "@cf/meta/llama-3.1-8b-instruct").analyse({
+      submissionId: "sub_1",
+      text: TEXT,
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.model).toBe("@cf/meta/llama-3.1-8b-instruct");
+    const messages = calls[0]?.inputs.messages as { role: string; content: string }[];
+    expect(messages[0]?.role).toBe("system");
+    expect(messages[1]).toEqual({ role: "user", content: TEXT });
+    expect(result.provider).toBe("workers-ai");
+    expect(result.summary).toBe("The database failed twice on Monday.");
+    expect(result.markdown).toMatch(
+      /^# Analysis\n\n> Written by the Workers AI model @cf\/meta\/llama-3.1-8b-instruct/,
+    );
+    expect(result.language).toBe("en");
+  });
+
+  it("classifies capacity errors as retryable and bad input as permanent", async () => {
+    const failing = (message: string): AiBinding => ({
+      run: async () => {
+        throw new Error(message);
+      },
+    });
+    const capacity = await new WorkersAiProvider(failing("3040: Capacity temporarily exceeded"), "m")
+      .analyse({ submissionId: "s", text: TEXT })
+      .catch((e: unknown) => e);
+    expect(capacity).toBeInstanceOf(ProviderError);
+    expect((capacity as ProviderError).retryable).toBe(true);
+    const invalid = await new WorkersAiProvider(failing("5006: Invalid input"), "m")
+      .analyse({ submissionId: "s", text: TEXT })
+      .catch((e: unknown) => e);
+    expect((invalid as ProviderError).retryable).toBe(false);
+    expect((invalid as ProviderError).message).not.toContain("5006");
+  });
+
+  it("treats an empty answer as retryable", async () => {
+    const ai: AiBinding = { run: async () => ({ response: "  " }) };
+    const error = await new WorkersAiProvider(ai, "m").analyse({ submissionId: "s", text: TEXT }).catch((e) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).retryable).toBe(true);
+  });
+});
+
+describe("the OpenAI-compatible provider, against a fake at the fetch boundary", () => {
+  const provider = new OpenAiProvider({ baseUrl: "https://llm.fake.test/v1/", apiKey: "sk-secret", model: "m-1" });
+
+  it("posts a chat completion with bearer auth and parses the answer", async () => {
+    const fetchSpy = vi
+      .spyOn(globalThis, "fetch")
+      .mockResolvedValue(
+        Response.json({ model: "m-1-2026", choices: [{ message: { role: "assistant", content: MODEL_MARKDOWN } }] }),
+      );
+    const result = await provider.analyse({ submissionId: "s", text: TEXT });
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    const [url, init] = fetchSpy.mock.calls[0] ?? [];
+    expect(url).toBe("https://llm.fake.test/v1/chat/completions");
+    expect(init?.method).toBe("POST");
+    const headers = new Headers(init?.headers);
+    expect(headers.get("authorization")).toBe("Bearer sk-secret");
+    expect(headers.get("content-type")).toBe("application/json");
+    const body = JSON.parse(String(init?.body));
+    expect(body.model).toBe("m-1");
+    expect(body.messages.at(-1)).toEqual({ role: "user", content: TEXT });
+    expect(result).toMatchObject({
+      provider: "openai",
+      model: "m-1-2026",
+      summary: "The database failed twice on Monday.",
+    });
+  });
+
+  it.each([
+    [429, true],
+    [500, true],
+    [503, true],
+    [400, false],
+    [401, false],
+    [404, false],
+  ])("HTTP %i is retryable: %s, and the upstream body stays private", async (status, retryable) => {
+    vi.spyOn(globalThis, "fetch").mockResolvedValue(new Response("secret upstream detail", { status }));
+    const error = (await provider.analyse({ submissionId: "s", text: TEXT }).catch((e) => e)) as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.retryable).toBe(retryable);
+    expect(error.message).toContain(String(status));
+    expect(error.message).not.toContain("secret upstream detail");
+  });
+
+  it("treats a network failure or timeout as retryable", async () => {
+    vi.spyOn(globalThis, "fetch").mockRejectedValue(new TypeError("network down"));
+    const error = (await provider.analyse({ submissionId: "s", text: TEXT }).catch((e) => e)) as ProviderError;
+    expect(error.retryable).toBe(true);
+  });
+
+  it("treats a malformed answer as retryable", async () => {
+    vi.spyOn(globalThis, "fetch").mockResolvedValue(Response.json({ choices: [] }));
+    const error = (await provider.analyse({ submissionId: "s", text: TEXT }).catch((e) => e)) as ProviderError;
+    expect(error.retryable).toBe(true);
+  });
+});

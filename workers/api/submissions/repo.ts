@@ -1,0 +1,71 @@
+import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { type SubmissionRow, type SubmissionStepRow, submissionSteps, submissions } from "../../../shared/db/schema";
+import { PIPELINE_STEPS } from "../../../shared/messages";
+
+export const db = (d1: D1Database) => drizzle(d1);
+type Db = ReturnType<typeof db>;
+
+export interface NewSubmission {
+  id: string;
+  source: SubmissionRow["source"];
+  email: string;
+  textChars: number;
+  inputKey: string;
+  correlationId: string;
+  now: number;
+}
+
+/** Writes the submission and its pending steps in one D1 batch: all or nothing. */
+export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
+  await d.batch([
+    d.insert(submissions).values({
+      id: s.id,
+      status: "queued",
+      source: s.source,
+      email: s.email,
+      textChars: s.textChars,
+      inputKey: s.inputKey,
+      correlationId: s.correlationId,
+      createdAt: s.now,
+      updatedAt: s.now,
+    }),
+    d
+      .insert(submissionSteps)
+      .values(
+        PIPELINE_STEPS.map((name, position) => ({ submissionId: s.id, name, position, status: "pending" as const })),
+      ),
+  ]);
+}
+
+export async function findSubmission(
+  d: Db,
+  id: string,
+): Promise<{ submission: SubmissionRow; steps: SubmissionStepRow[] } | null> {
+  const [rows, steps] = await d.batch([
+    d.select().from(submissions).where(eq(submissions.id, id)).limit(1),
+    d.select().from(submissionSteps).where(eq(submissionSteps.submissionId, id)).orderBy(asc(submissionSteps.position)),
+  ]);
+  const submission = rows[0];
+  return submission ? { submission, steps } : null;
+}
+
+/** Submissions not final and untouched since `before`: candidates for a re-drive. */
+export async function findStalled(d: Db, before: number, limit: number) {
+  return d
+    .select({ id: submissions.id, correlationId: submissions.correlationId, status: submissions.status })
+    .from(submissions)
+    .where(and(inArray(submissions.status, ["queued", "running"]), lt(submissions.updatedAt, before)))
+    .orderBy(asc(submissions.updatedAt))
+    .limit(limit);
+}
+
+/** Marks a submission failed unless it already reached a final state. Returns whether it changed. */
+export async function failIfUnfinished(d: Db, id: string, error: string, now: number): Promise<boolean> {
+  const changed = await d
+    .update(submissions)
+    .set({ status: "failed", error, updatedAt: now, completedAt: now })
+    .where(and(eq(submissions.id, id), inArray(submissions.status, ["queued", "running"])))
+    .returning({ id: submissions.id });
+  return changed.length > 0;
+}

@@ -1,0 +1,106 @@
+import { z } from "@hono/zod-openapi";
+import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+
+/** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
+export const MAX_TEXT_CHARS = 20_000;
+/** Largest JSON body accepted, in bytes: the text at up to 4 bytes a character, plus room. */
+export const MAX_JSON_BODY_BYTES = MAX_TEXT_CHARS * 4 + 4096;
+
+export const CreateSubmissionBody = z
+  .object({
+    text: z
+      .string({ error: "text must be a string" })
+      .trim()
+      .min(1, { error: "text must not be empty" })
+      .max(MAX_TEXT_CHARS, { error: `text must be at most ${MAX_TEXT_CHARS} characters` })
+      .openapi({ description: "The request, in any language.", example: "Please summarise our Q3 supplier review." }),
+    email: z
+      .email({ error: "email must be a valid email address" })
+      .max(254, { error: "email must be at most 254 characters" })
+      .openapi({ description: "Where the result is sent.", example: "ada@example.com" }),
+  })
+  .strict()
+  .openapi("CreateSubmission", { description: "A text request whose result is emailed back." });
+
+export const SubmissionIdParam = z.object({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    description: "Submission id (`sub_` + a ULID).",
+    example: "sub_01JD6Z7Q4YVQ2B3K9M5N8P0R1S",
+    pattern: "^sub_[0-9A-HJKMNP-TV-Z]{26}$",
+  }),
+});
+
+export const SubmissionAccepted = z
+  .object({
+    id: z.string().openapi({ description: "The new submission's id." }),
+    status: z.literal("queued").openapi({ description: "Always `queued` on acceptance." }),
+    requestId: z.string().openapi({ description: "Correlation id of this request (also `X-Request-Id`)." }),
+    links: z.object({ self: z.string().openapi({ description: "Where to follow the submission." }) }),
+  })
+  .openapi("SubmissionAccepted");
+
+const isoTime = z.iso.datetime().openapi({ description: "ISO 8601 time (UTC)." });
+
+export const Step = z
+  .object({
+    name: z.string().openapi({ description: "Pipeline step, in the order they run.", example: "analyse" }),
+    status: z.enum(STEP_STATUSES).openapi({ description: "Step state." }),
+    attempts: z.number().int().openapi({ description: "How many times the step has started." }),
+    provider: z.string().nullable().openapi({ description: "AI provider used by the step, if any." }),
+    error: z.string().nullable().openapi({ description: "Why the last attempt failed, if it did." }),
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+  })
+  .openapi("Step");
+
+export const Submission = z
+  .object({
+    id: z.string().openapi({ description: "Submission id." }),
+    status: z
+      .enum(SUBMISSION_STATUSES)
+      .openapi({ description: "Lifecycle state; `completed`, `failed` and `cancelled` are final." }),
+    source: z.enum(["api", "portal", "email"]).openapi({ description: "How the request arrived." }),
+    textChars: z.number().int().openapi({ description: "Length of the request text." }),
+    summary: z.string().nullable().openapi({ description: "Plain-text summary of the result, once stored." }),
+    error: z.string().nullable().openapi({ description: "Why the submission failed, when `status` is `failed`." }),
+    steps: z.array(Step).openapi({ description: "The step timeline." }),
+    result: z
+      .object({
+        format: z.literal("markdown"),
+        markdown: z.string().openapi({ description: "The result document." }),
+        provider: z.string().nullable().openapi({ description: "AI provider that produced it." }),
+      })
+      .nullable()
+      .openapi({ description: "The result, once stored." }),
+    requestId: z.string().openapi({ description: "Correlation id the submission was created under." }),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    completedAt: isoTime.nullable(),
+  })
+  .openapi("Submission");
+
+export const ProblemSchema = z
+  .object({
+    type: z
+      .string()
+      .openapi({ description: "URI reference naming the problem type.", example: "/problems/validation" }),
+    title: z.string().openapi({ description: "Short summary of the problem type." }),
+    status: z.number().int().openapi({ description: "HTTP status code." }),
+    detail: z.string().optional().openapi({ description: "What went wrong with this request." }),
+    instance: z.string().optional().openapi({ description: "The request path." }),
+    requestId: z.string().optional().openapi({ description: "Correlation id, for support." }),
+    errors: z
+      .array(
+        z.object({
+          pointer: z.string().openapi({ description: "JSON Pointer to the invalid field.", example: "/email" }),
+          detail: z.string().openapi({ description: "What is wrong with it." }),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Each invalid field, for validation problems." }),
+  })
+  .openapi("Problem", { description: "RFC 9457 problem details." });
+
+export type CreateSubmissionInput = z.infer<typeof CreateSubmissionBody>;
+export type SubmissionView = z.infer<typeof Submission>;

@@ -1,0 +1,37 @@
+import { app } from "./app";
+import { redriveStalled } from "./cron/redrive";
+import { handleInboundEmail } from "./email/inbound";
+import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
+import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
+
+export { JobCoordinator } from "../durable-objects/job-coordinator";
+
+/**
+ * Queues are named per environment (`statex-jobs`, `statex-jobs-staging`, ...), so the
+ * consumer is chosen by the name's stem. Dead-letter names are checked first.
+ */
+function consumerFor(queue: string) {
+  if (queue.startsWith("statex-jobs-dlq")) return consumeDeadJobs;
+  if (queue.startsWith("statex-jobs")) return consumeJobs;
+  if (queue.startsWith("statex-notifications-dlq")) return consumeDeadNotifications;
+  if (queue.startsWith("statex-notifications")) return consumeNotifications;
+  return null;
+}
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env, _ctx) {
+    const consume = consumerFor(batch.queue);
+    if (!consume) throw new Error(`no consumer for queue ${batch.queue}`);
+    await consume(batch, env);
+  },
+
+  async email(message, _env, _ctx) {
+    await handleInboundEmail(message);
+  },
+
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(redriveStalled(env));
+  },
+} satisfies ExportedHandler<Env, unknown>;
