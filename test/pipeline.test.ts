@@ -1,6 +1,13 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getSubmission, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import {
+  apiKeyFor,
+  getSubmission,
+  notificationRows,
+  postSubmission,
+  readSentEmail,
+  waitForStatus,
+} from "./helpers/api";
 
 const TEXT =
   "Our warehouse in Brno keeps running out of packing material. Orders were delayed three times in October because of it. " +

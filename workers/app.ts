@@ -9,6 +9,7 @@ import type { AppEnv } from "./app-env";
 
 const SLUGS: Record<number, [string, string]> = {
   400: ["bad-request", "Bad Request"],
+  429: ["rate-limited", "Too Many Requests"],
   401: ["unauthorized", "Unauthorized"],
   403: ["forbidden", "Forbidden"],
   404: ["not-found", "Not Found"],
@@ -86,5 +87,11 @@ app.doc31("/openapi.json", (c) => ({
   },
   servers: [{ url: new URL(c.req.url).origin }],
 }));
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+  type: "http",
+  scheme: "bearer",
+  description: "An API key (`sx_…`) created in the portal under Profile → API keys.",
+});
 
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "StateX Edge API" }));

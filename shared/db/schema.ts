@@ -1,4 +1,7 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { users } from "./accounts";
+
+export * from "./accounts";
 
 /** Lifecycle of a submission; the last three are terminal. */
 export const SUBMISSION_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
@@ -21,6 +24,9 @@ export const submissions = sqliteTable(
     id: text("id").primaryKey(),
     status: text("status", { enum: SUBMISSION_STATUSES }).notNull(),
     source: text("source", { enum: ["api", "portal", "email"] }).notNull(),
+    /** The owner. Null only for submissions made before accounts existed. */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** Where the result is emailed (the owner's address at submission time). */
     email: text("email").notNull(),
     textChars: integer("text_chars").notNull(),
     /** R2 key of the raw input (`inputs/<id>.json`). */
@@ -39,6 +45,7 @@ export const submissions = sqliteTable(
   (t) => [
     index("submissions_status_created_idx").on(t.status, t.createdAt),
     index("submissions_email_idx").on(t.email),
+    index("submissions_user_created_idx").on(t.userId, t.createdAt),
   ],
 );
 

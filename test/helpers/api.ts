@@ -1,20 +1,64 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import { vi } from "vitest";
+import type { Role, Scope } from "../../shared/db/schema";
+import { db } from "../../workers/api/submissions/repo";
 import type { SubmissionView } from "../../workers/api/submissions/schemas";
+import { createApiKey, createUser, findUserByEmail } from "../../workers/auth/service";
 
 export const BASE = "http://statex.test";
+export const DEFAULT_EMAIL = "tester@example.com";
 
-export function postSubmission(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+const keys = new Map<string, string>();
+
+/**
+ * An API key for a verified user with this address (created on first use, in this test
+ * file's isolated D1). The key's scopes default to read and write.
+ */
+export async function apiKeyFor(
+  email: string = DEFAULT_EMAIL,
+  options: { role?: Role; scopes?: Scope[] } = {},
+): Promise<string> {
+  const cacheKey = `${email}|${options.role ?? "user"}|${(options.scopes ?? []).join(",")}`;
+  const cached = keys.get(cacheKey);
+  if (cached) return cached;
+  const d = db(env.DB);
+  const user =
+    (await findUserByEmail(d, email)) ??
+    (await createUser(d, { email, password: "correct horse battery", role: options.role, verified: true }));
+  if (!user) throw new Error(`could not create ${email}`);
+  const { key } = await createApiKey(d, user.id, "test", options.scopes ?? ["submissions:read", "submissions:write"]);
+  keys.set(cacheKey, key);
+  return key;
+}
+
+const adminKey = () => apiKeyFor("admin@statex.test", { role: "admin" });
+
+/**
+ * POSTs a submission as the owner of `body.email` (a verified user with an API key, made on
+ * first use; `email` itself is not sent — results go to the account's address) or as the
+ * default test user. Raw string bodies are sent as they are.
+ */
+export async function postSubmission(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  let payload = body;
+  let email = DEFAULT_EMAIL;
+  if (body && typeof body === "object" && !Array.isArray(body) && "email" in body) {
+    const { email: owner, ...rest } = body as { email: unknown };
+    if (typeof owner === "string") email = owner;
+    payload = rest;
+  }
   return exports.default.fetch(`${BASE}/v1/submissions`, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
+    headers: { "content-type": "application/json", authorization: `Bearer ${await apiKeyFor(email)}`, ...headers },
+    body: typeof payload === "string" ? payload : JSON.stringify(payload),
   });
 }
 
+/** Reads a submission with an admin key (tests of ownership make their own requests). */
 export async function getSubmission(id: string): Promise<SubmissionView> {
-  const res = await exports.default.fetch(`${BASE}/v1/submissions/${id}`);
+  const res = await exports.default.fetch(`${BASE}/v1/submissions/${id}`, {
+    headers: { authorization: `Bearer ${await adminKey()}` },
+  });
   if (res.status !== 200) throw new Error(`GET ${id}: ${res.status} ${await res.text()}`);
   return res.json();
 }

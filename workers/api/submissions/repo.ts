@@ -1,6 +1,13 @@
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { type SubmissionRow, type SubmissionStepRow, submissionSteps, submissions } from "../../../shared/db/schema";
+import {
+  type SubmissionRow,
+  type SubmissionStatus,
+  type SubmissionStepRow,
+  submissionSteps,
+  submissions,
+  type UserRow,
+} from "../../../shared/db/schema";
 import { PIPELINE_STEPS } from "../../../shared/messages";
 
 export const db = (d1: D1Database) => drizzle(d1);
@@ -8,6 +15,7 @@ type Db = ReturnType<typeof db>;
 
 export interface NewSubmission {
   id: string;
+  userId: string | null;
   source: SubmissionRow["source"];
   email: string;
   textChars: number;
@@ -22,6 +30,7 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
     d.insert(submissions).values({
       id: s.id,
       status: "queued",
+      userId: s.userId,
       source: s.source,
       email: s.email,
       textChars: s.textChars,
@@ -38,12 +47,27 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
   ]);
 }
 
+/** Who may see a submission: its owner, or an admin. */
+export type Viewer = Pick<UserRow, "id" | "role">;
+
+const visibleTo = (viewer: Viewer | null): SQL | undefined =>
+  viewer && viewer.role !== "admin" ? eq(submissions.userId, viewer.id) : undefined;
+
+/**
+ * A submission with its steps, if `viewer` may see it (owner or admin; `null` = internal
+ * caller). Someone else's id reads exactly like an unknown one.
+ */
 export async function findSubmission(
   d: Db,
   id: string,
+  viewer: Viewer | null = null,
 ): Promise<{ submission: SubmissionRow; steps: SubmissionStepRow[] } | null> {
   const [rows, steps] = await d.batch([
-    d.select().from(submissions).where(eq(submissions.id, id)).limit(1),
+    d
+      .select()
+      .from(submissions)
+      .where(and(eq(submissions.id, id), visibleTo(viewer)))
+      .limit(1),
     d.select().from(submissionSteps).where(eq(submissionSteps.submissionId, id)).orderBy(asc(submissionSteps.position)),
   ]);
   const submission = rows[0];
@@ -68,4 +92,27 @@ export async function failIfUnfinished(d: Db, id: string, error: string, now: nu
     .where(and(eq(submissions.id, id), inArray(submissions.status, ["queued", "running"])))
     .returning({ id: submissions.id });
   return changed.length > 0;
+}
+
+/**
+ * One page of a viewer's submissions, newest first. Ids are time-sorted ULIDs, so the cursor
+ * is simply the last id of the previous page: stable under concurrent inserts.
+ */
+export async function listSubmissions(
+  d: Db,
+  viewer: Viewer,
+  options: { status?: SubmissionStatus; before?: string; limit: number; all?: boolean },
+): Promise<SubmissionRow[]> {
+  return d
+    .select()
+    .from(submissions)
+    .where(
+      and(
+        options.all && viewer.role === "admin" ? undefined : eq(submissions.userId, viewer.id),
+        options.status ? eq(submissions.status, options.status) : undefined,
+        options.before ? lt(submissions.id, options.before) : undefined,
+      ),
+    )
+    .orderBy(desc(submissions.id))
+    .limit(options.limit);
 }

@@ -14,13 +14,42 @@ export const CreateSubmissionBody = z
       .min(1, { error: "text must not be empty" })
       .max(MAX_TEXT_CHARS, { error: `text must be at most ${MAX_TEXT_CHARS} characters` })
       .openapi({ description: "The request, in any language.", example: "Please summarise our Q3 supplier review." }),
-    email: z
-      .email({ error: "email must be a valid email address" })
-      .max(254, { error: "email must be at most 254 characters" })
-      .openapi({ description: "Where the result is sent.", example: "ada@example.com" }),
   })
   .strict()
-  .openapi("CreateSubmission", { description: "A text request whose result is emailed back." });
+  .openapi("CreateSubmission", {
+    description: "A text request. The result is emailed to the address of the account that owns the API key.",
+  });
+
+export const ListQuery = z.object({
+  status: z.enum(SUBMISSION_STATUSES).optional().openapi({ description: "Only submissions in this state." }),
+  limit: z.coerce
+    .number({ error: "limit must be a number" })
+    .int({ error: "limit must be an integer" })
+    .min(1, { error: "limit must be at least 1" })
+    .max(100, { error: "limit must be at most 100" })
+    .default(20)
+    .openapi({ description: "Page size (1–100, default 20)." }),
+  cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page." }),
+});
+
+export const SubmissionSummary = z
+  .object({
+    id: z.string(),
+    status: z.enum(SUBMISSION_STATUSES),
+    source: z.enum(["api", "portal", "email"]),
+    summary: z.string().nullable(),
+    error: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("SubmissionSummary");
+
+export const SubmissionPage = z
+  .object({
+    items: z.array(SubmissionSummary),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end." }),
+  })
+  .openapi("SubmissionPage");
 
 export const SubmissionIdParam = z.object({
   id: z.string().openapi({

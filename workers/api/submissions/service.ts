@@ -1,4 +1,4 @@
-import type { SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
+import type { SubmissionRow, SubmissionStepRow, UserRow } from "../../../shared/db/schema";
 import { newSubmissionId } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 import type { JobMessage } from "../../../shared/messages";
@@ -26,7 +26,13 @@ export const resultKey = (id: string) => `results/${id}.md`;
 export async function acceptSubmission(
   env: Env,
   input: CreateSubmissionInput,
-  ctx: { source: SubmissionRow["source"]; correlationId: string; log: Logger; now?: number },
+  ctx: {
+    user: Pick<UserRow, "id" | "email">;
+    source: SubmissionRow["source"];
+    correlationId: string;
+    log: Logger;
+    now?: number;
+  },
 ): Promise<{ id: string }> {
   const now = ctx.now ?? Date.now();
   const id = newSubmissionId(now);
@@ -34,7 +40,7 @@ export async function acceptSubmission(
   const stored: StoredInput = {
     id,
     source: ctx.source,
-    email: input.email,
+    email: ctx.user.email,
     text: input.text,
     receivedAt: new Date(now).toISOString(),
     correlationId: ctx.correlationId,
@@ -46,8 +52,9 @@ export async function acceptSubmission(
   try {
     await insertSubmission(db(env.DB), {
       id,
+      userId: ctx.user.id,
       source: ctx.source,
-      email: input.email,
+      email: ctx.user.email,
       textChars: input.text.length,
       inputKey: key,
       correlationId: ctx.correlationId,

@@ -1,0 +1,102 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const ROLES = ["user", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** API key scopes. A key only does what its scopes allow. */
+export const SCOPES = ["submissions:read", "submissions:write"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Purposes of single-use emailed links. */
+export const TOKEN_PURPOSES = ["verify-email", "magic-link", "password-reset"] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+/**
+ * People. `email` is stored lower-cased. The password hash records its own algorithm
+ * parameters (PBKDF2-SHA256, salt, iterations) so the iteration count can be raised later and
+ * old hashes upgraded at the next sign-in.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    role: text("role", { enum: ROLES }).notNull().default("user"),
+    /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`, or null for magic-link-only accounts. */
+    passwordHash: text("password_hash"),
+    emailVerifiedAt: integer("email_verified_at"),
+    locale: text("locale").notNull().default("en"),
+    timeZone: text("time_zone").notNull().default("UTC"),
+    disabledAt: integer("disabled_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email)],
+);
+
+/**
+ * Browser sessions. The cookie carries a random token; only its SHA-256 is stored, so a read
+ * of this table does not yield usable cookies. `csrfToken` is the per-session synchroniser
+ * token every state-changing form must echo.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    csrfToken: text("csrf_token").notNull(),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+    createdAt: integer("created_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    /** Absolute expiry; idle expiry is `lastSeenAt + IDLE_MS`. */
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("sessions_token_hash_unique").on(t.tokenHash), index("sessions_user_idx").on(t.userId)],
+);
+
+/** API keys: shown once, stored as SHA-256, recognisable by a visible prefix. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The first characters of the key (`sx_live_ab12cd34`), safe to show. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    /** Space-separated scopes. */
+    scopes: text("scopes").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash), index("api_keys_user_idx").on(t.userId)],
+);
+
+/** Single-use emailed tokens (verification, magic link, reset), stored as SHA-256. */
+export const authTokens = sqliteTable(
+  "auth_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: TOKEN_PURPOSES }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("auth_tokens_user_idx").on(t.userId)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,131 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { db } from "../workers/api/submissions/repo";
+import { createApiKey, createUser, revokeApiKey } from "../workers/auth/service";
+import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
+
+const call = (path: string, init: RequestInit & { key?: string } = {}) => {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+  return exports.default.fetch(`${BASE}${path}`, { ...init, headers });
+};
+
+async function problem(res: Response, status: number, type: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = await res.json<{ type: string; detail: string }>();
+  expect(body.type).toBe(type);
+  return body;
+}
+
+async function submitAs(email: string, text = "Please summarise the quarterly numbers. Sales rose.") {
+  const res = await postSubmission({ text, email });
+  expect(res.status).toBe(202);
+  return (await res.json<{ id: string }>()).id;
+}
+
+describe("API keys", () => {
+  it("rejects a request without a key with 401 and WWW-Authenticate, writing nothing", async () => {
+    const res = await call("/v1/submissions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "hi there" }),
+    });
+    await problem(res, 401, "/problems/unauthorized");
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM submissions").first<{ n: number }>()) ?? { n: -1 };
+    expect(n).toBe(0);
+  });
+
+  it("rejects unknown, malformed and revoked keys with 401", async () => {
+    for (const key of ["sx_nope", "Basic abc", `sx_${"A".repeat(43)}`]) {
+      await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+    }
+    const d = db(env.DB);
+    const user = await createUser(d, { email: "revoked@example.com", verified: true });
+    const { key, row } = await createApiKey(d, user?.id ?? "", "ci", ["submissions:read"]);
+    expect((await call("/v1/submissions", { key })).status).toBe(200);
+    expect(await revokeApiKey(d, user?.id ?? "", row.id)).toBe(true);
+    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+  });
+
+  it("enforces scopes with 403", async () => {
+    const readOnly = await apiKeyFor("reader@example.com", { scopes: ["submissions:read"] });
+    const res = await call("/v1/submissions", {
+      method: "POST",
+      key: readOnly,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "hello" }),
+    });
+    const body = await problem(res, 403, "/problems/forbidden");
+    expect(body.detail).toContain("submissions:write");
+    const writeOnly = await apiKeyFor("writer@example.com", { scopes: ["submissions:write"] });
+    await problem(await call("/v1/submissions", { key: writeOnly }), 403, "/problems/forbidden");
+  });
+
+  it("records when a key was last used", async () => {
+    const key = await apiKeyFor("used@example.com");
+    await call("/v1/submissions", { key });
+    const row = await env.DB.prepare(
+      "SELECT last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE u.email = 'used@example.com'",
+    ).first<{ last_used_at: number | null }>();
+    expect(row?.last_used_at).toBeGreaterThan(0);
+  });
+});
+
+describe("ownership", () => {
+  it("hides another user's submission behind the same 404 as an unknown id", async () => {
+    const id = await submitAs("owner@example.com");
+    const mine = await call(`/v1/submissions/${id}`, { key: await apiKeyFor("owner@example.com") });
+    expect(mine.status).toBe(200);
+    const theirs = await call(`/v1/submissions/${id}`, { key: await apiKeyFor("intruder@example.com") });
+    const body = await problem(theirs, 404, "/problems/not-found");
+    const unknown = await call("/v1/submissions/sub_01JF0000000000000000000000", {
+      key: await apiKeyFor("intruder@example.com"),
+    });
+    const unknownBody = await problem(unknown, 404, "/problems/not-found");
+    expect(body.detail.replace(id, "X")).toBe(unknownBody.detail.replace("sub_01JF0000000000000000000000", "X"));
+    await waitForStatus(id, ["completed"]);
+  });
+
+  it("lists only the caller's submissions, newest first, with cursor paging and a status filter", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await submitAs("lister@example.com", `Request number ${i}. Please read it.`));
+    await submitAs("someone-else@example.com");
+    const key = await apiKeyFor("lister@example.com");
+
+    const first = await (await call("/v1/submissions?limit=2", { key })).json<{
+      items: { id: string }[];
+      nextCursor: string | null;
+    }>();
+    expect(first.items.map((s) => s.id)).toEqual([ids[4], ids[3]]);
+    expect(first.nextCursor).not.toBeNull();
+
+    // A submission made between pages does not shift the next page.
+    await submitAs("lister@example.com", "A late one. It arrives mid-paging.");
+    const second = await (
+      await call(`/v1/submissions?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? "")}`, { key })
+    ).json<{ items: { id: string }[]; nextCursor: string | null }>();
+    expect(second.items.map((s) => s.id)).toEqual([ids[2], ids[1]]);
+    const third = await (
+      await call(`/v1/submissions?limit=2&cursor=${encodeURIComponent(second.nextCursor ?? "")}`, { key })
+    ).json<{ items: { id: string }[]; nextCursor: string | null }>();
+    expect(third.items.map((s) => s.id)).toEqual([ids[0]]);
+    expect(third.nextCursor).toBeNull();
+
+    for (const id of ids) await waitForStatus(id, ["completed"]);
+    const done = await (await call("/v1/submissions?status=completed&limit=100", { key })).json<{
+      items: { id: string; status: string }[];
+    }>();
+    expect(done.items.every((s) => s.status === "completed")).toBe(true);
+    expect(done.items.map((s) => s.id)).toEqual(expect.arrayContaining(ids));
+  });
+
+  it("rejects a forged cursor and bad query parameters", async () => {
+    const key = await apiKeyFor();
+    await problem(await call("/v1/submissions?cursor=not-a-cursor", { key }), 400, "/problems/bad-cursor");
+    await problem(await call("/v1/submissions?limit=0", { key }), 422, "/problems/validation");
+    await problem(await call("/v1/submissions?limit=abc", { key }), 422, "/problems/validation");
+    await problem(await call("/v1/submissions?status=exploded", { key }), 422, "/problems/validation");
+  });
+});
