@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
@@ -7,19 +7,36 @@ import { defineConfig } from "vitest/config";
 /**
  * Test-only service binding `SENT_MAIL`, run in Node: returns the `.eml` file that the local
  * `send_email` binding wrote for a message id (`GET /?messageId=<id>`), so tests read back the
- * exact bytes a mail server would have received. Miniflare writes them under
+ * exact bytes a mail server would have received. `GET /?to=<address>` returns the newest
+ * message to an address instead. Miniflare writes them under
  * `<tmp>/miniflare-<hex>/email/email/<message-id>.eml`.
  */
 async function readSentMail(request: Request): Promise<Response> {
-  const messageId = new URL(request.url).searchParams.get("messageId")?.replace(/^<|>$/g, "") ?? "";
-  if (!/^[A-Za-z0-9._@-]+$/.test(messageId)) return new Response("bad message id", { status: 400 });
+  const params = new URL(request.url).searchParams;
+  const messageId = params.get("messageId")?.replace(/^<|>$/g, "") ?? "";
+  const to = params.get("to")?.toLowerCase() ?? "";
+  if (messageId && !/^[A-Za-z0-9._@-]+$/.test(messageId)) return new Response("bad message id", { status: 400 });
   const root = tmpdir();
+  let newest: { raw: Buffer; mtime: number } | null = null;
   for (const dir of await readdir(root)) {
     if (!dir.startsWith("miniflare-")) continue;
-    const file = path.join(root, dir, "email", "email", `${messageId}.eml`);
-    const raw = await readFile(file).catch(() => null);
-    if (raw) return new Response(raw, { headers: { "content-type": "message/rfc822" } });
+    const folder = path.join(root, dir, "email", "email");
+    if (messageId) {
+      const raw = await readFile(path.join(folder, `${messageId}.eml`)).catch(() => null);
+      if (raw) return new Response(raw, { headers: { "content-type": "message/rfc822" } });
+      continue;
+    }
+    // `?to=`: the newest message to that address (tests use unique addresses).
+    for (const name of await readdir(folder).catch(() => [] as string[])) {
+      const file = path.join(folder, name);
+      const raw = await readFile(file).catch(() => null);
+      if (!raw || !new RegExp(`^To: .*<?${to.replace(/[.+]/g, "\\$&")}>?\\s*$`, "im").test(raw.toString("latin1")))
+        continue;
+      const { mtimeMs } = await stat(file);
+      if (!newest || mtimeMs > newest.mtime) newest = { raw, mtime: mtimeMs };
+    }
   }
+  if (newest) return new Response(newest.raw, { headers: { "content-type": "message/rfc822" } });
   return new Response("not found", { status: 404 });
 }
 

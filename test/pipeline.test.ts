@@ -88,9 +88,9 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
 
   it("returns 404 problem+json for an unknown or malformed id", async () => {
     for (const id of ["sub_01JD6Z7Q4YVQ2B3K9M5N8P0R1S", "nope", "..%2F..%2Fetc"]) {
-      const res = await (await import("cloudflare:workers")).exports.default.fetch(
-        `http://statex.test/v1/submissions/${id}`,
-      );
+      const res = await exports.default.fetch(`http://statex.test/v1/submissions/${id}`, {
+        headers: { authorization: `Bearer ${await apiKeyFor()}` },
+      });
       expect(res.status).toBe(404);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       const problem = await res.json<{ type: string; status: number; detail: string }>();

@@ -60,3 +60,17 @@ describe("correlationIdFrom", () => {
     expect(correlationIdFrom("a".repeat(129))).not.toBe("a".repeat(129));
   });
 });
+
+describe("the local demo seed", () => {
+  it("holds password hashes and an API key hash that match the documented demo credentials", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { verifyPassword, sha256Hex } = await import("../shared/crypto");
+    const sql = await readFile(new URL("../migrations/seed/demo.sql", import.meta.url), "utf8");
+    const hashes = sql.match(/pbkdf2-sha256\$[^']+/g) ?? [];
+    expect(hashes).toHaveLength(2);
+    expect(await verifyPassword("demo-password", hashes[0] ?? "")).toBe(true);
+    expect(await verifyPassword("admin-password", hashes[1] ?? "")).toBe(true);
+    expect(await verifyPassword("wrong-password", hashes[0] ?? "")).toBe(false);
+    expect(sql).toContain(await sha256Hex("sx_demo_local_development_key_not_for_production"));
+  });
+});

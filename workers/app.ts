@@ -1,11 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
 import { HttpProblem, internalProblem, problemResponse } from "../shared/http/problem";
 import { correlationIdFrom, createLogger } from "../shared/log";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
 import type { AppEnv } from "./app-env";
+import { authRoutes } from "./portal/auth-routes";
+import { portalRoutes } from "./portal/routes";
 
 const SLUGS: Record<number, [string, string]> = {
   400: ["bad-request", "Bad Request"],
@@ -35,6 +39,14 @@ function fromHttpException(error: HTTPException): HttpProblem {
   );
 }
 
+const isPage = (path: string) => path === "/app" || path.startsWith("/app/") || path.startsWith("/auth/");
+
+const errorPage = (title: string, detail: string, requestId: string) => html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} — StateX</title><link rel="stylesheet" href="/app/assets/portal.1.css"></head>
+<body><main id="main"><div class="card narrow"><h1>${title}</h1><p>${detail}</p>
+<p class="hint">Request id: <span class="mono">${requestId}</span></p><p><a href="/app">Back to StateX</a></p></div></main></body></html>`;
+
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.use(async (c, next) => {
@@ -57,11 +69,16 @@ app.onError((error, c) => {
   const requestId = c.get("requestId") ?? correlationIdFrom(null);
   const instance = c.req.path;
   const known = error instanceof HttpProblem ? error : error instanceof HTTPException ? fromHttpException(error) : null;
-  if (known) {
-    return problemResponse(known.toProblem(instance, requestId), { "X-Request-Id": requestId, ...known.headers });
+  if (!known) {
+    (c.get("log") ?? createLogger({ correlationId: requestId })).error("unhandled error", { error, path: instance });
   }
-  (c.get("log") ?? createLogger({ correlationId: requestId })).error("unhandled error", { error, path: instance });
-  return problemResponse(internalProblem(instance, requestId), { "X-Request-Id": requestId });
+  const problem = known ? known.toProblem(instance, requestId) : internalProblem(instance, requestId);
+  const headers = { "X-Request-Id": requestId, ...known?.headers };
+  if (isPage(instance)) {
+    // People in the portal get a page, not JSON.
+    return c.html(errorPage(problem.title, problem.detail ?? "", requestId), problem.status as 400, headers);
+  }
+  return problemResponse(problem, headers);
 });
 
 app.notFound((c) => {
@@ -72,6 +89,27 @@ app.notFound((c) => {
   const problem = new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
   return problemResponse(problem.toProblem(c.req.path, c.get("requestId")));
 });
+
+// Portal pages: a strict CSP that they satisfy (no inline script or style anywhere).
+const pageHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", "data:"],
+    connectSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    objectSrc: ["'none'"],
+  },
+  referrerPolicy: "same-origin",
+});
+app.use("/app/*", pageHeaders);
+app.use("/app", pageHeaders);
+app.use("/auth/*", pageHeaders);
+app.route("/auth", authRoutes);
+app.route("/app", portalRoutes);
 
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
 

@@ -1,9 +1,26 @@
 -- Demo data for local development (`npm run db:seed`); never applied to a remote database.
--- Idempotent: re-running leaves one demo submission.
-INSERT OR IGNORE INTO submissions
-  (id, status, source, email, text_chars, input_key, result_key, summary, error, ai_provider, correlation_id, created_at, updated_at, completed_at)
+-- Idempotent: re-running changes nothing.
+--   demo@statex.localhost  / demo-password   (user)
+--   admin@statex.localhost / admin-password  (admin)
+--   API key of the demo user: sx_demo_local_development_key_not_for_production
+-- The hashes are PBKDF2-SHA256 with fixed salts, so the demo passwords are public: local only.
+INSERT OR IGNORE INTO users (id, email, name, role, password_hash, email_verified_at, locale, time_zone, created_at, updated_at)
 VALUES
-  ('sub_01JF000000000000000000DEM0', 'completed', 'api', 'demo@statex.localhost', 262,
+  ('usr_demo', 'demo@statex.localhost', 'Demo User', 'user',
+   'pbkdf2-sha256$100000$c3RhdGV4LWRlbW8tc2FsdA$ANWgd5Kfrtevz8v9Mx1iSlCxvSbqVV0bKKtmQjKxhwE',
+   1761987600000, 'en', 'Europe/Prague', 1761987600000, 1761987600000),
+  ('usr_admin', 'admin@statex.localhost', 'Demo Admin', 'admin',
+   'pbkdf2-sha256$100000$c3RhdGV4LWFkbW4tc2FsdA$UOocoXlIq_dB2eb5xGdSlTfjGOpmFqxNdo2appeP1IY',
+   1761987600000, 'en', 'UTC', 1761987600000, 1761987600000);
+
+INSERT OR IGNORE INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at)
+VALUES ('key_demo', 'usr_demo', 'Demo key (local only)', 'sx_demo_loc',
+  '884acf6aadc0c4c3dce25c8b61ba5103c1c3b47643eee6b92bcbdce0ffacab71', 'submissions:read submissions:write', 1761987600000);
+
+INSERT OR IGNORE INTO submissions
+  (id, status, source, user_id, email, text_chars, input_key, result_key, summary, error, ai_provider, correlation_id, created_at, updated_at, completed_at)
+VALUES
+  ('sub_01JF000000000000000000DEM0', 'completed', 'api', 'usr_demo', 'demo@statex.localhost', 262,
    'inputs/sub_01JF000000000000000000DEM0.json', 'results/sub_01JF000000000000000000DEM0.md',
    'Our warehouse in Brno keeps running out of packing material. The supplier says deliveries take two weeks, but our stock lasts ten days.',
    NULL, 'local', 'demo-seed', 1761987600000, 1761987601000, 1761987601000);

@@ -107,3 +107,20 @@ export function failedMail(f: { submissionId: string; reason: string; link: stri
   );
   return { subject, text, html };
 }
+
+/** A short transactional mail (account links): paragraphs and one call-to-action link. */
+export function actionMail(m: {
+  subject: string;
+  paragraphs: string[];
+  link: string;
+  linkText: string;
+  footer: string;
+}) {
+  const text = [...m.paragraphs.flatMap((p) => [p, ""]), `${m.linkText}: ${m.link}`, "", "--", m.footer, ""].join("\n");
+  const html = layout(
+    m.subject,
+    `${m.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("")}<p><a href="${escapeHtml(m.link)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none;font-weight:600">${escapeHtml(m.linkText)}</a></p><p style="font-size:13px;color:#5b6470">Or paste this address into your browser: ${escapeHtml(m.link)}</p>`,
+    escapeHtml(m.footer),
+  );
+  return { subject: m.subject, text, html };
+}

@@ -1,0 +1,407 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { db } from "../workers/api/submissions/repo";
+import { createUser } from "../workers/auth/service";
+import { waitForStatus } from "./helpers/api";
+import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
+
+const PASSWORD = "a long enough password";
+let counter = 0;
+const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${counter++}@example.com`;
+
+/** Signs up through the forms and follows the verification link; returns a signed-in client. */
+async function signUp(email = uniqueEmail("new")): Promise<PortalClient> {
+  const client = new PortalClient();
+  const form = await client.page("/auth/signup");
+  const res = await client.post("/auth/signup", { email, password: PASSWORD, name: "Ada" }, form);
+  expect(res.status).toBe(200);
+  expect(await res.text()).toContain("Check your email");
+  const { link } = await latestMailLink(email, /\/auth\/verify\?token=/);
+  const confirm = await client.page(pathOf(link));
+  const done = await client.post("/auth/verify", { token: hiddenField(confirm, "token") ?? "" }, confirm);
+  expect(done.status).toBe(303);
+  expect(done.headers.get("location")).toBe("/app");
+  return client;
+}
+
+async function signedInAs(email: string, role: "user" | "admin" = "user"): Promise<PortalClient> {
+  await createUser(db(env.DB), { email, password: PASSWORD, role, verified: true });
+  const client = new PortalClient();
+  const form = await client.page("/auth/signin");
+  const res = await client.post("/auth/signin", { email, password: PASSWORD }, form);
+  expect(res.status).toBe(303);
+  return client;
+}
+
+describe("sign-up and email verification", () => {
+  it("creates an account, emails a link, and the link signs the user in with a secure cookie", async () => {
+    const email = uniqueEmail("signup");
+    const client = new PortalClient();
+    const form = await client.page("/auth/signup");
+    await client.post("/auth/signup", { email, password: PASSWORD, name: "Ada" }, form);
+    const { link, subject } = await latestMailLink(email, /\/auth\/verify\?token=/);
+    expect(subject).toMatch(/Confirm your email/);
+
+    // Opening the link does not use it up (mail scanners prefetch links).
+    const confirm = await client.page(pathOf(link));
+    await client.page(pathOf(link));
+    const res = await client.post("/auth/verify", { token: hiddenField(confirm, "token") ?? "" }, confirm);
+    expect(res.status).toBe(303);
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("statex_session="));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/Secure/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(await client.page("/app")).toContain("Your requests");
+
+    const row = await env.DB.prepare("SELECT email_verified_at, password_hash FROM users WHERE email = ?")
+      .bind(email)
+      .first<{ email_verified_at: number | null; password_hash: string }>();
+    expect(row?.email_verified_at).toBeGreaterThan(0);
+    expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$/);
+    expect(row?.password_hash).not.toContain(PASSWORD);
+  });
+
+  it("refuses a replayed verification link", async () => {
+    const email = uniqueEmail("replay");
+    const client = new PortalClient();
+    await client.post("/auth/signup", { email, password: PASSWORD }, await client.page("/auth/signup"));
+    const { link } = await latestMailLink(email, /\/auth\/verify/);
+    const confirm = await client.page(pathOf(link));
+    const token = hiddenField(confirm, "token") ?? "";
+    expect((await client.post("/auth/verify", { token }, confirm)).headers.get("location")).toBe("/app");
+    const again = await client.post("/auth/verify", { token }, confirm);
+    expect(again.headers.get("location")).toBe("/auth/signin?m=link-invalid");
+  });
+
+  it("refuses an expired link", async () => {
+    const email = uniqueEmail("expired");
+    const client = new PortalClient();
+    await client.post("/auth/signup", { email, password: PASSWORD }, await client.page("/auth/signup"));
+    const { link } = await latestMailLink(email, /\/auth\/verify/);
+    await env.DB.prepare("UPDATE auth_tokens SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE email = ?)")
+      .bind(Date.now() - 1, email)
+      .run();
+    const confirm = await client.page(pathOf(link));
+    const res = await client.post("/auth/verify", { token: hiddenField(confirm, "token") ?? "" }, confirm);
+    expect(res.headers.get("location")).toBe("/auth/signin?m=link-invalid");
+    expect(client.cookies.has("statex_session")).toBe(false);
+  });
+
+  it("answers a sign-up for a taken address exactly like a new one, and tells the owner", async () => {
+    const email = uniqueEmail("taken");
+    await createUser(db(env.DB), { email, password: PASSWORD, verified: true });
+    const client = new PortalClient();
+    const res = await client.post(
+      "/auth/signup",
+      { email, password: "another password!", name: "Mallory" },
+      await client.page("/auth/signup"),
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("Check your email");
+    const { subject } = await latestMailLink(email, /\/auth\/signin/);
+    expect(subject).toMatch(/already have a StateX account/);
+  });
+
+  it("rejects a short password and an invalid email with the reasons", async () => {
+    const client = new PortalClient();
+    const res = await client.post(
+      "/auth/signup",
+      { email: "nope", password: "short", name: "" },
+      await client.page("/auth/signup"),
+    );
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("Enter a valid email address.");
+    expect(html).toContain("Use at least 10 characters.");
+  });
+});
+
+describe("sign-in", () => {
+  it("gives the same answer for a wrong password and an unknown address", async () => {
+    const email = uniqueEmail("signin");
+    await createUser(db(env.DB), { email, password: PASSWORD, verified: true });
+    const client = new PortalClient();
+    const wrong = await client.post(
+      "/auth/signin",
+      { email, password: "wrong password!!" },
+      await client.page("/auth/signin"),
+    );
+    const unknown = await client.post(
+      "/auth/signin",
+      { email: uniqueEmail("ghost"), password: PASSWORD },
+      await client.page("/auth/signin"),
+    );
+    expect(wrong.status).toBe(400);
+    expect(unknown.status).toBe(400);
+    const message = "That email and password do not match an account.";
+    expect(await wrong.text()).toContain(message);
+    expect(await unknown.text()).toContain(message);
+    expect(client.cookies.has("statex_session")).toBe(false);
+  });
+
+  it("rotates the session token at every sign-in", async () => {
+    const email = uniqueEmail("rotate");
+    const client = await signedInAs(email);
+    const first = client.cookies.get("statex_session");
+    // Signing in again over a live session (or a planted cookie) must mint a new token.
+    const again = await client.post("/auth/signin", {
+      email,
+      password: PASSWORD,
+      _csrf: client.cookies.get("statex_csrf") ?? "",
+    });
+    expect(again.status).toBe(303);
+    expect(client.cookies.get("statex_session")).not.toBe(first);
+  });
+
+  it("does not follow a next= that leaves the portal", async () => {
+    const email = uniqueEmail("next");
+    await createUser(db(env.DB), { email, password: PASSWORD, verified: true });
+    const client = new PortalClient();
+    const res = await client.post(
+      "/auth/signin",
+      { email, password: PASSWORD, next: "https://evil.example/steal" },
+      await client.page("/auth/signin"),
+    );
+    expect(res.headers.get("location")).toBe("/app");
+  });
+
+  it("rejects a form without its CSRF token", async () => {
+    const client = new PortalClient();
+    await client.page("/auth/signin");
+    const res = await client.post("/auth/signin", { email: "a@example.com", password: PASSWORD, _csrf: "forged" });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await res.text()).toContain("Form Expired");
+  });
+
+  it("rate-limits repeated attempts for one address", async () => {
+    const email = uniqueEmail("limited");
+    const client = new PortalClient();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await client.post(
+        "/auth/signin",
+        { email, password: "wrong password!!" },
+        await client.page("/auth/signin"),
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 5).every((s) => s === 400)).toBe(true);
+    expect(statuses).toContain(429);
+  });
+});
+
+describe("sessions", () => {
+  it("signs out, and the old cookie no longer works", async () => {
+    const client = await signedInAs(uniqueEmail("out"));
+    const cookie = client.cookies.get("statex_session") ?? "";
+    const html = await client.page("/app");
+    const res = await client.post("/auth/signout", {}, html);
+    expect(res.headers.get("location")).toBe("/auth/signin?m=signed-out");
+    const replay = new PortalClient();
+    replay.cookies.set("statex_session", cookie);
+    const after = await replay.get("/app");
+    expect(after.status).toBe(303);
+    expect(after.headers.get("location")).toBe("/auth/signin?next=%2Fapp");
+  });
+
+  it("signs out everywhere", async () => {
+    const email = uniqueEmail("everywhere");
+    const laptop = await signedInAs(email);
+    const phone = new PortalClient();
+    await phone.post("/auth/signin", { email, password: PASSWORD }, await phone.page("/auth/signin"));
+    expect((await phone.get("/app")).status).toBe(200);
+    const profile = await laptop.page("/app/profile");
+    await laptop.post("/app/sessions/revoke-all", {}, profile);
+    expect((await phone.get("/app")).status).toBe(303);
+    expect((await laptop.get("/app")).status).toBe(303);
+  });
+
+  it("expires a session left idle", async () => {
+    const email = uniqueEmail("idle");
+    const client = await signedInAs(email);
+    await env.DB.prepare("UPDATE sessions SET last_seen_at = ? WHERE user_id = (SELECT id FROM users WHERE email = ?)")
+      .bind(Date.now() - 8 * 24 * 3600_000, email)
+      .run();
+    expect((await client.get("/app")).status).toBe(303);
+  });
+
+  it("rejects a signed-in form without the session's CSRF token", async () => {
+    const client = await signedInAs(uniqueEmail("csrf"));
+    const res = await client.post("/app/requests", { text: "Please do something useful.", _csrf: "nope" });
+    expect(res.status).toBe(403);
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM submissions").first<{ n: number }>()) ?? { n: -1 };
+    expect(n).toBe(0);
+  });
+});
+
+describe("magic link and password reset", () => {
+  it("signs in by magic link, once", async () => {
+    const email = uniqueEmail("magic");
+    await createUser(db(env.DB), { email, password: PASSWORD, verified: true });
+    const client = new PortalClient();
+    const res = await client.post("/auth/magic", { email }, await client.page("/auth/magic"));
+    expect(await res.text()).toContain("Check your email");
+    const { link } = await latestMailLink(email, /\/auth\/magic\/confirm/);
+    const confirm = await client.page(pathOf(link));
+    const token = hiddenField(confirm, "token") ?? "";
+    expect((await client.post("/auth/magic/confirm", { token }, confirm)).headers.get("location")).toBe("/app");
+    const other = new PortalClient();
+    const again = await other.post("/auth/magic/confirm", { token }, await other.page(pathOf(link)));
+    expect(again.headers.get("location")).toBe("/auth/signin?m=link-invalid");
+  });
+
+  it("answers a magic-link request for an unknown address the same way, and sends nothing", async () => {
+    const email = uniqueEmail("nobody");
+    const client = new PortalClient();
+    const res = await client.post("/auth/magic", { email }, await client.page("/auth/magic"));
+    expect(await res.text()).toContain("Check your email");
+    const mail = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(email)}`);
+    expect(mail.status).toBe(404);
+  });
+
+  it("resets the password, ends every session, and the new password works", async () => {
+    const email = uniqueEmail("reset");
+    const old = await signedInAs(email);
+    const client = new PortalClient();
+    await client.post("/auth/reset", { email }, await client.page("/auth/reset"));
+    const { link } = await latestMailLink(email, /\/auth\/reset\/confirm/);
+    const form = await client.page(pathOf(link));
+    const short = await client.post(
+      "/auth/reset/confirm",
+      { token: hiddenField(form, "token") ?? "", password: "short" },
+      form,
+    );
+    expect(short.status).toBe(400);
+    const res = await client.post(
+      "/auth/reset/confirm",
+      { token: hiddenField(form, "token") ?? "", password: "a brand new password" },
+      form,
+    );
+    expect(res.headers.get("location")).toBe("/auth/signin?m=password-changed");
+    expect((await old.get("/app")).status).toBe(303);
+    const fresh = new PortalClient();
+    const signin = await fresh.post(
+      "/auth/signin",
+      { email, password: "a brand new password" },
+      await fresh.page("/auth/signin"),
+    );
+    expect(signin.status).toBe(303);
+    const stale = new PortalClient();
+    const oldPassword = await stale.post(
+      "/auth/signin",
+      { email, password: PASSWORD },
+      await stale.page("/auth/signin"),
+    );
+    expect(oldPassword.status).toBe(400);
+  });
+});
+
+describe("portal pages", () => {
+  it("sends a request from the form and shows its sanitised result", async () => {
+    const client = await signUp();
+    const form = await client.page("/app/requests/new");
+    const res = await client.post(
+      "/app/requests",
+      {
+        text: 'Please review our plan. <script>alert("x")</script> The plan has <img src=x onerror=alert(1)> three parts.',
+      },
+      form,
+    );
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toMatch(/^\/app\/requests\/sub_/);
+    const id = location.split("/").at(-1) ?? "";
+    await waitForStatus(id, ["completed"]);
+    const detail = await client.page(location);
+    expect(detail).toContain("<h2>Result</h2>");
+    expect(detail).toContain('data-step="analyse"');
+    expect(detail).not.toMatch(/<script>alert/);
+    expect(detail).not.toMatch(/onerror=/i);
+    const list = await client.page("/app");
+    expect(list).toContain(id);
+  });
+
+  it("sets a CSP that forbids inline script on every page", async () => {
+    const client = await signedInAs(uniqueEmail("csp"));
+    for (const path of ["/app", "/app/profile", "/app/requests/new", "/auth/signin"]) {
+      const res = await client.get(path);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(csp).toContain("frame-ancestors 'none'");
+      const html = await res.text();
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(html).not.toMatch(/\sstyle="/);
+      expect(html).not.toMatch(/<style/);
+    }
+  });
+
+  it("never shows another user's request", async () => {
+    const owner = await signedInAs(uniqueEmail("owner"));
+    const html = await owner.page("/app/requests/new");
+    const res = await owner.post("/app/requests", { text: "Private matters. Please summarise them." }, html);
+    const location = res.headers.get("location") ?? "";
+    const other = await signedInAs(uniqueEmail("other"));
+    const peek = await other.get(location);
+    expect(peek.status).toBe(404);
+    expect(await peek.text()).not.toContain("Private matters");
+    expect(await other.page("/app")).not.toContain(location.split("/").at(-1) ?? "x");
+  });
+
+  it("creates an API key shown once, which then works against the API, and revokes it", async () => {
+    const client = await signedInAs(uniqueEmail("keys"));
+    const profile = await client.page("/app/profile");
+    const res = await client.post(
+      "/app/keys",
+      { name: "laptop", scopes: ["submissions:read", "submissions:write"] },
+      profile,
+    );
+    const html = await res.text();
+    const key = /data-new-api-key[^>]*>([^<]+)</.exec(html)?.[1] ?? "";
+    expect(key).toMatch(/^sx_/);
+    expect(await client.page("/app/profile")).not.toContain(key);
+
+    const { exports } = await import("cloudflare:workers");
+    const api = await exports.default.fetch("http://statex.test/v1/submissions", {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(api.status).toBe(200);
+
+    const again = await client.page("/app/profile");
+    const revokeAction = /action="(\/app\/keys\/key_[^"]+\/revoke)"/.exec(again)?.[1] ?? "";
+    await client.post(revokeAction, {}, again);
+    const after = await exports.default.fetch("http://statex.test/v1/submissions", {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(after.status).toBe(401);
+  });
+
+  it("keeps the admin page from non-admins and lets admins disable a user", async () => {
+    const user = await signedInAs(uniqueEmail("plain"));
+    expect((await user.get("/app/admin")).status).toBe(404);
+    const targetEmail = uniqueEmail("target");
+    const target = await signedInAs(targetEmail);
+    const admin = await signedInAs(uniqueEmail("admin"), "admin");
+    const page = await admin.page("/app/admin");
+    expect(page).toContain(targetEmail);
+    const targetId = (
+      await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(targetEmail).first<{ id: string }>()
+    )?.id;
+    const res = await admin.post(`/app/admin/users/${targetId}`, { action: "disable" }, page);
+    expect(res.status).toBe(303);
+    expect((await target.get("/app")).status).toBe(303);
+  });
+
+  it("updates the profile and rejects an unknown time zone", async () => {
+    const client = await signedInAs(uniqueEmail("profile"));
+    const form = await client.page("/app/profile");
+    const bad = await client.post("/app/profile", { name: "Ada", locale: "cs", timeZone: "Mars/Olympus" }, form);
+    expect(await bad.text()).toContain("Unknown time zone.");
+    const ok = await client.post("/app/profile", { name: "Ada L.", locale: "cs", timeZone: "Europe/Prague" }, form);
+    expect(ok.headers.get("location")).toBe("/app/profile?m=saved");
+    const html = await client.page("/app/profile");
+    expect(html).toContain('value="Ada L."');
+    expect(html).toContain('value="Europe/Prague"');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * The portal's stylesheet and script, served by the Worker under a versioned path with
+ * immutable caching. They are files (not inline) so the Content-Security-Policy can forbid
+ * every inline script and style.
+ */
+export const ASSET_VERSION = "1";
+
+export const PORTAL_CSS = `
+:root{--bg:#f6f7f9;--card:#fff;--ink:#17202a;--muted:#5b6470;--line:#e1e5ea;--brand:#1d4ed8;--brand-ink:#fff;
+--ok:#0f7b3f;--ok-bg:#e3f5ea;--warn:#8a5a00;--warn-bg:#fff3d6;--bad:#b42318;--bad-bg:#fde8e6;--info:#1d4ed8;--info-bg:#e6eefc;
+--radius:10px;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
+*{box-sizing:border-box}body{margin:0;line-height:1.55}
+a{color:var(--brand)}a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #93b4ff;outline-offset:2px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:10}
+header.top{background:#0f172a;color:#fff}header.top .in{max-width:1040px;margin:0 auto;padding:.8rem 1.25rem;display:flex;gap:1.25rem;align-items:center;flex-wrap:wrap}
+header.top a{color:#fff;text-decoration:none}header.top .brand{font-weight:700;font-size:1.1rem;margin-right:auto}
+header.top nav{display:flex;gap:1rem;flex-wrap:wrap;align-items:center}header.top nav a[aria-current=page]{text-decoration:underline;text-underline-offset:4px}
+main{max-width:1040px;margin:0 auto;padding:1.5rem 1.25rem 3rem}
+h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin:1.6rem 0 .6rem}
+.card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:1.25rem 1.4rem;margin-bottom:1rem}
+.narrow{max-width:440px;margin:2rem auto}
+label{display:block;font-weight:600;margin:.8rem 0 .3rem}
+input[type=text],input[type=email],input[type=password],select,textarea{width:100%;padding:.6rem .7rem;border:1px solid #c5ccd6;border-radius:8px;font:inherit;background:#fff;color:var(--ink)}
+textarea{min-height:10rem;resize:vertical}
+.hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+button,.button{display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font:inherit;font-weight:600;cursor:pointer;background:var(--brand);color:var(--brand-ink);text-decoration:none}
+button.secondary,.button.secondary{background:#e8ecf2;color:var(--ink)}button.danger{background:var(--bad);color:#fff}
+.actions{display:flex;gap:.6rem;flex-wrap:wrap;margin-top:1rem;align-items:center}
+.flash{border-radius:8px;padding:.7rem .9rem;margin-bottom:1rem}.flash.ok{background:var(--ok-bg);color:var(--ok)}.flash.bad{background:var(--bad-bg);color:var(--bad)}.flash.info{background:var(--info-bg);color:var(--info)}
+table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:.55rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}th{font-size:.85rem;color:var(--muted);font-weight:600}
+.badge{display:inline-block;border-radius:999px;padding:.1rem .6rem;font-size:.8rem;font-weight:600}
+.badge.queued,.badge.pending{background:#eef0f3;color:#3d4652}.badge.running{background:var(--info-bg);color:var(--info)}
+.badge.completed,.badge.done{background:var(--ok-bg);color:var(--ok)}.badge.failed{background:var(--bad-bg);color:var(--bad)}
+.badge.cancelled,.badge.skipped{background:var(--warn-bg);color:var(--warn)}
+.filters{display:flex;gap:.6rem;flex-wrap:wrap;align-items:end;margin-bottom:1rem}.filters label{margin:0 0 .2rem}
+ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{display:flex;gap:.8rem;align-items:center;padding:.55rem 0;border-bottom:1px solid var(--line)}
+ol.timeline .name{font-weight:600;min-width:6rem}ol.timeline .meta{color:var(--muted);font-size:.88rem}
+.result{overflow-wrap:anywhere}.result pre{background:#f1f3f6;padding:.8rem;border-radius:8px;overflow:auto}
+.result table{margin:.5rem 0}.mono{font-family:ui-monospace,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
+.secret{background:#fffbe6;border:1px dashed #d4a600;padding:.7rem;border-radius:8px}
+.muted{color:var(--muted)}.pager{display:flex;justify-content:space-between;margin-top:1rem}
+@media (max-width:640px){th.opt,td.opt{display:none}main{padding:1rem .8rem 2rem}.card{padding:1rem}}
+`;
+
+/** Progressive enhancement only: every page works without it. */
+export const PORTAL_JS = `
+(function(){
+  var live = document.querySelector("[data-live-submission]");
+  if (live) {
+    var id = live.getAttribute("data-live-submission");
+    var terminal = {completed:1, failed:1, cancelled:1};
+    var poll = function(){
+      fetch("/v1/submissions/" + encodeURIComponent(id), {headers:{accept:"application/json"}, credentials:"same-origin"})
+        .then(function(r){ return r.ok ? r.json() : null; })
+        .then(function(s){
+          if (!s) return;
+          var status = document.querySelector("[data-status]");
+          if (status && status.getAttribute("data-status") !== s.status) { location.reload(); return; }
+          s.steps.forEach(function(step){
+            var li = document.querySelector('[data-step="' + step.name + '"]');
+            if (!li) return;
+            var b = li.querySelector(".badge");
+            if (b && b.textContent !== step.status) { b.textContent = step.status; b.className = "badge " + step.status; }
+          });
+          if (!terminal[s.status]) setTimeout(poll, 1000);
+        })
+        .catch(function(){ setTimeout(poll, 3000); });
+    };
+    if (!terminal[live.getAttribute("data-status-now")]) setTimeout(poll, 800);
+  }
+  var count = document.querySelector("[data-count-for]");
+  if (count) {
+    var area = document.getElementById(count.getAttribute("data-count-for"));
+    var max = Number(area.getAttribute("maxlength"));
+    var update = function(){ count.textContent = area.value.length + " / " + max + " characters"; };
+    area.addEventListener("input", update); update();
+  }
+})();
+`;

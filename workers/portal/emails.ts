@@ -1,0 +1,80 @@
+import { EmailMessage } from "cloudflare:email";
+import { ulid } from "../../shared/ids";
+import type { Logger } from "../../shared/log";
+import { TOKEN_TTL_MS } from "../auth/service";
+import { actionMail, parseMailbox, toRaw } from "../notifications/compose";
+
+export type AccountMailKind = "verify" | "magic" | "reset" | "already-registered";
+
+const FOOTER =
+  "You received this because someone entered your address at StateX. If it was not you, ignore this message.";
+
+function content(kind: AccountMailKind, link: string) {
+  const hours = (ms: number) => Math.round(ms / 3600_000);
+  switch (kind) {
+    case "verify":
+      return actionMail({
+        subject: "Confirm your email address for StateX",
+        paragraphs: [
+          "Welcome to StateX. Confirm your address to finish creating your account.",
+          `The link works once, for ${hours(TOKEN_TTL_MS["verify-email"])} hours.`,
+        ],
+        link,
+        linkText: "Confirm my address",
+        footer: FOOTER,
+      });
+    case "magic":
+      return actionMail({
+        subject: "Your StateX sign-in link",
+        paragraphs: [
+          "Use this link to sign in to StateX without a password.",
+          `It works once, for ${Math.round(TOKEN_TTL_MS["magic-link"] / 60_000)} minutes.`,
+        ],
+        link,
+        linkText: "Sign in to StateX",
+        footer: FOOTER,
+      });
+    case "reset":
+      return actionMail({
+        subject: "Reset your StateX password",
+        paragraphs: [
+          "Someone asked to reset the password of your StateX account. If it was you, choose a new one.",
+          `The link works once, for ${hours(TOKEN_TTL_MS["password-reset"])} hour. Every signed-in session ends when the password changes.`,
+        ],
+        link,
+        linkText: "Choose a new password",
+        footer: FOOTER,
+      });
+    case "already-registered":
+      return actionMail({
+        subject: "You already have a StateX account",
+        paragraphs: [
+          "Someone tried to create a StateX account with your address, which already has one.",
+          "If it was you, sign in — or reset your password if you forgot it.",
+        ],
+        link,
+        linkText: "Sign in",
+        footer: FOOTER,
+      });
+  }
+}
+
+/** Sends an account mail (verification, magic link, reset) through the `send_email` binding. */
+export async function sendAccountMail(
+  env: Env,
+  to: string,
+  kind: AccountMailKind,
+  link: string,
+  log: Logger,
+): Promise<string> {
+  const from = parseMailbox(env.MAIL_FROM);
+  const raw = toRaw({
+    from,
+    to,
+    messageId: `account.${kind}.${ulid()}@${from.addr.split("@")[1] ?? "statex.localhost"}`,
+    ...content(kind, link),
+  });
+  const { messageId } = await env.EMAIL.send(new EmailMessage(from.addr, to, raw));
+  log.info("account mail sent", { kind, providerMessageId: messageId });
+  return messageId;
+}

@@ -1,0 +1,629 @@
+import { desc, eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { raw } from "hono/html";
+import type { Child } from "hono/jsx";
+import { z } from "zod";
+import { SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
+import { HttpProblem } from "../../shared/http/problem";
+import { SUBMISSION_ID_PATTERN } from "../../shared/ids";
+import { renderMarkdown } from "../../shared/markdown";
+import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
+import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
+import { acceptSubmission } from "../api/submissions/service";
+import type { AppEnv } from "../app-env";
+import {
+  createApiKey,
+  listApiKeys,
+  listSessions,
+  parseScopes,
+  revokeAllSessions,
+  revokeApiKey,
+  revokeSession,
+} from "../auth/service";
+import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
+import { Badge, type Flash, Layout, Time } from "./layout";
+import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
+
+const PAGE_SIZE = 20;
+const TERMINAL = new Set<SubmissionStatus>(["completed", "failed", "cancelled"]);
+
+const flashes: Record<string, Flash> = {
+  saved: { kind: "ok", text: "Saved." },
+  "key-revoked": { kind: "ok", text: "The API key is revoked." },
+  "session-revoked": { kind: "ok", text: "That session is signed out." },
+  "user-updated": { kind: "ok", text: "The user is updated." },
+};
+
+function page(c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) {
+  const session = c.get("session");
+  return c.html(
+    <Layout
+      title={title}
+      user={c.get("user")}
+      csrf={session?.csrfToken}
+      current={current}
+      flash={flash ?? flashes[c.req.query("m") ?? ""] ?? null}
+    >
+      {body}
+    </Layout>,
+    status as 200,
+  );
+}
+
+async function formOf(c: Context<AppEnv>): Promise<Record<string, string | File | (string | File)[]>> {
+  const body = await c.req.parseBody({ all: true });
+  checkSessionCsrf(c, body);
+  return body;
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v : "");
+const list = (v: unknown) =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : v ? [str(v)] : [];
+
+function Csrf(props: { c: Context<AppEnv> }) {
+  return <input type="hidden" name="_csrf" value={props.c.get("session")?.csrfToken ?? ""} />;
+}
+
+/** `/app/*`: the signed-in portal. */
+export const portalRoutes = new Hono<AppEnv>()
+  .get(`/assets/portal.${ASSET_VERSION}.css`, (c) =>
+    c.body(PORTAL_CSS, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=31536000, immutable",
+    }),
+  )
+  .get(`/assets/portal.${ASSET_VERSION}.js`, (c) =>
+    c.body(PORTAL_JS, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=31536000, immutable",
+    }),
+  )
+  .use(requireSession)
+  .use(async (c, next) => {
+    await next();
+    c.header("cache-control", "no-store");
+  })
+  .get("/", async (c) => {
+    const user = c.get("user");
+    const statusParam = c.req.query("status") ?? "";
+    const status = (SUBMISSION_STATUSES as readonly string[]).includes(statusParam)
+      ? (statusParam as SubmissionStatus)
+      : undefined;
+    const before = c.req.query("before");
+    const rows = await listSubmissions(db(c.env.DB), user, {
+      status,
+      before: before && SUBMISSION_ID_PATTERN.test(before) ? before : undefined,
+      limit: PAGE_SIZE + 1,
+    });
+    const shown = rows.slice(0, PAGE_SIZE);
+    const last = shown.at(-1);
+    const nextHref =
+      rows.length > PAGE_SIZE && last
+        ? `/app?${new URLSearchParams({ ...(status ? { status } : {}), before: last.id })}`
+        : null;
+    return page(
+      c,
+      "Your requests",
+      "/app",
+      <>
+        <h1>Your requests</h1>
+        <form class="filters" method="get" action="/app">
+          <div>
+            <label for="status">Status</label>
+            <select id="status" name="status">
+              <option value="">All</option>
+              {SUBMISSION_STATUSES.map((s) => (
+                <option value={s} selected={s === status}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" class="secondary">
+            Filter
+          </button>
+          <a class="button" href="/app/requests/new">
+            New request
+          </a>
+        </form>
+        <div class="card">
+          {shown.length === 0 ? (
+            <p>
+              No requests {status ? `with status ${status} ` : ""}yet.{" "}
+              <a href="/app/requests/new">Send your first one</a>.
+            </p>
+          ) : (
+            <table>
+              <caption class="skip">Your requests, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="opt">
+                    Sent
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((s) => (
+                  <tr>
+                    <td>
+                      <a href={`/app/requests/${s.id}`}>{s.summary ? s.summary.slice(0, 120) : s.id}</a>
+                      <div class="muted mono">{s.id}</div>
+                    </td>
+                    <td>
+                      <Badge status={s.status} />
+                    </td>
+                    <td class="opt">
+                      <Time ms={s.createdAt} zone={user.timeZone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <div class="pager">
+            {before ? <a href={status ? `/app?status=${status}` : "/app"}>Newest</a> : <span />}
+            {nextHref ? <a href={nextHref}>Older →</a> : <span />}
+          </div>
+        </div>
+      </>,
+    );
+  })
+  .get("/requests/new", (c) => NewRequestPage(c, null, ""))
+  .post("/requests", async (c) => {
+    const body = await formOf(c);
+    const parsed = CreateSubmissionBody.safeParse({ text: str(body.text) });
+    if (!parsed.success) {
+      return NewRequestPage(
+        c,
+        { kind: "bad", text: parsed.error.issues[0]?.message ?? "Check the text." },
+        str(body.text),
+      );
+    }
+    const { id } = await acceptSubmission(c.env, parsed.data, {
+      user: c.get("user"),
+      source: "portal",
+      correlationId: c.get("requestId"),
+      log: c.get("log"),
+    });
+    return c.redirect(`/app/requests/${id}`, 303);
+  })
+  .get("/requests/:id", async (c) => {
+    const id = c.req.param("id");
+    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
+    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
+    const { submission: s, steps } = found;
+    const result = s.resultKey ? await c.env.FILES.get(s.resultKey) : null;
+    const zone = c.get("user").timeZone;
+    return page(
+      c,
+      `Request ${s.id}`,
+      "/app",
+      <>
+        <p>
+          <a href="/app">← All requests</a>
+        </p>
+        <h1>
+          Request <span class="mono">{s.id}</span>
+        </h1>
+        <div class="card" data-live-submission={s.id} data-status-now={s.status}>
+          <p>
+            Status:{" "}
+            <span data-status={s.status}>
+              <Badge status={s.status} />
+            </span>{" "}
+            · sent <Time ms={s.createdAt} zone={zone} /> · via {s.source}
+            {s.completedAt ? (
+              <>
+                {" "}
+                · finished <Time ms={s.completedAt} zone={zone} />
+              </>
+            ) : null}
+          </p>
+          {s.error ? (
+            <p class="flash bad" role="alert">
+              {s.error}
+            </p>
+          ) : null}
+          <h2>Steps</h2>
+          <ol class="timeline" aria-live="polite">
+            {steps.map((st) => (
+              <li data-step={st.name}>
+                <span class="name">{st.name}</span>
+                <Badge status={st.status} />
+                <span class="meta">
+                  {st.attempts > 1 ? `${st.attempts} attempts · ` : ""}
+                  {st.finishedAt && st.startedAt ? `${st.finishedAt - st.startedAt} ms` : ""}
+                  {st.error ? ` · ${st.error}` : ""}
+                </span>
+              </li>
+            ))}
+          </ol>
+          {!TERMINAL.has(s.status) ? <p class="hint">This page updates by itself as the steps finish.</p> : null}
+        </div>
+        {result ? (
+          <div class="card result">
+            <h2>Result</h2>
+            {/* AI output and user text may carry markup: renderMarkdown sanitises it. */}
+            {raw(renderMarkdown(await result.text()))}
+          </div>
+        ) : null}
+      </>,
+    );
+  })
+  .get("/profile", (c) => ProfilePage(c, null, null))
+  .post("/profile", async (c) => {
+    const body = await formOf(c);
+    const parsed = z
+      .object({
+        name: z.string().trim().max(100),
+        locale: z.enum(["en", "cs"]),
+        timeZone: z.string().refine(validZone, { error: "Unknown time zone." }),
+      })
+      .safeParse({ name: str(body.name), locale: str(body.locale), timeZone: str(body.timeZone) });
+    if (!parsed.success) {
+      return ProfilePage(c, { kind: "bad", text: parsed.error.issues[0]?.message ?? "Check the fields." }, null);
+    }
+    await db(c.env.DB)
+      .update(users)
+      .set({ ...parsed.data, updatedAt: Date.now() })
+      .where(eq(users.id, c.get("user").id));
+    return c.redirect("/app/profile?m=saved", 303);
+  })
+  .post("/keys", async (c) => {
+    const body = await formOf(c);
+    const scopes = parseScopes(list(body.scopes).join(" "));
+    if (scopes.length === 0) return ProfilePage(c, { kind: "bad", text: "Choose at least one scope." }, null);
+    const { key } = await createApiKey(db(c.env.DB), c.get("user").id, str(body.name), scopes);
+    return ProfilePage(c, { kind: "ok", text: "Your API key is ready. Copy it now: it is not shown again." }, key);
+  })
+  .post("/keys/:id/revoke", async (c) => {
+    await formOf(c);
+    await revokeApiKey(db(c.env.DB), c.get("user").id, c.req.param("id"));
+    return c.redirect("/app/profile?m=key-revoked", 303);
+  })
+  .post("/sessions/:id/revoke", async (c) => {
+    await formOf(c);
+    const user = c.get("user");
+    await revokeSession(db(c.env.DB), c.req.param("id"), user.id);
+    if (c.req.param("id") === c.get("session")?.id) {
+      clearSessionCookie(c);
+      return c.redirect("/auth/signin?m=signed-out", 303);
+    }
+    return c.redirect("/app/profile?m=session-revoked", 303);
+  })
+  .post("/sessions/revoke-all", async (c) => {
+    await formOf(c);
+    await revokeAllSessions(db(c.env.DB), c.get("user").id);
+    clearSessionCookie(c);
+    return c.redirect("/auth/signin?m=signed-out-everywhere", 303);
+  })
+  .get("/admin", requireAdmin, async (c) => {
+    const d = db(c.env.DB);
+    const [people, failed] = await Promise.all([
+      d.select().from(users).orderBy(desc(users.createdAt)).limit(100),
+      listSubmissions(d, c.get("user"), { status: "failed", limit: 50, all: true }),
+    ]);
+    const zone = c.get("user").timeZone;
+    return page(
+      c,
+      "Admin",
+      "/app/admin",
+      <>
+        <h1>Admin</h1>
+        <h2>Users</h2>
+        <div class="card">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col" class="opt">
+                  Joined
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {people.map((u) => (
+                <tr>
+                  <td>
+                    {u.name || u.email}
+                    <div class="muted">
+                      {u.email}
+                      {u.emailVerifiedAt ? "" : " · unverified"}
+                      {u.disabledAt ? " · disabled" : ""}
+                    </div>
+                  </td>
+                  <td>{u.role}</td>
+                  <td class="opt">
+                    <Time ms={u.createdAt} zone={zone} />
+                  </td>
+                  <td>
+                    {u.id === c.get("user").id ? (
+                      <span class="muted">you</span>
+                    ) : (
+                      <form method="post" action={`/app/admin/users/${u.id}`} class="actions">
+                        <Csrf c={c} />
+                        <button
+                          type="submit"
+                          name="action"
+                          value={u.disabledAt ? "enable" : "disable"}
+                          class="secondary"
+                        >
+                          {u.disabledAt ? "Enable" : "Disable"}
+                        </button>
+                        <button
+                          type="submit"
+                          name="action"
+                          value={u.role === "admin" ? "make-user" : "make-admin"}
+                          class="secondary"
+                        >
+                          {u.role === "admin" ? "Make user" : "Make admin"}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <h2>Failed requests</h2>
+        <div class="card">
+          {failed.length === 0 ? (
+            <p>No failed requests.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col" class="opt">
+                    When
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {failed.map((s) => (
+                  <tr>
+                    <td>
+                      <a class="mono" href={`/app/requests/${s.id}`}>
+                        {s.id}
+                      </a>
+                      <div class="muted">{s.email}</div>
+                    </td>
+                    <td>{s.error}</td>
+                    <td class="opt">
+                      <Time ms={s.updatedAt} zone={zone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </>,
+    );
+  })
+  .post("/admin/users/:id", requireAdmin, async (c) => {
+    const body = await formOf(c);
+    const id = c.req.param("id");
+    if (id === c.get("user").id) {
+      throw new HttpProblem(409, "conflict", "Conflict", "You cannot change your own account here.");
+    }
+    const action = str(body.action);
+    const changes =
+      action === "disable"
+        ? { disabledAt: Date.now() }
+        : action === "enable"
+          ? { disabledAt: null }
+          : action === "make-admin"
+            ? { role: "admin" as const }
+            : action === "make-user"
+              ? { role: "user" as const }
+              : null;
+    if (!changes) throw new HttpProblem(400, "bad-request", "Bad Request", "Unknown action.");
+    const d = db(c.env.DB);
+    const updated = await d
+      .update(users)
+      .set({ ...changes, updatedAt: Date.now() })
+      .where(eq(users.id, id))
+      .returning({ id: users.id });
+    if (updated.length === 0) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
+    if (action === "disable") await revokeAllSessions(d, id);
+    return c.redirect("/app/admin?m=user-updated", 303);
+  });
+
+function validZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function NewRequestPage(c: Context<AppEnv>, flash: Flash | null, text: string) {
+  return page(
+    c,
+    "New request",
+    "/app/requests/new",
+    <>
+      <h1>New request</h1>
+      <form class="card" method="post" action="/app/requests">
+        <Csrf c={c} />
+        <label for="text">What do you need?</label>
+        <textarea id="text" name="text" maxlength={MAX_TEXT_CHARS} required aria-describedby="text-hint">
+          {text}
+        </textarea>
+        <p class="hint" id="text-hint">
+          Up to {MAX_TEXT_CHARS.toLocaleString("en")} characters, in any language. The result appears here and is
+          emailed to {c.get("user").email}. <span data-count-for="text" />
+        </p>
+        <div class="actions">
+          <button type="submit">Send request</button>
+        </div>
+      </form>
+    </>,
+    flash,
+    flash?.kind === "bad" ? 422 : 200,
+  );
+}
+
+async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: string | null) {
+  const user = c.get("user");
+  const d = db(c.env.DB);
+  const [keys, sessions] = await Promise.all([listApiKeys(d, user.id), listSessions(d, user.id)]);
+  const current = c.get("session")?.id;
+  return page(
+    c,
+    "Profile",
+    "/app/profile",
+    <>
+      <h1>Profile</h1>
+      {newKey ? (
+        <div class="card secret">
+          <p>
+            <strong>Your new API key</strong> (shown once):
+          </p>
+          <p class="mono" data-new-api-key>
+            {newKey}
+          </p>
+          <p class="hint">
+            Send it as <code>Authorization: Bearer &lt;key&gt;</code> to the API.
+          </p>
+        </div>
+      ) : null}
+      <form class="card" method="post" action="/app/profile">
+        <Csrf c={c} />
+        <h2>About you</h2>
+        <p class="muted">{user.email}</p>
+        <label for="name">Name</label>
+        <input id="name" name="name" type="text" value={user.name} autocomplete="name" />
+        <label for="locale">Language</label>
+        <select id="locale" name="locale">
+          <option value="en" selected={user.locale === "en"}>
+            English
+          </option>
+          <option value="cs" selected={user.locale === "cs"}>
+            Čeština
+          </option>
+        </select>
+        <label for="timeZone">Time zone</label>
+        <input id="timeZone" name="timeZone" type="text" value={user.timeZone} aria-describedby="tz-hint" />
+        <p class="hint" id="tz-hint">
+          An IANA name such as Europe/Prague or America/New_York.
+        </p>
+        <div class="actions">
+          <button type="submit">Save</button>
+        </div>
+      </form>
+      <div class="card">
+        <h2>API keys</h2>
+        {keys.length === 0 ? (
+          <p>No keys yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col" class="opt">
+                  Last used
+                </th>
+                <th scope="col">
+                  <span class="skip">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr>
+                  <td>
+                    {k.name}
+                    <div class="muted">{k.scopes}</div>
+                  </td>
+                  <td class="mono">{k.prefix}…</td>
+                  <td class="opt">
+                    <Time ms={k.lastUsedAt} zone={user.timeZone} />
+                  </td>
+                  <td>
+                    <form method="post" action={`/app/keys/${k.id}/revoke`}>
+                      <Csrf c={c} />
+                      <button type="submit" class="danger">
+                        Revoke
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <form method="post" action="/app/keys">
+          <Csrf c={c} />
+          <label for="key-name">New key name</label>
+          <input id="key-name" name="name" type="text" required placeholder="e.g. CI pipeline" />
+          <fieldset>
+            <legend>Scopes</legend>
+            {SCOPES.map((s) => (
+              <label>
+                <input type="checkbox" name="scopes" value={s} checked /> {s}
+              </label>
+            ))}
+          </fieldset>
+          <div class="actions">
+            <button type="submit">Create key</button>
+          </div>
+        </form>
+      </div>
+      <div class="card">
+        <h2>Signed-in sessions</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Device</th>
+              <th scope="col" class="opt">
+                Last active
+              </th>
+              <th scope="col">
+                <span class="skip">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.map((s) => (
+              <tr>
+                <td>
+                  {(s.userAgent ?? "Unknown device").slice(0, 80)}
+                  {s.id === current ? <strong> · this device</strong> : null}
+                </td>
+                <td class="opt">
+                  <Time ms={s.lastSeenAt} zone={user.timeZone} />
+                </td>
+                <td>
+                  <form method="post" action={`/app/sessions/${s.id}/revoke`}>
+                    <Csrf c={c} />
+                    <button type="submit" class="secondary">
+                      Sign out
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <form method="post" action="/app/sessions/revoke-all" class="actions">
+          <Csrf c={c} />
+          <button type="submit" class="danger">
+            Sign out everywhere
+          </button>
+        </form>
+      </div>
+    </>,
+    flash,
+  );
+}
