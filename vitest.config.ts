@@ -62,7 +62,7 @@ export default defineConfig(async () => {
       reporters: ["default", "json"],
       outputFile: { json: "test-results/vitest.json" },
       projects: [
-        workers("workers", ["test/**/*.test.ts"], {}, ["test/openai/**", "test/**/*.node.test.ts"]),
+        workers("workers", ["test/**/*.test.ts"], {}, ["test/openai/**", "test/e2e/**", "test/**/*.node.test.ts"]),
         // The same Worker with the OpenAI-compatible provider, its API faked at the fetch boundary.
         workers("workers-openai", ["test/openai/**/*.test.ts"], {
           AI_PROVIDER: "openai",
@@ -71,6 +71,16 @@ export default defineConfig(async () => {
           AI_MODEL: "fake-model-1",
         }),
         { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" } },
+        // Real Chromium against `wrangler dev` (test/e2e/install-chromium.sh installs it).
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.e2e.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
       ],
     },
   };

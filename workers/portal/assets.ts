@@ -38,6 +38,7 @@ ol.timeline .name{font-weight:600;min-width:6rem}ol.timeline .meta{color:var(--m
 .result{overflow-wrap:anywhere}.result pre{background:#f1f3f6;padding:.8rem;border-radius:8px;overflow:auto}
 .result table{margin:.5rem 0}.mono{font-family:ui-monospace,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
 .secret{background:#fffbe6;border:1px dashed #d4a600;padding:.7rem;border-radius:8px}
+.card>h2:first-child,.card>input+h2{margin-top:0}fieldset{border:1px solid var(--line);border-radius:8px;margin:1rem 0 0;padding:.4rem .9rem .7rem}fieldset label{font-weight:500;display:flex;gap:.5rem;align-items:center}
 .muted{color:var(--muted)}.pager{display:flex;justify-content:space-between;margin-top:1rem}
 @media (max-width:640px){th.opt,td.opt{display:none}main{padding:1rem .8rem 2rem}.card{padding:1rem}}
 `;

@@ -1,0 +1,215 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import PostalMime from "postal-mime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * The portal end to end, as a person uses it: a real headless Chromium (Debian's, driven by
+ * playwright-core) against `wrangler dev --local` with its own fresh state. Screenshots of
+ * every page go to test-results/screenshots/.
+ */
+
+const root = path.resolve(import.meta.dirname, "../..");
+const shots = path.join(root, "test-results", "screenshots");
+const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  NO_COLOR: "1",
+};
+
+let server: ChildProcess;
+let browser: Browser;
+let base = "";
+let persist = "";
+let output = "";
+
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(wranglerBin, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout?.on("data", (d) => {
+      log += d;
+    });
+    child.stderr?.on("data", (d) => {
+      log += d;
+    });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed:\n${log}`))));
+  });
+}
+
+/** The newest .eml this wrangler session wrote to `to` (paths come from wrangler's log). */
+async function mailTo(to: string): Promise<{ subject: string; text: string }> {
+  for (let i = 0; i < 100; i++) {
+    const paths = [...output.matchAll(/Email: (\S+\.eml)/g)].map((m) => m[1] ?? "");
+    let newest: { file: string; mtime: number } | null = null;
+    for (const file of paths) {
+      const raw = await readFile(file, "latin1").catch(() => "");
+      if (!new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "im").test(raw)) continue;
+      const { mtimeMs } = await stat(file);
+      if (!newest || mtimeMs > newest.mtime) newest = { file, mtime: mtimeMs };
+    }
+    if (newest) {
+      const email = await PostalMime.parse(await readFile(newest.file));
+      return { subject: email.subject ?? "", text: email.text ?? "" };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  await mkdir(shots, { recursive: true });
+  persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-"));
+  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  server = spawn(
+    wranglerBin,
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", persist],
+    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
+  );
+  server.stdout?.on("data", (d) => {
+    output += d;
+  });
+  server.stderr?.on("data", (d) => {
+    output += d;
+  });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 120; i++) {
+    if (/Ready on/.test(output)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!/Ready on/.test(output)) throw new Error(`wrangler dev did not start:\n${output}`);
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server?.pid) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await rm(persist, { recursive: true, force: true });
+});
+
+describe("the portal in a real browser", () => {
+  it("sign up → verify by the emailed link → submit → watch it complete → read the result → API key works", async () => {
+    const email = `e2e-${Date.now()}@example.com`;
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+
+    await page.goto(`${base}/auth/signup`);
+    await shot(page, "01-sign-up");
+    await page.getByLabel("Name").fill("Ada Lovelace");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("analytical engine 1843");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForSelector("text=Check your email");
+    await shot(page, "02-check-email");
+
+    const mail = await mailTo(email);
+    expect(mail.subject).toContain("Confirm your email");
+    const link = mail.text.match(/https?:\/\/\S+\/auth\/verify\?token=\S+/)?.[0];
+    expect(link).toBeDefined();
+    await page.goto(link ?? "");
+    await shot(page, "03-confirm-email");
+    await page.getByRole("button", { name: "Confirm and sign in" }).click();
+    await page.waitForURL(`${base}/app`);
+    await page.waitForSelector("text=Your requests");
+    await shot(page, "04-dashboard-empty");
+
+    await page.getByRole("link", { name: "New request", exact: true }).first().click();
+    await page
+      .getByLabel("What do you need?")
+      .fill(
+        "Our support queue doubled in October. Response times rose from two hours to nine. " +
+          "Customers complain about slow answers. Please analyse the situation and suggest what to change first.",
+      );
+    await shot(page, "05-new-request");
+    await page.getByRole("button", { name: "Send request" }).click();
+    await page.waitForURL(/\/app\/requests\/sub_/);
+    // The page follows the job by itself until it is done.
+    await page.waitForSelector('[data-status="completed"]', { timeout: 30_000 });
+    await page.waitForSelector("text=Result");
+    const result = await page.locator(".result").innerText();
+    expect(result).toContain("Summary");
+    expect(result).toMatch(/support queue|Response times/);
+    await shot(page, "06-request-detail");
+
+    await page.goto(`${base}/app`);
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    await shot(page, "07-dashboard");
+
+    await page.goto(`${base}/app/profile`);
+    await page.getByLabel("New key name").fill("e2e");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.locator("[data-new-api-key]").innerText()).trim();
+    expect(key).toMatch(/^sx_/);
+    await shot(page, "08-profile-api-key");
+
+    const api = await fetch(`${base}/v1/submissions`, { headers: { authorization: `Bearer ${key}` } });
+    expect(api.status).toBe(200);
+    const listed = (await api.json()) as { items: { status: string }[] };
+    expect(listed.items).toHaveLength(1);
+    expect(listed.items[0]?.status).toBe("completed");
+
+    // The result mail went to the same address.
+    const resultMail = await mailTo(email);
+    expect(resultMail.subject).toContain("result is ready");
+
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it("shows the sign-in page well on a phone", async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/auth/signin`);
+    // Runs in the page, where `document` exists; typed loosely since this project has no DOM lib.
+    const width = await page.evaluate("document.documentElement.scrollWidth");
+    expect(Number(width)).toBeLessThanOrEqual(375);
+    await shot(page, "09-sign-in-phone");
+    await context.close();
+  });
+
+  it("keeps a signed-out visitor out of the portal", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/app/profile`);
+    expect(page.url()).toBe(`${base}/auth/signin?next=%2Fapp%2Fprofile`);
+    await context.close();
+  });
+});
+
+// Screenshots are artifacts: list them so a run shows where they are.
+afterAll(async () => {
+  const files = await readdir(shots).catch(() => []);
+  if (files.length > 0) console.log(`screenshots: ${path.relative(root, shots)}/ (${files.length} files)`);
+});
