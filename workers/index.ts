@@ -1,3 +1,5 @@
+import { sweepIdempotencyKeys } from "./api/idempotency";
+import { db } from "./api/submissions/repo";
 import { app } from "./app";
 import { redriveStalled } from "./cron/redrive";
 import { handleInboundEmail } from "./email/inbound";
@@ -33,5 +35,6 @@ export default {
 
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(redriveStalled(env));
+    ctx.waitUntil(sweepIdempotencyKeys(db(env.DB)));
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,9 +1,10 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import type { AppEnv } from "../../app-env";
 import { requireApi } from "../../auth/middleware";
+import { idempotency } from "../idempotency";
 import { validationHook } from "../validation";
 import { db, findSubmission, listSubmissions } from "./repo";
 import {
@@ -15,10 +16,26 @@ import {
   SubmissionAccepted,
   SubmissionIdParam,
   SubmissionPage,
+  SubmissionResult,
 } from "./schemas";
 import { acceptSubmission, toView } from "./service";
 
 const security = [{ bearerAuth: [] }];
+
+/** JSON only when the client ranks it above markdown (browsers and curl get markdown). */
+function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const q = (type: string) => {
+    const entry = accept
+      .split(",")
+      .map((p) => p.trim().split(";"))
+      .find(([t]) => t?.trim() === type);
+    if (!entry) return -1;
+    const param = entry.slice(1).find((p) => p.trim().startsWith("q="));
+    return param ? Number(param.trim().slice(2)) : 1;
+  };
+  return q("application/json") > Math.max(q("text/markdown"), q("text/*"), q("*/*") > -1 ? 0 : -1);
+}
 
 /** Opaque cursors: the last id of a page, base64url-encoded. */
 const encodeCursor = (id: string) => btoa(id).replace(/=+$/, "");
@@ -61,8 +78,16 @@ const create = createRoute({
         );
       },
     }),
+    idempotency,
   ] as const,
   request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description:
+          "Makes the POST safe to retry: the first response is replayed for 24 h (`Idempotent-Replayed: true`); the same key with another body is refused (422); while the first request runs, 409 with `Retry-After`.",
+        example: "3f1c9a4e-8f0b-4a51-9d3e-6a2c1b7e0d42",
+      }),
+    }),
     body: { required: true, content: { "application/json": { schema: CreateSubmissionBody } } },
   },
   responses: {
@@ -74,9 +99,10 @@ const create = createRoute({
     400: problem("Malformed JSON."),
     401: problem("No valid API key."),
     403: problem("The key lacks the `submissions:write` scope."),
+    409: problem("A request with this Idempotency-Key is still in progress."),
     413: problem("Body too large."),
     415: problem("Body is not `application/json`."),
-    422: problem("A field is missing or invalid."),
+    422: problem("A field is missing or invalid, or the Idempotency-Key was used with another body."),
   },
 });
 
@@ -94,6 +120,31 @@ const get = createRoute({
     401: problem("No valid API key."),
     403: problem("The key lacks the `submissions:read` scope."),
     404: problem("No submission with that id among yours."),
+  },
+});
+
+const result = createRoute({
+  method: "get",
+  path: "/{id}/result",
+  summary: "Get a submission's result",
+  description:
+    "The result document as `text/markdown` (the default, and for `Accept: text/markdown`) or as JSON (`Accept: application/json`). 404 until the result is stored.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:read")] as const,
+  request: { params: SubmissionIdParam },
+  responses: {
+    200: {
+      description: "The result.",
+      headers: { Vary: { schema: { type: "string" }, description: "Always `Accept`." } },
+      content: {
+        "text/markdown": { schema: z.string() },
+        "application/json": { schema: SubmissionResult },
+      },
+    },
+    401: problem("No valid API key."),
+    403: problem("The key lacks the `submissions:read` scope."),
+    404: problem("No such submission among yours, or no result yet."),
   },
 });
 
@@ -135,6 +186,29 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
     const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
     if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
     return c.json(await toView(c.env, found), 200);
+  })
+  .openapi(result, async (c) => {
+    const { id } = c.req.valid("param");
+    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
+    if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
+    const object = found.submission.resultKey ? await c.env.FILES.get(found.submission.resultKey) : null;
+    if (!object)
+      throw notFound("Result", `Submission ${id} has no result yet; its status is ${found.submission.status}.`);
+    const markdown = await object.text();
+    c.header("Vary", "Accept");
+    if (prefersJson(c.req.header("accept"))) {
+      return c.json(
+        {
+          id,
+          format: "markdown" as const,
+          markdown,
+          summary: found.submission.summary,
+          provider: found.submission.aiProvider,
+        },
+        200,
+      );
+    }
+    return c.body(markdown, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
   .openapi(list, async (c) => {
     const { status, limit, cursor } = c.req.valid("query");

@@ -133,3 +133,13 @@ export const ProblemSchema = z
 
 export type CreateSubmissionInput = z.infer<typeof CreateSubmissionBody>;
 export type SubmissionView = z.infer<typeof Submission>;
+
+export const SubmissionResult = z
+  .object({
+    id: z.string(),
+    format: z.literal("markdown"),
+    markdown: z.string().openapi({ description: "The result document." }),
+    summary: z.string().nullable().openapi({ description: "Plain-text summary." }),
+    provider: z.string().nullable().openapi({ description: "AI provider that produced it." }),
+  })
+  .openapi("SubmissionResult");

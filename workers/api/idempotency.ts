@@ -1,0 +1,123 @@
+import { and, eq, lt, or } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../../shared/crypto";
+import { idempotencyKeys } from "../../shared/db/schema";
+import { HttpProblem } from "../../shared/http/problem";
+import type { AppEnv } from "../app-env";
+import { db } from "./submissions/repo";
+
+/** How long a first response is kept and replayed. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+/** A request still `in_progress` after this long is taken to have died; its key may be reused. */
+const STALE_MS = 60_000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Response headers replayed with a stored response. */
+const KEPT_HEADERS = ["content-type", "location"];
+
+/**
+ * `Idempotency-Key` on a POST (after authentication, so keys are per user): the first
+ * response (anything but a 5xx) is stored and replayed for 24 hours with
+ * `Idempotent-Replayed: true`; the same key while the first request runs gets 409 with
+ * `Retry-After`; the same key with a different body gets 422.
+ */
+export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return next();
+  if (!KEY_PATTERN.test(key)) {
+    throw new HttpProblem(
+      400,
+      "bad-idempotency-key",
+      "Bad Idempotency Key",
+      "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+    );
+  }
+  const user = c.get("user");
+  const body = await c.req.arrayBuffer();
+  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(body)}`);
+  const d = db(c.env.DB);
+  const now = Date.now();
+
+  // Forget an expired key, or one whose first request died mid-flight.
+  await d
+    .delete(idempotencyKeys)
+    .where(
+      and(
+        eq(idempotencyKeys.userId, user.id),
+        eq(idempotencyKeys.key, key),
+        or(
+          lt(idempotencyKeys.expiresAt, now),
+          and(eq(idempotencyKeys.status, "in_progress"), lt(idempotencyKeys.createdAt, now - STALE_MS)),
+        ),
+      ),
+    );
+  const [claimed] = await d
+    .insert(idempotencyKeys)
+    .values({
+      userId: user.id,
+      key,
+      fingerprint,
+      status: "in_progress",
+      createdAt: now,
+      expiresAt: now + IDEMPOTENCY_TTL_MS,
+    })
+    .onConflictDoNothing()
+    .returning();
+
+  if (!claimed) {
+    const [existing] = await d
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)))
+      .limit(1);
+    if (!existing)
+      throw new HttpProblem(409, "idempotency-conflict", "Conflict", "Retry the request.", {
+        headers: { "Retry-After": "1" },
+      });
+    if (existing.fingerprint !== fingerprint) {
+      throw new HttpProblem(
+        422,
+        "idempotency-key-reuse",
+        "Idempotency Key Reused",
+        "This Idempotency-Key was used with a different request. Use a new key for a new request.",
+      );
+    }
+    if (existing.status === "in_progress") {
+      throw new HttpProblem(
+        409,
+        "idempotency-conflict",
+        "Request In Progress",
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    const headers = new Headers(JSON.parse(existing.responseHeaders ?? "{}") as Record<string, string>);
+    headers.set("Idempotent-Replayed", "true");
+    return new Response(existing.responseBody, { status: existing.responseStatus ?? 200, headers });
+  }
+
+  try {
+    await next();
+  } catch (error) {
+    await d.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
+    throw error;
+  }
+  const res = c.res;
+  if (res.status >= 500) {
+    // A server failure is not an answer: let the client retry with the same key.
+    await d.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
+    return;
+  }
+  const text = await res.clone().text();
+  const kept = Object.fromEntries(
+    KEPT_HEADERS.flatMap((h) => (res.headers.has(h) ? [[h, res.headers.get(h) ?? ""]] : [])),
+  );
+  await d
+    .update(idempotencyKeys)
+    .set({ status: "done", responseStatus: res.status, responseHeaders: JSON.stringify(kept), responseBody: text })
+    .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
+});
+
+/** Deletes expired keys (called from the cron trigger). */
+export async function sweepIdempotencyKeys(d: ReturnType<typeof db>, now = Date.now()): Promise<void> {
+  await d.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now));
+}
