@@ -129,3 +129,34 @@ describe("ownership", () => {
     await problem(await call("/v1/submissions?status=exploded", { key }), 422, "/problems/validation");
   });
 });
+
+describe("per-key rate limits", () => {
+  it("counts each key's requests in RateLimit-* headers and answers 429 past the limit", async () => {
+    const key = await apiKeyFor("busy@example.com");
+    const first = await call("/v1/submissions", { key });
+    const limit = Number(first.headers.get("ratelimit-limit"));
+    expect(limit).toBe(Number(env.API_RATE_LIMIT_PER_MINUTE));
+    expect(first.headers.get("ratelimit-policy")).toBe(`${limit};w=60`);
+    const remaining = Number(first.headers.get("ratelimit-remaining"));
+    const second = await call("/v1/submissions", { key });
+    // A window boundary may fall between the two calls; then the count starts again.
+    expect([remaining - 1, limit - 1]).toContain(Number(second.headers.get("ratelimit-remaining")));
+    expect(Number(first.headers.get("ratelimit-reset"))).toBeLessThanOrEqual(60);
+
+    let refused: Response | null = null;
+    // Room for one window reset during the loop, which would restart the count.
+    for (let i = 0; i < 2 * limit + 2 && !refused; i++) {
+      const res = await call("/v1/submissions", { key });
+      if (res.status === 429) refused = res;
+    }
+    expect(refused).not.toBeNull();
+    const body = await problem(refused as Response, 429, "/problems/rate-limited");
+    expect(body.detail).toContain(`${limit} requests a minute`);
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused?.headers.get("ratelimit-remaining")).toBe("0");
+
+    // Another key of another user is not affected.
+    const calm = await call("/v1/submissions", { key: await apiKeyFor("calm@example.com") });
+    expect(calm.status).toBe(200);
+  });
+});

@@ -7,6 +7,7 @@ import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
 import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
 
 export { JobCoordinator } from "../durable-objects/job-coordinator";
+export { RateLimiter } from "../durable-objects/rate-limiter";
 
 /**
  * Queues are named per environment (`statex-jobs`, `statex-jobs-staging`, ...), so the

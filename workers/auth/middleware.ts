@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { Scope } from "../../shared/db/schema";
@@ -8,6 +9,35 @@ import { parseScopes, resolveApiKey, resolveSession, touchApiKey } from "./servi
 
 /** Name of the session cookie (`Secure; HttpOnly; SameSite=Lax`). */
 export const SESSION_COOKIE = "statex_session";
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Per-key rate limit (`API_RATE_LIMIT_PER_MINUTE`), counted by the key's own RateLimiter
+ * Durable Object. Every answer carries `RateLimit-*` headers; past the limit, 429 problem+json
+ * with `Retry-After`.
+ */
+async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string): Promise<void> {
+  const limit = Math.max(1, Number(c.env.API_RATE_LIMIT_PER_MINUTE) || 120);
+  const verdict = await c.env.RATE_LIMITER.getByName(keyId).hit(limit, WINDOW_MS);
+  const reset = String(Math.ceil(verdict.resetMs / 1000));
+  const headers = {
+    "RateLimit-Policy": `${limit};w=${WINDOW_MS / 1000}`,
+    "RateLimit-Limit": String(limit),
+    "RateLimit-Remaining": String(verdict.remaining),
+    "RateLimit-Reset": reset,
+  };
+  if (!verdict.allowed) {
+    throw new HttpProblem(
+      429,
+      "rate-limited",
+      "Too Many Requests",
+      `This API key may make ${limit} requests a minute. Try again in ${reset} s.`,
+      { headers: { ...headers, "Retry-After": reset } },
+    );
+  }
+  for (const [name, value] of Object.entries(headers)) c.header(name, value);
+}
 
 const unauthorized = (detail: string) =>
   new HttpProblem(401, "unauthorized", "Unauthorized", detail, {
@@ -32,6 +62,7 @@ export const requireApi = (scope: Scope) =>
       }
       c.set("user", found.user);
       c.set("apiKey", found.key);
+      await enforceKeyRateLimit(c, found.key.id);
       c.executionCtx.waitUntil(touchApiKey(d, found.key.id));
       return next();
     }
