@@ -4,6 +4,7 @@ import { type Analysis, createProvider, ProviderError } from "../shared/ai";
 import { type StepStatus, type SubmissionStatus, submissionSteps, submissions } from "../shared/db/schema";
 import { createLogger, type Logger } from "../shared/log";
 import { type JobMessage, type NotificationMessage, PIPELINE_STEPS, type StepName } from "../shared/messages";
+import { announceTerminal } from "../workers/api/submissions/events";
 import { db } from "../workers/api/submissions/repo";
 import { resultKey, type StoredInput } from "../workers/api/submissions/service";
 import { DeliveryError, deliverSubmissionEmail } from "../workers/notifications/deliver";
@@ -169,6 +170,9 @@ export class JobCoordinator extends DurableObject<Env> {
         this.#setJob({ status: "completed", completed_at: Date.now(), error: null });
         await this.#syncToD1();
         log.info("job completed");
+        await announceTerminal(this.env, job.id, "completed", log).catch((error: unknown) =>
+          log.error("could not announce completion", { error }),
+        );
         return;
       }
       if (step.next_attempt_at !== null && step.next_attempt_at > Date.now()) {
@@ -280,6 +284,9 @@ export class JobCoordinator extends DurableObject<Env> {
     await this.env.NOTIFICATIONS.send(message);
     this.#setJob({ failure_notice_at: Date.now() });
     log.info("failure notice queued");
+    await announceTerminal(this.env, job.id, "failed", log).catch((error: unknown) =>
+      log.error("could not announce failure", { error }),
+    );
   }
 
   /** Writes the job's status and every step to D1 in one batch (idempotent). */

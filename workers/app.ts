@@ -7,6 +7,7 @@ import { HttpProblem, internalProblem, problemResponse } from "../shared/http/pr
 import { correlationIdFrom, createLogger } from "../shared/log";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
+import { webhooksRouter } from "./api/webhooks/routes";
 import type { AppEnv } from "./app-env";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
@@ -114,6 +115,7 @@ app.route("/app", portalRoutes);
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
 
 app.route("/v1/submissions", submissionsRouter);
+app.route("/v1/webhooks", webhooksRouter);
 
 app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",

@@ -5,6 +5,7 @@ import { redriveStalled } from "./cron/redrive";
 import { handleInboundEmail } from "./email/inbound";
 import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
 import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
+import { consumeDeadWebhooks, consumeWebhooks } from "./queues/webhooks";
 
 export { JobCoordinator } from "../durable-objects/job-coordinator";
 export { RateLimiter } from "../durable-objects/rate-limiter";
@@ -18,6 +19,8 @@ function consumerFor(queue: string) {
   if (queue.startsWith("statex-jobs")) return consumeJobs;
   if (queue.startsWith("statex-notifications-dlq")) return consumeDeadNotifications;
   if (queue.startsWith("statex-notifications")) return consumeNotifications;
+  if (queue.startsWith("statex-webhooks-dlq")) return consumeDeadWebhooks;
+  if (queue.startsWith("statex-webhooks")) return consumeWebhooks;
   return null;
 }
 

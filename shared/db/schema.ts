@@ -99,3 +99,4 @@ export type SubmissionRow = typeof submissions.$inferSelect;
 export type SubmissionStepRow = typeof submissionSteps.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 export * from "./api";
+export * from "./webhooks";

@@ -2,6 +2,7 @@ import type { SubmissionRow, SubmissionStepRow, UserRow } from "../../../shared/
 import { newSubmissionId } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 import type { JobMessage } from "../../../shared/messages";
+import { emitWebhookEvent } from "../webhooks/deliver";
 import { db, insertSubmission } from "./repo";
 import type { CreateSubmissionInput, SubmissionView } from "./schemas";
 
@@ -70,6 +71,17 @@ export async function acceptSubmission(
     await env.JOBS.send(message);
   } catch (error) {
     ctx.log.error("enqueue failed; the scheduled re-drive will start the job", { submissionId: id, error });
+  }
+  try {
+    await emitWebhookEvent(env, ctx.user.id, "submission.created", {
+      id,
+      status: "queued",
+      source: ctx.source,
+      createdAt: new Date(now).toISOString(),
+    });
+  } catch (error) {
+    // The submission is accepted; a lost "created" event must not turn that into an error.
+    ctx.log.error("could not queue webhook event", { submissionId: id, error });
   }
   ctx.log.info("submission accepted", { submissionId: id, source: ctx.source, textChars: input.text.length });
   return { id };
