@@ -1,5 +1,5 @@
 import { app } from "./app";
-import { redriveStalled } from "./cron/redrive";
+import { runScheduled } from "./cron/dispatch";
 import { handleInboundEmail } from "./email/inbound";
 import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
 import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
@@ -31,7 +31,7 @@ export default {
     await handleInboundEmail(message);
   },
 
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(redriveStalled(env));
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller, env));
   },
 } satisfies ExportedHandler<Env, unknown>;
