@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { deploySteps } from "../ops/deploy";
 import { ROOT, tool } from "../ops/run";
 
+/** A GitHub expression, `${{ … }}`, spelled so that it is not mistaken for a template literal. */
+const expr = (inner: string) => `$\{{ ${inner} }}`;
 const workflow = (name: string) => readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8");
 
 describe("GitHub Actions workflows", () => {
@@ -12,7 +14,7 @@ describe("GitHub Actions workflows", () => {
     const lint = await createLinter();
     const broken = workflow("test.yml")
       .replace("pull_request:", "pull_requests:")
-      .replace("${{ github.ref }}", "${{ github.reff }}");
+      .replace(expr("github.ref"), expr("github.reff"));
     const kinds = lint(broken, "broken.yml").map((r) => r.message);
     expect(kinds.some((m) => m.includes("pull_requests"))).toBe(true);
     expect(kinds.some((m) => m.includes("reff"))).toBe(true);
@@ -33,8 +35,8 @@ describe("GitHub Actions workflows", () => {
       const yml = workflow(file);
       expect(yml).toContain(trigger);
       expect(yml).toContain("uses: cloudflare/wrangler-action@v3");
-      expect(yml).toContain("apiToken: ${{ secrets.CLOUDFLARE_API_TOKEN }}");
-      expect(yml).toContain("accountId: ${{ secrets.CLOUDFLARE_ACCOUNT_ID }}");
+      expect(yml).toContain(`apiToken: ${expr("secrets.CLOUDFLARE_API_TOKEN")}`);
+      expect(yml).toContain(`accountId: ${expr("secrets.CLOUDFLARE_ACCOUNT_ID")}`);
       const test = yml.indexOf("npm test");
       const migrate = yml.indexOf(`d1 migrations apply DB --remote --env ${env}`);
       const deploy = yml.indexOf(`deploy --env ${env}`, migrate);
