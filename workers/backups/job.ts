@@ -87,6 +87,7 @@ export async function runBackup(env: Env, now = new Date()): Promise<BackupOutco
   const key = backupKey(now);
   const body = await gzip(dump.sql);
   const rows = Object.values(dump.rows).reduce((a, b) => a + b, 0);
+  const tables = JSON.stringify(dump.rows);
   await env.FILES.put(key, body, {
     httpMetadata: { contentType: "application/gzip" },
     customMetadata: {
@@ -94,7 +95,8 @@ export async function runBackup(env: Env, now = new Date()): Promise<BackupOutco
       sha256: hash,
       rows: String(rows),
       sqlBytes: String(dump.sql.length),
-      tables: JSON.stringify(dump.rows),
+      // R2 caps an object's metadata at a few KB: the per-table counts go only while small.
+      ...(tables.length <= 1024 ? { tables } : {}),
     },
   });
   const deleted = await rotate([...existing.map((o) => o.key), key]);
