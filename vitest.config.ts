@@ -50,6 +50,8 @@ export default defineConfig(async () => {
         remoteBindings: false,
         miniflare: {
           bindings: { TEST_MIGRATIONS: migrations, STEP_RETRY_BASE_MS: "20", ...vars },
+          // An empty second database: the backup round trip restores into it.
+          d1Databases: { RESTORE_DB: "restore-test" },
           serviceBindings: { SENT_MAIL: readSentMail },
         },
       }),

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** Reads back the `.eml` the local send_email binding wrote: `GET /?messageId=`. */
     SENT_MAIL: Fetcher;
+    /** An empty D1 database that backups are restored into. */
+    RESTORE_DB: D1Database;
   }
 }

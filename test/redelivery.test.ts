@@ -181,7 +181,7 @@ describe("the scheduled re-drive", () => {
     await waitForStatus(id, ["completed"]);
     const sendBatch = vi.spyOn(env.JOBS, "sendBatch");
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController(), env, ctx);
+    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
     expect(sendBatch).not.toHaveBeenCalled();
   });

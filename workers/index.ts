@@ -1,7 +1,5 @@
-import { sweepIdempotencyKeys } from "./api/idempotency";
-import { db } from "./api/submissions/repo";
 import { app } from "./app";
-import { redriveStalled } from "./cron/redrive";
+import { runScheduled } from "./cron/dispatch";
 import { handleInboundEmail } from "./email/inbound";
 import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
 import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
@@ -37,8 +35,7 @@ export default {
     await handleInboundEmail(message);
   },
 
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(redriveStalled(env));
-    ctx.waitUntil(sweepIdempotencyKeys(db(env.DB)));
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(controller, env));
   },
 } satisfies ExportedHandler<Env, unknown>;

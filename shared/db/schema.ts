@@ -41,6 +41,11 @@ export const submissions = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     completedAt: integer("completed_at"),
+    /**
+     * 1 when the user asked to keep this submission: the retention sweep never removes a pinned
+     * submission or its R2 objects. An integer, not a boolean mode, so the SQL stays plain.
+     */
+    pinned: integer("pinned").notNull().default(0),
   },
   (t) => [
     index("submissions_status_created_idx").on(t.status, t.createdAt),

@@ -1,0 +1,1 @@
+ALTER TABLE `submissions` ADD `pinned` integer DEFAULT 0 NOT NULL;

@@ -1,0 +1,51 @@
+/**
+ * `npm run bundle:check [-- --env production] [--budget-kib 1024]`
+ *
+ * Bundles the Worker exactly as `wrangler deploy` would (`--dry-run --outdir`: no account, no
+ * network), prints its size raw and gzipped, and fails when the gzipped size reaches the
+ * budget, so a heavy dependency cannot slip in unnoticed. Cloudflare's own limit is 3 MiB
+ * gzipped on the paid plan (1 MiB on free); the budget keeps us inside both, and fast to start.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { wrangler } from "./run.ts";
+
+const { values } = parseArgs({
+  options: {
+    env: { type: "string", default: "production" },
+    "budget-kib": { type: "string", default: "1024" },
+  },
+});
+const budget = Number(values["budget-kib"]) * 1024;
+const kib = (n: number) => `${(n / 1024).toFixed(2)} KiB`;
+
+const outdir = mkdtempSync(path.join(tmpdir(), "statex-bundle-"));
+try {
+  wrangler(["deploy", "--dry-run", "--outdir", outdir, "--env", values.env], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  // Everything that is uploaded as a module; source maps and wrangler's README are not.
+  const modules = readdirSync(outdir, { recursive: true, withFileTypes: true }).filter(
+    (f) => f.isFile() && !f.name.endsWith(".map") && f.name !== "README.md",
+  );
+  let raw = 0;
+  let gzipped = 0;
+  for (const f of modules) {
+    const bytes = readFileSync(path.join(f.parentPath, f.name));
+    raw += bytes.byteLength;
+    gzipped += gzipSync(bytes).byteLength;
+  }
+  const share = ((100 * gzipped) / budget).toFixed(0);
+  console.log(
+    `bundle (${values.env}): ${modules.length} module(s), ${kib(raw)}, gzip ${kib(gzipped)} — budget ${kib(budget)} (${share}%)`,
+  );
+  if (modules.length === 0 || gzipped >= budget) {
+    console.error(`bundle over budget: gzip ${kib(gzipped)} >= ${kib(budget)}`);
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(outdir, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+import { createLogger } from "../../shared/log";
+import { sweepIdempotencyKeys } from "../api/idempotency";
+import { db } from "../api/submissions/repo";
+import { runBackup } from "../backups/job";
+import { sweepExpired } from "../retention/sweep";
+import { redriveStalled } from "./redrive";
+
+/**
+ * Every cron trigger and the job it runs. wrangler.toml lists the same expressions under
+ * `[triggers]` in every environment (a node test checks they agree): Cloudflare tells the
+ * handler which expression fired, and that is all it tells.
+ */
+export const CRONS = {
+  /** Re-drive accepted submissions that never reached their Durable Object. */
+  redrive: "*/5 * * * *",
+  /** D1 → R2 backup (skipped when nothing changed): at most 15 minutes of writes at risk. */
+  backup: "*/15 * * * *",
+  /** Retention sweep, once a day at a quiet hour. */
+  retention: "45 3 * * *",
+} as const;
+
+/** Runs the job for the cron expression that fired. An unknown expression is a deploy mistake. */
+export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const now = controller.scheduledTime;
+  switch (controller.cron) {
+    case CRONS.redrive:
+      await redriveStalled(env);
+      return;
+    case CRONS.backup:
+      // The scheduled time, not the clock: a retried run writes the same key again.
+      await runBackup(env, new Date(now));
+      return;
+    case CRONS.retention:
+      await sweepExpired(env, now);
+      await sweepIdempotencyKeys(db(env.DB), now);
+      return;
+    default:
+      createLogger({ correlationId: `cron-${now}`, component: "cron" }).error("no job for cron expression", {
+        cron: controller.cron,
+      });
+      throw new Error(`no job for cron expression "${controller.cron}"`);
+  }
+}

@@ -1,0 +1,41 @@
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { createLogger } from "../../shared/log";
+import { deleteSubmissions, findExpired } from "./repo";
+
+/** Rows per round: three statements bind the ids, and D1 allows 100 bound parameters each. */
+const PAGE = 50;
+/** Rounds per run, so one run stays well inside a cron invocation's limits; the rest waits a day. */
+const MAX_ROUNDS = 20;
+const DAY = 86_400_000;
+
+const retentionDays = z.coerce.number().int().min(1).max(3650);
+
+/**
+ * Removes finished submissions older than `RETENTION_DAYS` — rows in D1 and their raw input and
+ * result in R2 — unless the user pinned them. Rows go first: an object whose row is gone is
+ * unreachable and harmless, while a row whose object is gone would be a broken record.
+ */
+export async function sweepExpired(env: Env, now = Date.now()): Promise<{ submissions: number; objects: number }> {
+  const days = retentionDays.parse(env.RETENTION_DAYS);
+  const cutoff = now - days * DAY;
+  const d = drizzle(env.DB);
+  const log = createLogger({ correlationId: `retention-${now}`, component: "retention" });
+  let removed = 0;
+  let objects = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const expired = await findExpired(d, cutoff, PAGE);
+    if (expired.length === 0) break;
+    const gone = await deleteSubmissions(
+      d,
+      expired.map((e) => e.id),
+    );
+    const keys = gone.flatMap((g) => g.keys);
+    if (keys.length) await env.FILES.delete(keys);
+    removed += gone.length;
+    objects += keys.length;
+    if (expired.length < PAGE) break;
+  }
+  if (removed) log.info("retention sweep removed expired submissions", { submissions: removed, objects, days });
+  return { submissions: removed, objects };
+}
