@@ -56,7 +56,14 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    test: { name, include, exclude, setupFiles: ["./test/setup.ts"], silent: "passed-only" as const },
+    test: {
+      name,
+      include,
+      exclude,
+      setupFiles: ["./test/setup.ts"],
+      silent: "passed-only" as const,
+      testTimeout: 30_000,
+    },
   });
   return {
     test: {

@@ -149,6 +149,15 @@ export class JobCoordinator extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Forgets the job entirely (account deletion): no alarm left, no storage left. A later
+   * message for the same id finds no D1 row and does nothing.
+   */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     const job = this.#job();
     if (!job) return;

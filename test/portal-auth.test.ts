@@ -404,4 +404,22 @@ describe("portal pages", () => {
     expect(html).toContain('value="Ada L."');
     expect(html).toContain('value="Europe/Prague"');
   });
+
+  it("downloads the data archive and deletes the account from the profile page", async () => {
+    const email = uniqueEmail("bye");
+    const client = await signedInAs(email);
+    const archive = await client.get("/app/account/export");
+    expect(archive.status).toBe(200);
+    expect(archive.headers.get("content-type")).toBe("application/zip");
+    await archive.arrayBuffer();
+    const profile = await client.page("/app/profile");
+    const wrong = await client.post("/app/account/delete", { confirm: "not-me@example.com" }, profile);
+    expect(await wrong.text()).toContain("Type your email address exactly");
+    const res = await client.post("/app/account/delete", { confirm: email }, profile);
+    expect(res.headers.get("location")).toBe("/auth/signin?m=account-deleted");
+    expect(
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>())?.n,
+    ).toBe(0);
+    expect((await client.get("/app")).status).toBe(303);
+  });
 });

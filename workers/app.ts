@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { HttpProblem, internalProblem, problemResponse } from "../shared/http/problem";
 import { correlationIdFrom, createLogger } from "../shared/log";
+import { accountRouter } from "./account/routes";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
 import { webhooksRouter } from "./api/webhooks/routes";
@@ -116,6 +117,7 @@ app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }))
 
 app.route("/v1/submissions", submissionsRouter);
 app.route("/v1/webhooks", webhooksRouter);
+app.route("/v1/account", accountRouter);
 
 app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",

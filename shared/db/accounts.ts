@@ -3,8 +3,11 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 export const ROLES = ["user", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-/** API key scopes. A key only does what its scopes allow. */
-export const SCOPES = ["submissions:read", "submissions:write"] as const;
+/**
+ * API key scopes. A key only does what its scopes allow; `account:manage` (export all data,
+ * delete the account) is never granted unless asked for.
+ */
+export const SCOPES = ["submissions:read", "submissions:write", "account:manage"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Purposes of single-use emailed links. */

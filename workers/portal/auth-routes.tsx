@@ -135,6 +135,7 @@ const messages: Record<string, Flash> = {
   "signed-out": { kind: "ok", text: "You are signed out." },
   "signed-out-everywhere": { kind: "ok", text: "You are signed out on every device." },
   "password-changed": { kind: "ok", text: "Your password is changed. Sign in with it." },
+  "account-deleted": { kind: "ok", text: "Your account and all its data are deleted." },
   "link-invalid": { kind: "bad", text: "That link is invalid, used or expired. Ask for a new one." },
 };
 

@@ -8,6 +8,9 @@ import { SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../..
 import { HttpProblem } from "../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../shared/ids";
 import { renderMarkdown } from "../../shared/markdown";
+import { deleteAccount } from "../account/delete";
+import { buildExport } from "../account/export";
+import { exportResponse } from "../account/routes";
 import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
 import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { acceptSubmission } from "../api/submissions/service";
@@ -271,6 +274,17 @@ export const portalRoutes = new Hono<AppEnv>()
       .set({ ...parsed.data, updatedAt: Date.now() })
       .where(eq(users.id, c.get("user").id));
     return c.redirect("/app/profile?m=saved", 303);
+  })
+  .get("/account/export", async (c) => exportResponse(await buildExport(c.env, c.get("user").id)))
+  .post("/account/delete", async (c) => {
+    const body = await formOf(c);
+    const user = c.get("user");
+    if (str(body.confirm).trim().toLowerCase() !== user.email) {
+      return ProfilePage(c, { kind: "bad", text: "Type your email address exactly to delete the account." }, null);
+    }
+    await deleteAccount(c.env, user.id, c.get("log"));
+    clearSessionCookie(c);
+    return c.redirect("/auth/signin?m=account-deleted", 303);
   })
   .post("/keys", async (c) => {
     const body = await formOf(c);
@@ -571,12 +585,39 @@ async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: stri
             <legend>Scopes</legend>
             {SCOPES.map((s) => (
               <label>
-                <input type="checkbox" name="scopes" value={s} checked /> {s}
+                <input type="checkbox" name="scopes" value={s} checked={s !== "account:manage"} /> {s}
               </label>
             ))}
           </fieldset>
           <div class="actions">
             <button type="submit">Create key</button>
+          </div>
+        </form>
+      </div>
+      <div class="card">
+        <h2>Your data</h2>
+        <p>
+          Everything StateX holds about you — profile, requests with their inputs and results, messages sent, API keys
+          and webhooks (without secrets) — as one ZIP archive.
+        </p>
+        <div class="actions">
+          <a class="button secondary" href="/app/account/export" download>
+            Download all my data
+          </a>
+        </div>
+        <form method="post" action="/app/account/delete">
+          <Csrf c={c} />
+          <h2>Delete your account</h2>
+          <p>
+            This removes your account and everything in it — requests, files, results, keys, webhooks — at once and for
+            good. Download your data first if you want to keep it.
+          </p>
+          <label for="confirm-delete">Type your email address to confirm</label>
+          <input id="confirm-delete" name="confirm" type="email" required autocomplete="off" />
+          <div class="actions">
+            <button type="submit" class="danger">
+              Delete my account
+            </button>
           </div>
         </form>
       </div>

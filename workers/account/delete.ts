@@ -1,0 +1,64 @@
+import { eq, inArray } from "drizzle-orm";
+import {
+  apiKeys,
+  authTokens,
+  idempotencyKeys,
+  notifications,
+  sessions,
+  submissionSteps,
+  submissions,
+  users,
+  webhookEndpoints,
+} from "../../shared/db/schema";
+import type { Logger } from "../../shared/log";
+import { db } from "../api/submissions/repo";
+
+/** R2 deletes take at most this many keys per call. */
+const R2_DELETE_BATCH = 1000;
+
+/**
+ * Deletes an account and everything of it: R2 objects of its submissions, each job's
+ * Durable Object storage, then every D1 row (one batch, children first, so it holds whether
+ * or not foreign keys cascade). Returns what was removed, for the log.
+ */
+export async function deleteAccount(
+  env: Env,
+  userId: string,
+  log: Logger,
+): Promise<{ submissions: number; objects: number }> {
+  const d = db(env.DB);
+  const subs = await d
+    .select({ id: submissions.id, inputKey: submissions.inputKey, resultKey: submissions.resultKey })
+    .from(submissions)
+    .where(eq(submissions.userId, userId));
+  const ids = subs.map((s) => s.id);
+
+  const keys = subs.flatMap((s) => [s.inputKey, ...(s.resultKey ? [s.resultKey] : [])]);
+  for (const id of ids) {
+    // Any other object filed under the submission (uploads, large step outputs).
+    const listed = await env.FILES.list({ prefix: `files/${id}/` });
+    keys.push(...listed.objects.map((o) => o.key));
+  }
+  for (let i = 0; i < keys.length; i += R2_DELETE_BATCH) await env.FILES.delete(keys.slice(i, i + R2_DELETE_BATCH));
+
+  // Stop each job and drop what its object stored (the address, the input key, outputs).
+  await Promise.all(ids.map((id) => env.JOB_COORDINATOR.getByName(id).purge()));
+
+  await d.batch([
+    d
+      .delete(notifications)
+      .where(ids.length ? inArray(notifications.submissionId, ids) : eq(notifications.submissionId, "")),
+    d
+      .delete(submissionSteps)
+      .where(ids.length ? inArray(submissionSteps.submissionId, ids) : eq(submissionSteps.submissionId, "")),
+    d.delete(submissions).where(eq(submissions.userId, userId)),
+    d.delete(webhookEndpoints).where(eq(webhookEndpoints.userId, userId)),
+    d.delete(idempotencyKeys).where(eq(idempotencyKeys.userId, userId)),
+    d.delete(apiKeys).where(eq(apiKeys.userId, userId)),
+    d.delete(sessions).where(eq(sessions.userId, userId)),
+    d.delete(authTokens).where(eq(authTokens.userId, userId)),
+    d.delete(users).where(eq(users.id, userId)),
+  ]);
+  log.info("account deleted", { userId, submissions: ids.length, objects: keys.length });
+  return { submissions: ids.length, objects: keys.length };
+}

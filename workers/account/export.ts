@@ -1,0 +1,138 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import { strToU8, type Zippable, zipSync } from "fflate";
+import {
+  apiKeys,
+  notifications,
+  sessions,
+  submissionSteps,
+  submissions,
+  users,
+  webhookDeliveries,
+  webhookEndpoints,
+} from "../../shared/db/schema";
+import { db } from "../api/submissions/repo";
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
+
+const README = `Your StateX data
+================
+
+profile.json            your account (the password hash is not included)
+sessions.json           browsers signed in to your account
+api-keys.json           your API keys (names, prefixes, scopes; never the keys themselves)
+submissions/<id>/       each request: submission.json (status, steps), input.json (what you
+                        sent), result.md (the result, once there is one)
+notifications.json      every message StateX sent you about your requests
+webhooks.json           your webhook endpoints (without their secrets) and their deliveries
+`;
+
+/**
+ * Everything StateX holds about one user, as a ZIP archive: D1 rows and the R2 objects of
+ * their submissions. Secrets (password hash, key hashes, session tokens, webhook secrets)
+ * are left out; they identify nothing the user does not already know.
+ */
+export async function buildExport(env: Env, userId: string, now = Date.now()): Promise<Uint8Array> {
+  const d = db(env.DB);
+  const [[user], userSessions, keys, subs, endpoints] = await d.batch([
+    d.select().from(users).where(eq(users.id, userId)).limit(1),
+    d.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(asc(sessions.createdAt)),
+    d.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(asc(apiKeys.createdAt)),
+    d.select().from(submissions).where(eq(submissions.userId, userId)).orderBy(asc(submissions.id)),
+    d.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, userId)),
+  ]);
+  if (!user) throw new Error(`no user ${userId}`);
+  const ids = subs.map((s) => s.id);
+  const endpointIds = endpoints.map((e) => e.id);
+  const [steps, sent, deliveries] = await Promise.all([
+    ids.length ? d.select().from(submissionSteps).where(inArray(submissionSteps.submissionId, ids)) : [],
+    ids.length ? d.select().from(notifications).where(inArray(notifications.submissionId, ids)) : [],
+    endpointIds.length
+      ? d.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds))
+      : [],
+  ]);
+
+  const files: Zippable = {
+    "README.txt": strToU8(README),
+    "profile.json": json({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      locale: user.locale,
+      timeZone: user.timeZone,
+      emailVerifiedAt: iso(user.emailVerifiedAt),
+      createdAt: iso(user.createdAt),
+      exportedAt: iso(now),
+    }),
+    "sessions.json": json(
+      userSessions.map((s) => ({
+        createdAt: iso(s.createdAt),
+        lastSeenAt: iso(s.lastSeenAt),
+        expiresAt: iso(s.expiresAt),
+        revokedAt: iso(s.revokedAt),
+        userAgent: s.userAgent,
+        ip: s.ip,
+      })),
+    ),
+    "api-keys.json": json(
+      keys.map((k) => ({
+        name: k.name,
+        prefix: k.prefix,
+        scopes: k.scopes.split(" "),
+        createdAt: iso(k.createdAt),
+        lastUsedAt: iso(k.lastUsedAt),
+        revokedAt: iso(k.revokedAt),
+      })),
+    ),
+    "notifications.json": json(
+      sent.map((n) => ({
+        submissionId: n.submissionId,
+        event: n.event,
+        channel: n.channel,
+        recipient: n.recipient,
+        status: n.status,
+        attempts: n.attempts,
+        sentAt: iso(n.sentAt),
+        error: n.error,
+      })),
+    ),
+    "webhooks.json": json(
+      endpoints.map((e) => ({
+        id: e.id,
+        url: e.url,
+        events: e.events.split(" "),
+        description: e.description,
+        createdAt: iso(e.createdAt),
+        deliveries: deliveries
+          .filter((x) => x.endpointId === e.id)
+          .map((x) => ({ id: x.id, event: x.event, status: x.status, attempts: x.attempts, payload: x.payload })),
+      })),
+    ),
+  };
+
+  for (const s of subs) {
+    const folder = `submissions/${s.id}`;
+    files[`${folder}/submission.json`] = json({
+      id: s.id,
+      status: s.status,
+      source: s.source,
+      email: s.email,
+      summary: s.summary,
+      error: s.error,
+      createdAt: iso(s.createdAt),
+      completedAt: iso(s.completedAt),
+      steps: steps
+        .filter((st) => st.submissionId === s.id)
+        .sort((a, b) => a.position - b.position)
+        .map((st) => ({ name: st.name, status: st.status, attempts: st.attempts, error: st.error })),
+    });
+    const [input, result] = await Promise.all([
+      env.FILES.get(s.inputKey),
+      s.resultKey ? env.FILES.get(s.resultKey) : null,
+    ]);
+    if (input) files[`${folder}/input.json`] = new Uint8Array(await input.arrayBuffer());
+    if (result) files[`${folder}/result.md`] = new Uint8Array(await result.arrayBuffer());
+  }
+  return zipSync(files, { level: 6, mtime: new Date(now) });
+}

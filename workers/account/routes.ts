@@ -1,0 +1,97 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { HttpProblem } from "../../shared/http/problem";
+import { ProblemSchema } from "../api/submissions/schemas";
+import { validationHook } from "../api/validation";
+import type { AppEnv } from "../app-env";
+import { requireApi } from "../auth/middleware";
+import { deleteAccount } from "./delete";
+import { buildExport } from "./export";
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+/** The archive as a download response. */
+export function exportResponse(archive: Uint8Array, now = new Date()): Response {
+  const day = now.toISOString().slice(0, 10);
+  return new Response(archive, {
+    headers: {
+      "content-type": "application/zip",
+      "content-disposition": `attachment; filename="statex-export-${day}.zip"`,
+      "cache-control": "no-store",
+    },
+  });
+}
+
+/** `/v1/account`: the caller's own account. */
+export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/delete",
+      summary: "Delete your account and all its data",
+      description:
+        "Irreversible. Removes the account, its sessions and keys, every submission with its files and results, notifications and webhooks. Send your address as `confirm`. Needs the `account:manage` scope.",
+      tags: ["Account"],
+      security: [{ bearerAuth: [] }],
+      middleware: [requireApi("account:manage")] as const,
+      request: {
+        body: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: z
+                .object({ confirm: z.string().openapi({ description: "Your account's email address." }) })
+                .strict()
+                .openapi("DeleteAccount"),
+            },
+          },
+        },
+      },
+      responses: {
+        204: { description: "Deleted." },
+        400: problem("Malformed JSON."),
+        401: problem("No valid API key."),
+        403: problem("The key lacks the `account:manage` scope."),
+        422: problem("`confirm` is not the account's address."),
+      },
+    }),
+    async (c) => {
+      const user = c.get("user");
+      if (c.req.valid("json").confirm.trim().toLowerCase() !== user.email) {
+        throw new HttpProblem(
+          422,
+          "validation",
+          "Validation Failed",
+          "/confirm: must be your account's email address",
+          {
+            errors: [{ pointer: "/confirm", detail: "must be your account's email address" }],
+          },
+        );
+      }
+      await deleteAccount(c.env, user.id, c.get("log"));
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/export",
+      summary: "Download all your data",
+      description:
+        "A ZIP archive of everything StateX holds about you: profile, sessions, API keys (without the keys), every submission with its input and result, notifications and webhooks (without secrets). Needs the `account:manage` scope.",
+      tags: ["Account"],
+      security: [{ bearerAuth: [] }],
+      middleware: [requireApi("account:manage")] as const,
+      responses: {
+        200: {
+          description: "The archive.",
+          content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+        401: problem("No valid API key."),
+        403: problem("The key lacks the `account:manage` scope."),
+      },
+    }),
+    async (c) => exportResponse(await buildExport(c.env, c.get("user").id)),
+  );
