@@ -546,6 +546,8 @@ ${groups
     pages: manifestPages,
   };
   files.set(path.join("_content", "manifest.json"), JSON.stringify(manifest));
+  // A few bytes the Worker reads on each content request to see whether this build is ingested.
+  files.set(path.join("_content", "build.json"), JSON.stringify({ buildId: manifest.buildId, revision: o.revision }));
 
   const dirs = new Set([...files.keys()].map((f) => path.dirname(path.join(outDir, f))));
   await Promise.all([...dirs].map((d) => mkdir(d, { recursive: true })));

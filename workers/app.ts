@@ -3,6 +3,9 @@ import { Scalar } from "@scalar/hono-api-reference";
 import { HTTPException } from "hono/http-exception";
 import { HttpProblem, internalProblem, problemResponse } from "../shared/http/problem";
 import { correlationIdFrom, createLogger } from "../shared/log";
+import { contentRouter } from "./api/content/routes";
+import { sitePages } from "./api/content/site";
+import { searchRouter } from "./api/search/routes";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
 import type { AppEnv } from "./app-env";
@@ -75,6 +78,9 @@ app.notFound((c) => {
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
 
 app.route("/v1/submissions", submissionsRouter);
+app.route("/v1/content", contentRouter);
+app.route("/v1/search", searchRouter);
+app.use(sitePages);
 
 app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",

@@ -91,3 +91,4 @@ export const notifications = sqliteTable(
 export type SubmissionRow = typeof submissions.$inferSelect;
 export type SubmissionStepRow = typeof submissionSteps.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+export * from "./content";
