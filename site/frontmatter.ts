@@ -56,17 +56,30 @@ type Value = Scalar | Scalar[];
 function scalar(raw: string, file: string, line: number): Scalar {
   const s = raw.trim();
   if (s === "") return null;
-  if (s.startsWith('"')) {
-    if (!s.endsWith('"') || s.length < 2) throw new ContentError(file, line, "unterminated double-quoted string");
+  if (s.startsWith('"') || s.startsWith("'")) {
+    const q = s[0] as string;
+    // Find the closing quote ('' is an escaped quote in single-quoted strings, \" in double).
+    let end = -1;
+    for (let i = 1; i < s.length; i++) {
+      if (q === '"' && s[i] === "\\") i++;
+      else if (s[i] === q) {
+        if (q === "'" && s[i + 1] === "'") i++;
+        else {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end === -1) throw new ContentError(file, line, `unterminated ${q === '"' ? "double" : "single"}-quoted string`);
+    if (!/^\s*(#.*)?$/.test(s.slice(end + 1)))
+      throw new ContentError(file, line, "unexpected text after a quoted string");
+    const quoted = s.slice(0, end + 1);
+    if (q === "'") return quoted.slice(1, -1).replace(/''/g, "'");
     try {
-      return JSON.parse(s) as string;
+      return JSON.parse(quoted) as string;
     } catch {
       throw new ContentError(file, line, "invalid escape in double-quoted string");
     }
-  }
-  if (s.startsWith("'")) {
-    if (!s.endsWith("'") || s.length < 2) throw new ContentError(file, line, "unterminated single-quoted string");
-    return s.slice(1, -1).replace(/''/g, "'");
   }
   if (s === "true") return true;
   if (s === "false") return false;
@@ -162,7 +175,7 @@ export function parseSource(source: string, file: string): ParsedSource {
   // An empty block list that never got items is an empty value.
   for (const [k, v] of Object.entries(data)) if (Array.isArray(v) && v.length === 0 && k !== "tags") data[k] = null;
   for (const [k, v] of Object.entries(data)) if (v === null) delete data[k];
-  return { data, lines, body: text.slice(Math.min(pos, text.length)), bodyLine: lineNo };
+  return { data, lines, body: text.slice(Math.min(pos, text.length)), bodyLine: lineNo + 1 };
 }
 
 /** Parses and validates; every problem is a `ContentError` naming the file, line and reason. */
