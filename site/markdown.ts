@@ -8,7 +8,7 @@
 import { Marked, type Tokens } from "marked";
 import type * as Xss from "xss";
 import xssModule from "xss";
-import { escapeHtml } from "../shared/html.ts";
+import { escapeHtml } from "./escape.ts";
 import { highlight, languageOf } from "./highlight.ts";
 
 const { FilterXSS, getDefaultWhiteList } = xssModule as unknown as typeof Xss;

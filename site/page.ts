@@ -6,9 +6,10 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DEFAULT_LOCALE, LOCALES, type Locale, STRINGS } from "./config.ts";
+import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
 import { renderMarkdown } from "./markdown.ts";
+import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
 
 /** Settings shared by every page of one build. */
@@ -39,45 +40,9 @@ export interface PageRecord {
   draft: boolean;
   /** sha256 of the source file. */
   hash: string;
-  words: number;
-  /** Internal links as written, with the source line of each. */
-  links: { href: string; line: number }[];
+  /** Internal links as written (their lines are found only if one turns out broken). */
+  links: string[];
   alternates: Partial<Record<Locale, string>>;
-}
-
-/** Locale and the locale-free key (`about.md`) of a source path. */
-export function splitLocale(file: string): { locale: Locale; key: string } {
-  const first = file.split("/")[0] ?? "";
-  const locale = LOCALES.find((l) => l !== DEFAULT_LOCALE && l === first);
-  return locale ? { locale, key: file.slice(locale.length + 1) } : { locale: DEFAULT_LOCALE, key: file };
-}
-
-/** Public URL of a source file: `cs/articles/x.md` → `/cs/articles/x/`. */
-export function urlOf(file: string): string {
-  const { locale, key } = splitLocale(file);
-  const dir = key.replace(/(^|\/)index\.md$/, "").replace(/\.md$/, "");
-  return `${homeOf(locale)}${dir ? `${dir}/` : ""}`;
-}
-
-/** Other-locale versions of a file: the same key under each locale's folder. */
-export function alternatesOf(file: string, files: ReadonlySet<string>): Partial<Record<Locale, string>> {
-  const { key } = splitLocale(file);
-  const out: Partial<Record<Locale, string>> = {};
-  for (const l of LOCALES) {
-    const candidate = l === DEFAULT_LOCALE ? key : `${l}/${key}`;
-    if (files.has(candidate)) out[l] = urlOf(candidate);
-  }
-  return Object.keys(out).length > 1 ? out : {};
-}
-
-function lineOf(source: string, bodyLine: number, body: string, href: string): number {
-  const at = body.indexOf(`(${href}`);
-  const idx = at === -1 ? body.indexOf(href) : at;
-  if (idx === -1) return bodyLine;
-  let line = bodyLine;
-  for (let i = 0; i < idx; i++) if (body.charCodeAt(i) === 10) line++;
-  void source;
-  return line;
 }
 
 const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("//");
@@ -85,7 +50,7 @@ const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("/
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
   const source = readFileSync(path.join(c.contentDir, file), "utf8");
-  const { meta, body, bodyLine } = parseFrontMatter(source, file);
+  const { meta, body } = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);
   if (meta.locale && meta.locale !== locale) {
     throw new ContentError(file, 1, `locale ${meta.locale} does not match the folder (${locale})`);
@@ -114,8 +79,7 @@ export function buildPage(file: string, c: PageContext): PageRecord {
     order: meta.order,
     draft: meta.draft,
     hash,
-    words: body.split(/\s+/).length,
-    links: rendered.links.filter(isInternal).map((href) => ({ href, line: lineOf(source, bodyLine, body, href) })),
+    links: rendered.links.filter(isInternal),
     alternates,
   };
   if (meta.draft) return record;
