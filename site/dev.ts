@@ -16,12 +16,17 @@ const env = {
 };
 
 const children: ChildProcess[] = [
-  spawn(process.execPath, [path.join(root, "site", "build.ts"), "--watch", "--quiet"], { stdio: "inherit", env }),
-  spawn(path.join(root, "node_modules", ".bin", "wrangler"), ["dev", "--local", ...process.argv.slice(2)], {
-    stdio: "inherit",
-    env,
-    cwd: root,
-  }),
+  spawn(process.execPath, [path.join(root, "site", "build.ts"), "--watch"], { stdio: "inherit", env }),
+  // wrangler's own script on this Node (22, from devDependencies), whatever `node` PATH finds.
+  spawn(
+    process.execPath,
+    [path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--local", ...process.argv.slice(2)],
+    {
+      stdio: "inherit",
+      env,
+      cwd: root,
+    },
+  ),
 ];
 
 let stopping = false;
