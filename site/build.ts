@@ -108,7 +108,8 @@ const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex")
 async function listSources(dir: string): Promise<string[]> {
   const all = await readdir(dir, { recursive: true });
   return all
-    .filter((f) => f.endsWith(".md"))
+    // README.md files document the folder; they are not pages.
+    .filter((f) => f.endsWith(".md") && path.basename(f) !== "README.md")
     .map((f) => f.split(path.sep).join("/"))
     .sort();
 }

@@ -134,6 +134,20 @@ describe("content API", () => {
     expect(listed.versions.map((v) => v.hash)).toEqual([before.versions[0]?.hash, "abc"]);
   });
 
+  it("deletes pages that left the build, from the API and from search", async () => {
+    await get("/v1/content");
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO content_pages (locale, slug, url, title, description, tags, hash, revision, markdown, updated_at) VALUES ('en', 'retired', '/retired/', 'Retired zeppelin page', 'Gone.', '[]', 'h', 'r', 'zeppelin', 1)",
+      ),
+      env.DB.prepare("DELETE FROM content_builds"),
+    ]);
+    // The next request re-ingests the served build, which has no such page.
+    await expectProblem(await get("/v1/content/retired"), 404, "/problems/not-found");
+    const hits = await (await get("/v1/search?q=zeppelin")).json<{ results: unknown[] }>();
+    expect(hits.results).toEqual([]);
+  });
+
   it("describes every content route in the OpenAPI document", async () => {
     const doc = await (await get("/openapi.json")).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(doc.paths)).toEqual(
