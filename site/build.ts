@@ -107,11 +107,13 @@ const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex")
 
 async function listSources(dir: string): Promise<string[]> {
   const all = await readdir(dir, { recursive: true });
-  return all
-    // README.md files document the folder; they are not pages.
-    .filter((f) => f.endsWith(".md") && path.basename(f) !== "README.md")
-    .map((f) => f.split(path.sep).join("/"))
-    .sort();
+  return (
+    all
+      // README.md files document the folder; they are not pages.
+      .filter((f) => f.endsWith(".md") && path.basename(f) !== "README.md")
+      .map((f) => f.split(path.sep).join("/"))
+      .sort()
+  );
 }
 
 /** Hash of the generator's own code and assets: a change there invalidates every page. */
