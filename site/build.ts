@@ -68,6 +68,8 @@ export interface BuildResult {
   warnings: BuildIssue[];
   ms: number;
   buildId: string;
+  /** Milliseconds per phase: planning (list, stat, cache), rendering pages, aggregates, cache write. */
+  phases: { plan: number; render: number; aggregates: number; cache: number };
 }
 
 /** The manifest the Worker ingests into D1 (`/_content/manifest.json`). */
@@ -97,10 +99,12 @@ interface CacheEntry {
 }
 
 interface Cache {
-  version: 1;
+  version: 2;
   codeHash: string;
   baseUrl: string;
   entries: Record<string, CacheEntry>;
+  /** Files the aggregates wrote (relative to the output), so stale ones can be removed. */
+  files: string[];
 }
 
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
@@ -151,6 +155,8 @@ async function writeAssets(outDir: string): Promise<AssetUrls> {
     await writeFile(path.join(dir, fingerprinted), body);
     out[key] = `/assets/${fingerprinted}`;
   }
+  const current = new Set(Object.values(out).map((u) => path.basename(u)));
+  for (const f of await readdir(dir)) if (!current.has(f)) await rm(path.join(dir, f), { force: true });
   return out as unknown as AssetUrls;
 }
 
@@ -296,9 +302,10 @@ const xml = (s: string) => escapeHtml(s);
 async function writeAggregates(
   pages: PageRecord[],
   o: { outDir: string; baseUrl: string; assets: AssetUrls; revision: string },
-): Promise<{ generated: Set<string>; manifest: Manifest }> {
+): Promise<{ generated: Set<string>; manifest: Manifest; written: string[] }> {
   const { outDir, baseUrl, assets } = o;
   const generated = new Set<string>();
+  const written: string[] = [];
   // Each file is written as soon as it is made, so a site's worth of listing pages is never
   // held in memory at once. Synchronous calls: thousands of small files on a local disk or a
   // tmpfs go faster this way than through the promise API's thread pool.
@@ -311,6 +318,7 @@ async function writeAggregates(
         made.add(dir);
       }
       writeFileSync(path.join(outDir, file), body);
+      written.push(file.replace(/^\/+/, ""));
     },
   };
   const put = (url: string, file: string, body: string) => {
@@ -628,7 +636,8 @@ ${groups
   } finally {
     closeSync(fd);
   }
-  return { generated, manifest };
+  written.push("llms-full.txt");
+  return { generated, manifest, written };
 }
 
 /** Internal links that lead nowhere, with the file and line that wrote them. */
@@ -669,12 +678,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const fileSet = new Set(sources);
   const code = await codeHash();
 
-  let cache: Cache | null = null;
-  if (options.incremental && existsSync(cachePath(outDir)) && existsSync(outDir)) {
+  // The previous build's cache says what is in the output, so even a full build overwrites in
+  // place and removes only what is stale (deleting 20,000 files first costs about a second).
+  // Its page records are reused only by an incremental build of the same generator.
+  let previous: Cache | null = null;
+  if (existsSync(cachePath(outDir)) && existsSync(outDir)) {
     const loaded = JSON.parse(await readFile(cachePath(outDir), "utf8")) as Cache;
-    if (loaded.version === 1 && loaded.codeHash === code && loaded.baseUrl === baseUrl) cache = loaded;
+    if (loaded.version === 2) previous = loaded;
   }
-  if (!cache) await rm(outDir, { recursive: true, force: true });
+  const cache = options.incremental && previous?.codeHash === code && previous.baseUrl === baseUrl ? previous : null;
+  if (!previous) await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const assets = await writeAssets(outDir);
 
@@ -697,15 +710,16 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (same) kept.push(prev.record);
     else toRender.push(f);
   }
-  if (cache) {
+  if (previous) {
     // Sources that disappeared take their pages with them.
-    for (const [f, entry] of Object.entries(cache.entries)) {
+    for (const [f, entry] of Object.entries(previous.entries)) {
       if (fileSet.has(f)) continue;
       await rm(path.join(outDir, entry.record.url, "index.html"), { force: true });
       await rm(path.join(outDir, entry.record.url, "index.md"), { force: true });
     }
   }
 
+  const tRender = performance.now();
   const progress = new Progress(toRender.length, !options.quiet);
   const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
   const { records, errors } = await renderAll(toRender, ctx, threads, progress);
@@ -732,15 +746,27 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (p.section === "articles" && !p.date) warnings.push({ file: p.file, line: 1, reason: "article without a date" });
   }
 
-  const { generated, manifest } = await writeAggregates(published, { outDir, baseUrl, assets, revision });
+  const tAggregates = performance.now();
+  const { generated, manifest, written } = await writeAggregates(published, { outDir, baseUrl, assets, revision });
+  if (previous) {
+    // Listings, tags or feeds that this build no longer has (a tag nobody uses, fewer pages).
+    const now = new Set(written);
+    const pageFiles = new Set(published.flatMap((p) => [path.join(p.url, "index.html").slice(1), p.twin.slice(1)]));
+    for (const f of previous.files)
+      if (!now.has(f) && !pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
+  }
   errors.push(...brokenLinks(published, generated, contentDir));
 
+  const tCache = performance.now();
   const entries: Record<string, CacheEntry> = {};
   for (const r of all) {
     const st = stats.get(r.file);
     if (st) entries[r.file] = { ...st, record: r };
   }
-  await writeFile(cachePath(outDir), JSON.stringify({ version: 1, codeHash: code, baseUrl, entries } satisfies Cache));
+  await writeFile(
+    cachePath(outDir),
+    JSON.stringify({ version: 2, codeHash: code, baseUrl, entries, files: written } satisfies Cache),
+  );
 
   return {
     pages: published.length,
@@ -750,15 +776,21 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     warnings,
     ms: performance.now() - started,
     buildId: manifest.buildId,
+    phases: {
+      plan: Math.round(tRender - started),
+      render: Math.round(tAggregates - tRender),
+      aggregates: Math.round(tCache - tAggregates),
+      cache: Math.round(performance.now() - tCache),
+    },
   };
 }
 
-function report(result: BuildResult, outDir: string): void {
+function report(result: BuildResult, outDir: string, timings: boolean): void {
   for (const e of result.errors) console.error(`error: ${e.file}:${e.line}: ${e.reason}`);
   for (const w of result.warnings) console.warn(`warning: ${w.file}:${w.line}: ${w.reason}`);
   const seconds = result.ms / 1000;
   console.log(
-    `site: ${result.pages} pages (${result.rendered} rendered, ${result.drafts} drafts skipped) → ${path.relative(process.cwd(), outDir) || "."}/ in ${seconds.toFixed(2)} s (${Math.round(result.rendered / seconds)} pages/s), ${result.errors.length} errors, ${result.warnings.length} warnings`,
+    `${timings ? `site: phases ${JSON.stringify(result.phases)}\n` : ""}site: ${result.pages} pages (${result.rendered} rendered, ${result.drafts} drafts skipped) → ${path.relative(process.cwd(), outDir) || "."}/ in ${seconds.toFixed(2)} s (${Math.round(result.rendered / seconds)} pages/s), ${result.errors.length} errors, ${result.warnings.length} warnings`,
   );
 }
 
@@ -780,7 +812,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const once = async () => {
     const result = await build(options);
-    if (!options.quiet || result.errors.length) report(result, outDir);
+    if (!options.quiet || result.errors.length) report(result, outDir, argv.includes("--timings"));
     return result;
   };
   const first = await once();

@@ -180,6 +180,31 @@ describe("site build", () => {
     expect(await s.read("llms.txt")).not.toContain("Article 4");
   });
 
+  it("removes stale outputs when rebuilding in place: a retired tag, a deleted page, an old asset", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "a.md": page("A", "x", "tags: [old]\n"),
+      "b.md": page("B"),
+    });
+    await build(s.options);
+    expect(await s.exists("tags/old/index.html")).toBe(true);
+    const file = path.join(s.contentDir, "a.md");
+    await writeFile(file, page("A", "x", "tags: [new]\n"));
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    await build({ ...s.options, incremental: true });
+    expect(await s.exists("tags/old/index.html")).toBe(false);
+    expect(await s.exists("tags/new/index.html")).toBe(true);
+
+    // A full (not incremental) build also overwrites in place and cleans up after itself.
+    await rm(path.join(s.contentDir, "b.md"));
+    await writeFile(path.join(s.options.outDir, "assets", "site.0123456789.css"), "stale");
+    await build(s.options);
+    expect(await s.exists("b/index.html")).toBe(false);
+    expect(await s.exists("b/index.md")).toBe(false);
+    expect(await s.exists("assets/site.0123456789.css")).toBe(false);
+    expect(await s.exists("a/index.html")).toBe(true);
+  });
+
   it("renders the same site in worker threads as in one thread", async () => {
     const files: Record<string, string> = { "index.md": page("Home") };
     for (let i = 0; i < 90; i++) {
