@@ -178,6 +178,10 @@ export function parseSource(source: string, file: string): ParsedSource {
   return { data, lines, body: text.slice(Math.min(pos, text.length)), bodyLine: lineNo + 1 };
 }
 
+/** "date: must be a date…", but not "title: title is required". */
+const withKey = (key: string | null, message: string) =>
+  key === null || message.startsWith(key) ? message : `${key}: ${message}`;
+
 /** Parses and validates; every problem is a `ContentError` naming the file, line and reason. */
 export function parseFrontMatter(source: string, file: string): { meta: FrontMatter; body: string; bodyLine: number } {
   const parsed = parseSource(source, file);
@@ -189,7 +193,7 @@ export function parseFrontMatter(source: string, file: string): { meta: FrontMat
     const reason =
       issue?.code === "unrecognized_keys"
         ? `unknown front matter key ${issue.keys.join(", ")}`
-        : `${typeof key === "string" ? `${key}: ` : ""}${issue?.message ?? "invalid front matter"}`;
+        : withKey(typeof key === "string" ? key : null, issue?.message ?? "invalid front matter");
     throw new ContentError(file, line, reason);
   }
   return { meta: result.data, body: parsed.body, bodyLine: parsed.bodyLine };
