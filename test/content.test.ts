@@ -129,9 +129,12 @@ describe("content API", () => {
       "INSERT INTO content_versions (locale, slug, hash, revision, build_id, title, recorded_at) VALUES ('en', 'about', 'abc', 'rev0', 'b0', 'Old title', 1)",
     ).run();
     const listed = await (await get("/v1/content/about/versions")).json<{
-      versions: { hash: string; title: string }[];
+      versions: { hash: string; title: string; current: boolean }[];
     }>();
-    expect(listed.versions.map((v) => v.hash)).toEqual([before.versions[0]?.hash, "abc"]);
+    expect(listed.versions.map((v) => [v.hash, v.current])).toEqual([
+      [before.versions[0]?.hash, true],
+      ["abc", false],
+    ]);
   });
 
   it("deletes pages that left the build, from the API and from search", async () => {

@@ -175,8 +175,9 @@ contentRouter
     const { slug } = c.req.valid("param");
     const { locale } = c.req.valid("query");
     const d = db(c.env.DB);
-    const rows = SLUG.test(slug) ? await listVersions(d, locale, slug) : [];
-    if (rows.length === 0) throw pageNotFound(slug, locale);
+    const page = SLUG.test(slug) ? await findPage(d, locale, slug) : null;
+    const rows = page ? await listVersions(d, locale, slug) : [];
+    if (!page || rows.length === 0) throw pageNotFound(slug, locale);
     return c.json(
       {
         slug,
@@ -187,6 +188,7 @@ contentRouter
           buildId: v.buildId,
           title: v.title,
           recordedAt: new Date(v.recordedAt).toISOString(),
+          current: v.hash === page.hash,
         })),
       },
       200,

@@ -83,7 +83,10 @@ export const ContentVersions = z
         revision: z.string().openapi({ description: "Git revision of the build that first recorded it." }),
         buildId: z.string().openapi({ description: "Site build that first recorded it." }),
         title: z.string().openapi({ description: "The title at this version." }),
-        recordedAt: z.iso.datetime(),
+        recordedAt: z.iso.datetime().openapi({ description: "When a build first recorded this hash." }),
+        current: z
+          .boolean()
+          .openapi({ description: "Whether this is the content served now (a page can return to an earlier hash)." }),
       }),
     ),
   })
