@@ -1,83 +1,837 @@
 /**
- * Builds `content/**\/*.md` into static files under `dist/site/` that the Worker serves as
- * static assets: an HTML page and a markdown twin (`index.md`) per page, and `404.html`.
- * Run with `npm run site:build`. (Issue #8 grows this into the full content site.)
+ * The site build: `content/**\/*.md` → `dist/site/`, served by the Worker as static assets (and
+ * publishable as it is with `wrangler pages deploy dist/site`).
+ *
+ *   node site/build.ts [--content DIR] [--out DIR] [--threads N] [--incremental] [--watch]
+ *                      [--base-url URL] [--quiet]
+ *
+ * Pages render in worker threads (one per core) that read, parse, render and write each page
+ * and send back a small record; the main thread then writes what needs every page: listings,
+ * tags, sitemap, feeds, `llms.txt`, `llms-full.txt` and the manifest the Worker ingests into D1.
+ * `--incremental` (what `--watch` uses) re-renders only sources whose size or mtime changed,
+ * reusing the records of the previous build from its cache file.
  */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  watch,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
-import matter from "gray-matter";
-import { Marked } from "marked";
-import { escapeHtml } from "../shared/html.ts";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { DEFAULT_LOCALE, LOCALES, type Locale, PAGE_SIZE, STRINGS, WORKER_PATHS } from "./config.ts";
+import { escapeHtml } from "./escape.ts";
+import type { PageContext, PageRecord } from "./page.ts";
+import { alternatesOf, lineOfLink } from "./paths.ts";
+import type { WorkerInit, WorkerReply } from "./render-worker.ts";
+import { type AssetUrls, homeOf, type ListItem, layout, listing } from "./templates.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
-const contentDir = path.join(root, "content");
-const outDir = path.join(root, "dist", "site");
-const marked = new Marked({ gfm: true });
+const siteDir = import.meta.dirname;
+const root = path.resolve(siteDir, "..");
 
-function page(title: string, description: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<meta name="description" content="${escapeHtml(description)}">
-<style>
-body{margin:0;font:16px/1.6 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1f24;background:#fafbfc}
-header,main,footer{max-width:46rem;margin:0 auto;padding:1rem 1.25rem}
-header a{font-weight:700;text-decoration:none;color:inherit}
-pre{background:#f0f2f5;padding:.75rem 1rem;overflow:auto;border-radius:6px}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}
-table{border-collapse:collapse}td,th{border:1px solid #d9dde2;padding:.3rem .6rem;text-align:left}
-footer{color:#5b6470;font-size:.9rem}
-</style>
-</head>
-<body>
-<header><a href="/">StateX</a></header>
-<main>
-${body}
-</main>
-<footer>StateX Edge · <a href="/docs">API</a> · <a href="/openapi.json">OpenAPI</a></footer>
-</body>
-</html>
-`;
+export interface BuildOptions {
+  contentDir: string;
+  outDir: string;
+  /** Worker threads; 1 renders in the main thread. Default: every core. */
+  threads?: number;
+  /** Re-render only changed sources, using the previous build's cache. */
+  incremental?: boolean;
+  baseUrl?: string;
+  /** No progress bar or summary. */
+  quiet?: boolean;
+  /** Git revision recorded in the manifest; default `git rev-parse HEAD`. */
+  revision?: string;
 }
 
-async function markdownFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(
-    entries.map((e) =>
-      e.isDirectory() ? markdownFiles(path.join(dir, e.name)) : e.name.endsWith(".md") ? [path.join(dir, e.name)] : [],
+export interface BuildIssue {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface BuildResult {
+  pages: number;
+  drafts: number;
+  /** Pages rendered by this run (all of them unless incremental). */
+  rendered: number;
+  errors: BuildIssue[];
+  warnings: BuildIssue[];
+  ms: number;
+  buildId: string;
+  /** Milliseconds per phase: planning (list, stat, cache), rendering pages, aggregates, cache write. */
+  phases: { plan: number; render: number; aggregates: number; cache: number };
+}
+
+/** The manifest the Worker ingests into D1 (`/_content/manifest.json`). */
+export interface Manifest {
+  version: 1;
+  buildId: string;
+  revision: string;
+  builtAt: string;
+  pages: {
+    locale: Locale;
+    slug: string;
+    url: string;
+    twin: string;
+    section: string | null;
+    title: string;
+    description: string;
+    date: string | null;
+    tags: string[];
+    hash: string;
+  }[];
+}
+
+interface CacheEntry {
+  mtimeMs: number;
+  size: number;
+  record: PageRecord;
+}
+
+interface Cache {
+  version: 2;
+  codeHash: string;
+  baseUrl: string;
+  entries: Record<string, CacheEntry>;
+  /** Files the aggregates wrote (relative to the output), so stale ones can be removed. */
+  files: string[];
+}
+
+const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
+
+async function listSources(dir: string): Promise<string[]> {
+  const all = await readdir(dir, { recursive: true });
+  return (
+    all
+      // README.md files document the folder; they are not pages.
+      .filter((f) => f.endsWith(".md") && path.basename(f) !== "README.md")
+      .map((f) => f.split(path.sep).join("/"))
+      .sort()
+  );
+}
+
+/** Hash of the generator's own code and assets: a change there invalidates every page. */
+async function codeHash(): Promise<string> {
+  const names = (await readdir(siteDir, { recursive: true })).filter((f) => /\.(ts|css|js)$/.test(f)).sort();
+  const h = createHash("sha256");
+  for (const n of names) if (!n.startsWith("bench")) h.update(n).update(await readFile(path.join(siteDir, n)));
+  h.update(await readFile(path.join(root, "shared", "html.ts")));
+  return h.digest("hex");
+}
+
+function gitRevision(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function writeAssets(outDir: string): Promise<AssetUrls> {
+  const dir = path.join(outDir, "assets");
+  await mkdir(dir, { recursive: true });
+  const out: Record<string, string> = {};
+  for (const [key, name] of [
+    ["css", "site.css"],
+    ["js", "search.js"],
+  ] as const) {
+    const body = await readFile(path.join(siteDir, "assets", name));
+    const [base, ext] = name.split(".");
+    const fingerprinted = `${base}.${sha(body).slice(0, 10)}.${ext}`;
+    await writeFile(path.join(dir, fingerprinted), body);
+    out[key] = `/assets/${fingerprinted}`;
+  }
+  const current = new Set(Object.values(out).map((u) => path.basename(u)));
+  for (const f of await readdir(dir)) if (!current.has(f)) await rm(path.join(dir, f), { force: true });
+  return out as unknown as AssetUrls;
+}
+
+class Progress {
+  readonly #total: number;
+  readonly #enabled: boolean;
+  #done = 0;
+  #last = 0;
+  constructor(total: number, enabled: boolean) {
+    this.#total = total;
+    this.#enabled = enabled && Boolean(process.stderr.isTTY) && total > 0;
+  }
+  tick(n: number) {
+    this.#done += n;
+    const now = performance.now();
+    if (!this.#enabled || (now - this.#last < 80 && this.#done < this.#total)) return;
+    this.#last = now;
+    const width = 30;
+    const filled = Math.round((this.#done / this.#total) * width);
+    process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${this.#done}/${this.#total} pages`);
+  }
+  end() {
+    if (this.#enabled) process.stderr.write("\n");
+  }
+}
+
+/**
+ * The render worker as one plain JavaScript file, bundled with esbuild once per version of
+ * the generator: a thread that loads it skips TypeScript stripping and dozens of module files,
+ * which saves each thread about 25 MB and a little start-up time. Falls back to the source.
+ */
+async function bundledWorker(): Promise<URL> {
+  const source = new URL("./render-worker.ts", import.meta.url);
+  try {
+    const code = await codeHash();
+    const out = path.join(root, "node_modules", ".cache", "statex-site", `render-worker-${code.slice(0, 16)}.mjs`);
+    if (!existsSync(out)) {
+      const esbuild = await import("esbuild");
+      await esbuild.build({
+        entryPoints: [fileURLToPath(source)],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node22",
+        outfile: out,
+        logLevel: "silent",
+        // CommonJS dependencies (xss) call require(); give the ESM bundle one.
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      });
+    }
+    return pathToFileURL(out);
+  } catch {
+    return source;
+  }
+}
+
+/** Renders `files`: in worker threads when there are enough of them to pay for the threads. */
+async function renderAll(
+  files: string[],
+  ctx: PageContext,
+  threads: number,
+  progress: Progress,
+): Promise<{ records: PageRecord[]; errors: BuildIssue[] }> {
+  const records: PageRecord[] = [];
+  const errors: BuildIssue[] = [];
+  if (threads <= 1 || files.length < 64) {
+    // Loaded here only: with worker threads the main thread never renders.
+    const { buildPage } = await import("./page.ts");
+    const { ContentError } = await import("./frontmatter.ts");
+    for (const file of files) {
+      try {
+        // A copy, as a worker's reply would be: the record's strings are slices of the page's
+        // source, and keeping them would keep every source of the site in memory.
+        records.push(structuredClone(buildPage(file, ctx)));
+      } catch (error) {
+        if (!(error instanceof ContentError)) throw error;
+        errors.push({ file: error.file, line: error.line, reason: error.reason });
+      }
+      progress.tick(1);
+    }
+    return { records, errors };
+  }
+  const batch = 32;
+  let next = 0;
+  const workerScript = await bundledWorker();
+  const init: WorkerInit = {
+    contentDir: ctx.contentDir,
+    outDir: ctx.outDir,
+    baseUrl: ctx.baseUrl,
+    assets: ctx.assets,
+    files: [...ctx.files],
+  };
+  await Promise.all(
+    Array.from(
+      { length: Math.min(threads, Math.ceil(files.length / batch)) },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          // A small young generation keeps each thread's memory near what one page needs.
+          const worker = new Worker(workerScript, {
+            workerData: init,
+            resourceLimits: { maxYoungGenerationSizeMb: 8 },
+          });
+          const send = () => {
+            if (next >= files.length) {
+              void worker.terminate().then(() => resolve());
+              return;
+            }
+            worker.postMessage(files.slice(next, next + batch));
+            next += batch;
+          };
+          worker.on("message", (reply: WorkerReply) => {
+            if (reply.kind === "done") {
+              for (const r of reply.records) records.push(r);
+              for (const e of reply.errors) errors.push(e);
+              progress.tick(reply.records.length + reply.errors.length);
+            }
+            send();
+          });
+          worker.on("error", reject);
+        }),
     ),
   );
-  return nested.flat();
+  return { records, errors };
 }
 
-async function build(): Promise<void> {
+function paginate<T>(items: T[], base: string): { url: string; items: T[]; prev?: string; next?: string }[] {
+  const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
+  const urlOf = (i: number) => (i === 0 ? base : `${base}page/${i + 1}/`);
+  return Array.from({ length: pages }, (_, i) => ({
+    url: urlOf(i),
+    items: items.slice(i * PAGE_SIZE, (i + 1) * PAGE_SIZE),
+    prev: i > 0 ? urlOf(i - 1) : undefined,
+    next: i < pages - 1 ? urlOf(i + 1) : undefined,
+  }));
+}
+
+const byDateDesc = (a: PageRecord, b: PageRecord) =>
+  (b.date ?? "").localeCompare(a.date ?? "") || (a.order ?? 0) - (b.order ?? 0) || a.url.localeCompare(b.url);
+
+const xml = (s: string) => escapeHtml(s);
+
+/** Writes everything that depends on more than one page. Returns the URLs it generated. */
+async function writeAggregates(
+  pages: PageRecord[],
+  o: { outDir: string; baseUrl: string; assets: AssetUrls; revision: string },
+): Promise<{ generated: Set<string>; manifest: Manifest; written: string[] }> {
+  const { outDir, baseUrl, assets } = o;
+  const generated = new Set<string>();
+  const written: string[] = [];
+  // Each file is written as soon as it is made, so a site's worth of listing pages is never
+  // held in memory at once. Synchronous calls: thousands of small files on a local disk or a
+  // tmpfs go faster this way than through the promise API's thread pool.
+  const made = new Set<string>();
+  const files = {
+    set(file: string, body: string) {
+      const dir = path.dirname(path.join(outDir, file));
+      if (!made.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        made.add(dir);
+      }
+      writeFileSync(path.join(outDir, file), body);
+      written.push(file.replace(/^\/+/, ""));
+    },
+  };
+  const put = (url: string, file: string, body: string) => {
+    generated.add(url);
+    files.set(file, body);
+  };
+  const html = (url: string, body: string) => put(url, path.join(url, "index.html"), body);
+  const item = (p: PageRecord): ListItem => ({
+    url: p.url,
+    title: p.title,
+    description: p.description,
+    date: p.date,
+    tags: p.tags,
+  });
+  const pageUrls = new Set(pages.map((p) => p.url));
+  const sitemapUrls: { loc: string; lastmod?: string; alternates: Partial<Record<Locale, string>> }[] = pages.map(
+    (p) => ({ loc: p.url, lastmod: p.updated ?? p.date, alternates: p.alternates }),
+  );
+
+  for (const locale of LOCALES) {
+    const s = STRINGS[locale];
+    const home = homeOf(locale);
+    const mine = pages.filter((p) => p.locale === locale);
+    // Section listings, unless the section has its own index page.
+    const sections = new Map<string, PageRecord[]>();
+    for (const p of mine) {
+      if (!p.section || p.url === `${home}${p.section}/`) continue;
+      const list = sections.get(p.section) ?? [];
+      list.push(p);
+      sections.set(p.section, list);
+    }
+    for (const [section, list] of sections) {
+      const base = `${home}${section}/`;
+      if (pageUrls.has(base)) continue;
+      list.sort(byDateDesc);
+      const label = s.sections[section] ?? section;
+      for (const pg of paginate(list, base)) {
+        const title = pg.prev ? `${label} — ${s.page(Number(pg.url.split("/").at(-2)))}` : label;
+        html(
+          pg.url,
+          layout({
+            locale,
+            baseUrl,
+            url: pg.url,
+            title,
+            description: title,
+            body: listing(locale, title, pg.items.map(item), pg.prev, pg.next),
+            assets,
+            alternates: {},
+            crumbs: [
+              { href: home, label: s.home },
+              { href: base, label },
+            ],
+          }),
+        );
+        if (!pg.prev) sitemapUrls.push({ loc: pg.url, alternates: {} });
+      }
+    }
+    // Tags.
+    const tags = new Map<string, PageRecord[]>();
+    for (const p of mine) for (const t of p.tags) tags.set(t, [...(tags.get(t) ?? []), p]);
+    const tagBase = `${home}tags/`;
+    const tagNames = [...tags.keys()].sort();
+    html(
+      tagBase,
+      layout({
+        locale,
+        baseUrl,
+        url: tagBase,
+        title: s.tags,
+        description: s.tags,
+        body: `<h1>${escapeHtml(s.tags)}</h1>\n<ul class="taglist">${tagNames
+          .map(
+            (t) =>
+              `<li><a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a> (${tags.get(t)?.length})</li>`,
+          )
+          .join("")}</ul>`,
+        assets,
+        alternates: {},
+        crumbs: [
+          { href: home, label: s.home },
+          { href: tagBase, label: s.tags },
+        ],
+      }),
+    );
+    for (const t of tagNames) {
+      const list = (tags.get(t) ?? []).sort(byDateDesc);
+      const base = `${tagBase}${encodeURIComponent(t)}/`;
+      for (const pg of paginate(list, base)) {
+        html(
+          pg.url,
+          layout({
+            locale,
+            baseUrl,
+            url: pg.url,
+            title: s.tagged(t),
+            description: s.tagged(t),
+            body: listing(locale, s.tagged(t), pg.items.map(item), pg.prev, pg.next),
+            assets,
+            alternates: {},
+            crumbs: [
+              { href: home, label: s.home },
+              { href: tagBase, label: s.tags },
+              { href: base, label: t },
+            ],
+            noindex: Boolean(pg.prev),
+          }),
+        );
+      }
+    }
+    // Search page (the box in every header submits here) and 404.
+    html(
+      `${home}search/`,
+      layout({
+        locale,
+        baseUrl,
+        url: `${home}search/`,
+        title: s.search,
+        description: s.searchPlaceholder,
+        body: `<h1>${escapeHtml(s.search)}</h1>\n<form class="search-page" action="${home}search/" method="get" role="search"><input type="search" name="q" aria-label="${escapeHtml(s.search)}"> <button>${escapeHtml(s.search)}</button></form>\n<p id="search-status" aria-live="polite"></p>\n<ul id="search-results" class="listing"></ul>`,
+        assets,
+        alternates: Object.fromEntries(LOCALES.map((l) => [l, `${homeOf(l)}search/`])),
+        crumbs: [],
+        noindex: true,
+      }),
+    );
+    put(
+      `${home}404.html`,
+      path.join(home, "404.html"),
+      layout({
+        locale,
+        baseUrl,
+        url: `${home}404.html`,
+        title: s.notFoundTitle,
+        description: s.notFoundTitle,
+        body: `<h1>${escapeHtml(s.notFoundTitle)}</h1>\n<p>${s.notFoundBody}</p>`,
+        assets,
+        alternates: {},
+        crumbs: [],
+        noindex: true,
+      }),
+    );
+    // Feeds: the latest dated pages.
+    const recent = mine
+      .filter((p) => p.date)
+      .sort(byDateDesc)
+      .slice(0, 20);
+    const updated = recent[0]?.updated ?? recent[0]?.date ?? "1970-01-01";
+    const abs = (u: string) => baseUrl + u;
+    put(
+      `${home}atom.xml`,
+      path.join(home, "atom.xml"),
+      `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${locale}">
+<title>${xml(s.siteName)}</title>
+<subtitle>${xml(s.tagline)}</subtitle>
+<id>${xml(abs(home))}</id>
+<link rel="alternate" href="${xml(abs(home))}"/>
+<link rel="self" href="${xml(abs(`${home}atom.xml`))}"/>
+<updated>${updated}T00:00:00Z</updated>
+${recent
+  .map(
+    (p) => `<entry>
+<title>${xml(p.title)}</title>
+<id>${xml(abs(p.url))}</id>
+<link rel="alternate" href="${xml(abs(p.url))}"/>
+<updated>${p.updated ?? p.date}T00:00:00Z</updated>
+<published>${p.date}T00:00:00Z</published>
+<author><name>${xml(s.siteName)}</name></author>
+<summary>${xml(p.description)}</summary>
+${p.tags.map((t) => `<category term="${xml(t)}"/>`).join("")}
+</entry>`,
+  )
+  .join("\n")}
+</feed>
+`,
+    );
+    put(
+      `${home}rss.xml`,
+      path.join(home, "rss.xml"),
+      `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel>
+<title>${xml(s.siteName)}</title>
+<link>${xml(abs(home))}</link>
+<description>${xml(s.tagline)}</description>
+<language>${locale}</language>
+<atom:link href="${xml(abs(`${home}rss.xml`))}" rel="self" type="application/rss+xml"/>
+${recent
+  .map(
+    (p) => `<item>
+<title>${xml(p.title)}</title>
+<link>${xml(abs(p.url))}</link>
+<guid isPermaLink="true">${xml(abs(p.url))}</guid>
+<pubDate>${new Date(`${p.date}T00:00:00Z`).toUTCString()}</pubDate>
+<description>${xml(p.description)}</description>
+</item>`,
+  )
+  .join("\n")}
+</channel>
+</rss>
+`,
+    );
+  }
+
+  // Sitemap with hreflang alternates (Google's xhtml:link form).
+  files.set(
+    "sitemap.xml",
+    `<?xml version="1.0" encoding="utf-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+${sitemapUrls
+  .map(
+    (u) =>
+      `<url><loc>${xml(baseUrl + u.loc)}</loc>${u.lastmod ? `<lastmod>${u.lastmod}</lastmod>` : ""}${Object.entries(
+        u.alternates,
+      )
+        .map(([l, href]) => `<xhtml:link rel="alternate" hreflang="${l}" href="${xml(baseUrl + href)}"/>`)
+        .join("")}</url>`,
+  )
+  .join("\n")}
+</urlset>
+`,
+  );
+  generated.add("/sitemap.xml");
+  files.set("robots.txt", `User-agent: *\nAllow: /\nDisallow: /v1/\n\nSitemap: ${baseUrl}/sitemap.xml\n`);
+  generated.add("/robots.txt");
+
+  // llms.txt (llmstxt.org): a title, a summary, then sections of links to the markdown twins.
+  const entry = (p: PageRecord) => `- [${p.title.replace(/[[\]]/g, "")}](${baseUrl}${p.twin}): ${p.description}`;
+  const en = pages.filter((p) => p.locale === DEFAULT_LOCALE);
+  const groups: [string, PageRecord[]][] = [
+    [
+      "Pages",
+      en.filter((p) => !p.section).sort((a, b) => (a.order ?? 99) - (b.order ?? 99) || a.url.localeCompare(b.url)),
+    ],
+    ...[...new Set(en.map((p) => p.section).filter((x): x is string => Boolean(x)))]
+      .sort()
+      .map((sec): [string, PageRecord[]] => [
+        STRINGS.en.sections[sec] ?? sec,
+        en.filter((p) => p.section === sec).sort(byDateDesc),
+      ]),
+    ...LOCALES.filter((l) => l !== DEFAULT_LOCALE).map((l): [string, PageRecord[]] => [
+      `Optional: ${l === "cs" ? "Čeština (Czech)" : l}`,
+      pages.filter((p) => p.locale === l).sort((a, b) => a.url.localeCompare(b.url)),
+    ]),
+  ];
+  files.set(
+    "llms.txt",
+    `# StateX
+
+> StateX takes a person's request (text today; voice notes and documents next) through an API, the web portal or email, runs it through an AI pipeline and delivers the result by email and other channels. This site documents the platform, how to send requests, pricing and articles; every page has a markdown twin at its URL plus \`index.md\`.
+
+The HTTP API is described by an OpenAPI 3.1 document at ${baseUrl}/openapi.json; errors are RFC 9457 problem documents. ${baseUrl}/llms-full.txt holds every page's markdown in one file.
+
+## API
+
+- [OpenAPI document](${baseUrl}/openapi.json): every endpoint of the StateX API, generated from its schemas.
+
+${groups
+  .filter(([, list]) => list.length > 0)
+  .map(([name, list]) => `## ${name}\n\n${list.map(entry).join("\n")}`)
+  .join("\n\n")}
+`,
+  );
+  generated.add("/llms.txt");
+  generated.add("/llms-full.txt");
+
+  // Cache policy for hosts that read `_headers` (Pages, Workers static assets): fingerprinted
+  // assets are immutable; everything else revalidates with its ETag.
+  files.set(
+    "_headers",
+    `/*
+  Cache-Control: public, max-age=0, must-revalidate
+  X-Content-Type-Options: nosniff
+/assets/*
+  ! Cache-Control
+  Cache-Control: public, max-age=31536000, immutable
+`,
+  );
+
+  const manifestPages = [...pages]
+    .sort((a, b) => a.locale.localeCompare(b.locale) || a.slug.localeCompare(b.slug))
+    .map((p) => ({
+      locale: p.locale,
+      slug: p.slug,
+      url: p.url,
+      twin: p.twin,
+      section: p.section,
+      title: p.title,
+      description: p.description,
+      date: p.date ?? null,
+      tags: p.tags,
+      hash: p.hash,
+    }));
+  const manifest: Manifest = {
+    version: 1,
+    buildId: sha(manifestPages.map((p) => `${p.locale} ${p.slug} ${p.url} ${p.hash}`).join("\n")).slice(0, 32),
+    revision: o.revision,
+    builtAt: new Date().toISOString(),
+    pages: manifestPages,
+  };
+  files.set(path.join("_content", "manifest.json"), JSON.stringify(manifest));
+  // A few bytes the Worker reads on each content request to see whether this build is ingested.
+  files.set(path.join("_content", "build.json"), JSON.stringify({ buildId: manifest.buildId, revision: o.revision }));
+
+  // llms-full.txt: every twin, in llms.txt order, appended one by one so memory stays flat.
+  const fd = openSync(path.join(outDir, "llms-full.txt"), "w");
+  try {
+    for (const [, list] of groups) {
+      for (const p of list) {
+        const twin = readFileSync(path.join(outDir, p.twin), "utf8");
+        writeSync(fd, `<!-- ${baseUrl}${p.url} -->\n${twin.trimEnd()}\n\n`);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  written.push("llms-full.txt");
+  return { generated, manifest, written };
+}
+
+/** Internal links that lead nowhere, with the file and line that wrote them. */
+function brokenLinks(pages: PageRecord[], generated: Set<string>, contentDir: string): BuildIssue[] {
+  const known = new Set<string>(generated);
+  for (const p of pages) {
+    known.add(p.url);
+    known.add(p.twin);
+  }
+  const issues: BuildIssue[] = [];
+  for (const p of pages) {
+    for (const href of p.links) {
+      const target = href.replace(/[?#].*$/, "");
+      if (target === "" || WORKER_PATHS.some((re) => re.test(target))) continue;
+      if (target.startsWith("/assets/")) continue;
+      const decoded = decodeURI(target);
+      if (known.has(decoded) || known.has(`${decoded}/`) || known.has(target)) continue;
+      const line = lineOfLink(readFileSync(path.join(contentDir, p.file), "utf8"), href);
+      issues.push({ file: p.file, line, reason: `broken internal link ${href}` });
+    }
+  }
+  return issues;
+}
+
+function cachePath(outDir: string) {
+  return path.join(path.dirname(outDir), `.${path.basename(outDir)}-cache.json`);
+}
+
+/** Builds the site. Never throws for content errors: they come back in `errors`. */
+export async function build(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
-  await rm(outDir, { recursive: true, force: true });
-  const files = await markdownFiles(contentDir);
-  for (const file of files) {
-    const rel = path.relative(contentDir, file);
-    const { data, content } = matter(await readFile(file, "utf8"));
-    const title = typeof data.title === "string" ? data.title : path.basename(rel, ".md");
-    const description = typeof data.description === "string" ? data.description : "";
-    const slugDir = rel === "index.md" ? "" : rel.replace(/(\/index)?\.md$/, "");
-    const target = path.join(outDir, slugDir);
-    await mkdir(target, { recursive: true });
-    await writeFile(path.join(target, "index.html"), page(title, description, await marked.parse(content)));
-    await writeFile(path.join(target, "index.md"), content.trimStart());
+  const contentDir = path.resolve(options.contentDir);
+  const outDir = path.resolve(options.outDir);
+  const baseUrl = (options.baseUrl ?? "https://statex.example").replace(/\/$/, "");
+  const threads = options.threads ?? availableParallelism();
+  const revision = options.revision ?? gitRevision();
+  const sources = await listSources(contentDir);
+  const fileSet = new Set(sources);
+  const code = await codeHash();
+
+  // The previous build's cache says what is in the output, so even a full build overwrites in
+  // place and removes only what is stale (deleting 20,000 files first costs about a second).
+  // Its page records are reused only by an incremental build of the same generator.
+  let previous: Cache | null = null;
+  if (existsSync(cachePath(outDir)) && existsSync(outDir)) {
+    const loaded = JSON.parse(await readFile(cachePath(outDir), "utf8")) as Cache;
+    if (loaded.version === 2) previous = loaded;
+  }
+  const cache = options.incremental && previous?.codeHash === code && previous.baseUrl === baseUrl ? previous : null;
+  if (!previous) await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const assets = await writeAssets(outDir);
+
+  const stats = new Map<string, { mtimeMs: number; size: number }>();
+  for (const f of sources) {
+    const st = statSync(path.join(contentDir, f));
+    stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
+  }
+  const toRender: string[] = [];
+  const kept: PageRecord[] = [];
+  for (const f of sources) {
+    const prev = cache?.entries[f];
+    const st = stats.get(f);
+    const same =
+      prev &&
+      st &&
+      prev.mtimeMs === st.mtimeMs &&
+      prev.size === st.size &&
+      JSON.stringify(prev.record.alternates) === JSON.stringify(alternatesOf(f, fileSet));
+    if (same) kept.push(prev.record);
+    else toRender.push(f);
+  }
+  if (previous) {
+    // Sources that disappeared take their pages with them.
+    for (const [f, entry] of Object.entries(previous.entries)) {
+      if (fileSet.has(f)) continue;
+      await rm(path.join(outDir, entry.record.url, "index.html"), { force: true });
+      await rm(path.join(outDir, entry.record.url, "index.md"), { force: true });
+    }
+  }
+
+  const tRender = performance.now();
+  const progress = new Progress(toRender.length, !options.quiet);
+  const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
+  const { records, errors } = await renderAll(toRender, ctx, threads, progress);
+  progress.end();
+  for (const r of records) {
+    if (r.draft) {
+      // A page that became a draft must not stay published from an earlier build.
+      await rm(path.join(outDir, r.url, "index.html"), { force: true });
+      await rm(path.join(outDir, r.url, "index.md"), { force: true });
+    }
+  }
+  const all = [...kept, ...records].sort((a, b) => a.file.localeCompare(b.file));
+  const published = all.filter((r) => !r.draft);
+
+  const seen = new Map<string, string>();
+  for (const p of published) {
+    const key = `${p.locale}:${p.slug}`;
+    const other = seen.get(key);
+    if (other) errors.push({ file: p.file, line: 1, reason: `slug ${p.slug} is already used by ${other}` });
+    seen.set(key, p.file);
+  }
+  const warnings: BuildIssue[] = [];
+  for (const p of published) {
+    if (p.section === "articles" && !p.date) warnings.push({ file: p.file, line: 1, reason: "article without a date" });
+  }
+
+  const tAggregates = performance.now();
+  const { generated, manifest, written } = await writeAggregates(published, { outDir, baseUrl, assets, revision });
+  if (previous) {
+    // Listings, tags or feeds that this build no longer has (a tag nobody uses, fewer pages).
+    const now = new Set(written);
+    const pageFiles = new Set(published.flatMap((p) => [path.join(p.url, "index.html").slice(1), p.twin.slice(1)]));
+    for (const f of previous.files)
+      if (!now.has(f) && !pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
+  }
+  errors.push(...brokenLinks(published, generated, contentDir));
+
+  const tCache = performance.now();
+  const entries: Record<string, CacheEntry> = {};
+  for (const r of all) {
+    const st = stats.get(r.file);
+    if (st) entries[r.file] = { ...st, record: r };
   }
   await writeFile(
-    path.join(outDir, "404.html"),
-    page(
-      "Not found — StateX",
-      "",
-      '<h1>Not found</h1><p>There is no page here. Go to the <a href="/">home page</a>.</p>',
-    ),
+    cachePath(outDir),
+    JSON.stringify({ version: 2, codeHash: code, baseUrl, entries, files: written } satisfies Cache),
   );
-  const ms = Math.round(performance.now() - started);
-  console.log(`site: ${files.length} pages → ${path.relative(root, outDir)}/ in ${ms} ms`);
+
+  return {
+    pages: published.length,
+    drafts: all.length - published.length,
+    rendered: records.length,
+    errors,
+    warnings,
+    ms: performance.now() - started,
+    buildId: manifest.buildId,
+    phases: {
+      plan: Math.round(tRender - started),
+      render: Math.round(tAggregates - tRender),
+      aggregates: Math.round(tCache - tAggregates),
+      cache: Math.round(performance.now() - tCache),
+    },
+  };
 }
 
-await build();
+function report(result: BuildResult, outDir: string, timings: boolean): void {
+  for (const e of result.errors) console.error(`error: ${e.file}:${e.line}: ${e.reason}`);
+  for (const w of result.warnings) console.warn(`warning: ${w.file}:${w.line}: ${w.reason}`);
+  const seconds = result.ms / 1000;
+  console.log(
+    `${timings ? `site: phases ${JSON.stringify(result.phases)}\n` : ""}site: ${result.pages} pages (${result.rendered} rendered, ${result.drafts} drafts skipped) → ${path.relative(process.cwd(), outDir) || "."}/ in ${seconds.toFixed(2)} s (${Math.round(result.rendered / seconds)} pages/s), ${result.errors.length} errors, ${result.warnings.length} warnings`,
+  );
+}
+
+function arg(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  return i === -1 ? undefined : argv[i + 1];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const contentDir = path.resolve(arg(argv, "--content") ?? path.join(root, "content"));
+  const outDir = path.resolve(arg(argv, "--out") ?? path.join(root, "dist", "site"));
+  const options: BuildOptions = {
+    contentDir,
+    outDir,
+    threads: arg(argv, "--threads") ? Number(arg(argv, "--threads")) : undefined,
+    incremental: argv.includes("--incremental") || argv.includes("--watch"),
+    baseUrl: arg(argv, "--base-url") ?? process.env.SITE_BASE_URL,
+    quiet: argv.includes("--quiet"),
+  };
+  const once = async () => {
+    const result = await build(options);
+    if (!options.quiet || result.errors.length) report(result, outDir, argv.includes("--timings"));
+    return result;
+  };
+  const first = await once();
+  if (!argv.includes("--watch")) {
+    if (first.errors.length) process.exitCode = 1;
+    return;
+  }
+  // Watch: coalesce bursts of events (editors write several times) into one rebuild.
+  console.log(`site: watching ${path.relative(process.cwd(), contentDir) || "."}/ for changes`);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(once).catch((error: unknown) => console.error("site: rebuild failed", error));
+    }, 60);
+  };
+  watch(contentDir, { recursive: true }, schedule);
+  watch(path.join(siteDir, "assets"), schedule);
+}
+
+if (import.meta.main) await main(process.argv.slice(2));

@@ -6,6 +6,9 @@ import { secureHeaders } from "hono/secure-headers";
 import { HttpProblem, internalProblem, problemResponse } from "../shared/http/problem";
 import { correlationIdFrom, createLogger } from "../shared/log";
 import { accountRouter } from "./account/routes";
+import { contentRouter } from "./api/content/routes";
+import { sitePages } from "./api/content/site";
+import { searchRouter } from "./api/search/routes";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
 import { webhooksRouter } from "./api/webhooks/routes";
@@ -118,6 +121,9 @@ app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }))
 app.route("/v1/submissions", submissionsRouter);
 app.route("/v1/webhooks", webhooksRouter);
 app.route("/v1/account", accountRouter);
+app.route("/v1/content", contentRouter);
+app.route("/v1/search", searchRouter);
+app.use(sitePages);
 
 app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:site`: builds one generated corpus with our generator (all cores, and one
+ * thread), a marked-only floor script, Eleventy and — when Debian's `hugo` is installed —
+ * Hugo, side by side in one run, and prints pages/s, peak memory (max RSS, worker threads
+ * included, from /usr/bin/time) and the time to rebuild after changing one page.
+ *
+ *   BENCH_SIZES=1000,10000 BENCH_DIR=/dev/shm/statex-bench npm run bench:site
+ *
+ * Everything is written under BENCH_DIR (a tmpfs by default) so the disk does not decide.
+ * Not part of `npm test`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { pageSource, writeCorpus } from "./corpus.ts";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+const node = process.execPath;
+const sizes = (process.env.BENCH_SIZES ?? "1000,10000").split(",").map(Number);
+const benchDir = process.env.BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm/statex-bench" : "/tmp/statex-bench");
+const hasTime = existsSync("/usr/bin/time");
+const hugo = (() => {
+  try {
+    return execFileSync("hugo", ["version"], { encoding: "utf8" }).trim();
+  } catch {
+    return null;
+  }
+})();
+
+interface Run {
+  tool: string;
+  seconds: number;
+  pagesPerSecond: number;
+  maxRssMb: number | null;
+  ok: boolean;
+}
+
+/** Runs a command, timing it and reading its peak RSS from GNU time. */
+function measure(tool: string, pages: number, cmd: string, args: string[], env: Record<string, string> = {}): Run {
+  const started = performance.now();
+  const res = hasTime
+    ? spawnSync("/usr/bin/time", ["-v", cmd, ...args], { encoding: "utf8", env: { ...process.env, ...env }, cwd: root })
+    : spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...env }, cwd: root });
+  const seconds = (performance.now() - started) / 1000;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr ?? "")?.[1];
+  const ok = res.status === 0;
+  if (!ok) console.error(`${tool} failed (${res.status}):\n${(res.stderr ?? "").slice(-2000)}`);
+  return { tool, seconds, pagesPerSecond: pages / seconds, maxRssMb: rss ? Number(rss) / 1024 : null, ok };
+}
+
+async function eleventySetup(dir: string, corpus: string, out: string): Promise<string> {
+  await mkdir(path.join(corpus, "_includes"), { recursive: true });
+  await writeFile(
+    path.join(corpus, "_includes", "page.liquid"),
+    '<!doctype html><html><head><meta charset="utf-8"><title>{{ title }}</title></head><body>{{ content }}</body></html>\n',
+  );
+  await writeFile(path.join(corpus, "articles", "articles.json"), JSON.stringify({ layout: "page.liquid" }));
+  const config = path.join(dir, "eleventy.config.mjs");
+  await writeFile(
+    config,
+    `export default function () {\n  return { dir: { input: ${JSON.stringify(corpus)}, output: ${JSON.stringify(out)}, includes: "_includes" }, markdownTemplateEngine: false, templateFormats: ["md"] };\n}\n`,
+  );
+  return config;
+}
+
+async function hugoSetup(dir: string, corpus: string): Promise<string> {
+  const site = path.join(dir, "hugo");
+  await mkdir(path.join(site, "layouts", "_default"), { recursive: true });
+  await writeFile(
+    path.join(site, "hugo.toml"),
+    'baseURL = "https://bench.example/"\ntitle = "Bench"\n[markup.highlight]\ncodeFences = false\n[markup.goldmark.renderer]\nunsafe = false\n',
+  );
+  const shell = (body: string) =>
+    `<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>${body}</body></html>\n`;
+  await writeFile(path.join(site, "layouts", "_default", "single.html"), shell("{{ .Content }}"));
+  await writeFile(
+    path.join(site, "layouts", "_default", "list.html"),
+    shell('{{ range .Paginator.Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'),
+  );
+  await writeFile(path.join(site, "layouts", "index.html"), shell("{{ .Content }}"));
+  // Hugo reads content/ inside the site: a copy in the same tmpfs.
+  execFileSync("cp", ["-r", corpus, path.join(site, "content")]);
+  return site;
+}
+
+const fmt = (r: Run) =>
+  `| ${r.tool} | ${r.seconds.toFixed(2)} s | ${Math.round(r.pagesPerSecond)} | ${r.maxRssMb === null ? "n/a" : `${Math.round(r.maxRssMb)} MB`} |${r.ok ? "" : " FAILED"}`;
+
+async function benchSize(total: number): Promise<string> {
+  const dir = path.join(benchDir, String(total));
+  await rm(dir, { recursive: true, force: true });
+  const corpus = path.join(dir, "content");
+  const pages = await writeCorpus(corpus, total);
+  const out = (name: string) => path.join(dir, `out-${name}`);
+  const ours = path.join(root, "site", "build.ts");
+  const runs: Run[] = [];
+
+  runs.push(
+    measure(`statex, ${availableParallelism()} threads`, pages, node, [
+      ours,
+      "--content",
+      corpus,
+      "--out",
+      out("ours"),
+      "--quiet",
+    ]),
+  );
+  runs.push(
+    measure("statex, 1 thread", pages, node, [
+      ours,
+      "--content",
+      corpus,
+      "--out",
+      out("ours1"),
+      "--quiet",
+      "--threads",
+      "1",
+    ]),
+  );
+  runs.push(
+    measure("marked-only floor, 1 thread", pages, node, [
+      path.join(import.meta.dirname, "floor.ts"),
+      corpus,
+      out("floor"),
+    ]),
+  );
+
+  // One-page rebuild: change one page, then an incremental build of the full-size output.
+  const changed = path.join(corpus, "articles", "p7.md");
+  await writeFile(changed, pageSource(7, total).replace("# ", "# Changed: "));
+  const rebuild = measure("statex one-page rebuild", 1, node, [
+    ours,
+    "--content",
+    corpus,
+    "--out",
+    out("ours"),
+    "--quiet",
+    "--incremental",
+  ]);
+
+  const watchMs = Number(
+    execFileSync(node, [path.join(import.meta.dirname, "rebuild.ts"), corpus, out("ours"), changed], {
+      encoding: "utf8",
+      cwd: root,
+    }).trim(),
+  );
+
+  const config = await eleventySetup(dir, corpus, out("eleventy"));
+  runs.push(
+    measure("Eleventy 3 (markdown-it), 1 thread", pages, node, [
+      path.join(root, "node_modules", "@11ty", "eleventy", "cmd.cjs"),
+      `--config=${config}`,
+      "--quiet",
+    ]),
+  );
+  if (hugo) {
+    const site = await hugoSetup(dir, corpus);
+    runs.push(
+      measure("Hugo (no highlighting)", pages, "hugo", ["--source", site, "--destination", out("hugo"), "--quiet"]),
+    );
+  }
+  const floor = runs.find((r) => r.tool.startsWith("marked-only"));
+  const one = runs.find((r) => r.tool === "statex, 1 thread");
+  const lines = [
+    `### ${pages.toLocaleString("en")} pages`,
+    "",
+    "| Build | Time | Pages/s | Peak RSS |",
+    "| ----- | ---- | ------- | -------- |",
+    ...runs.map(fmt),
+    "",
+    `One-page rebuild: ${rebuild.seconds.toFixed(2)} s as a new \`--incremental\` process (start-up included, peak RSS ${rebuild.maxRssMb === null ? "n/a" : `${Math.round(rebuild.maxRssMb)} MB`}); ${(watchMs / 1000).toFixed(2)} s inside a warm process, as \`--watch\` does it.`,
+    floor && one ? `Single-thread time vs the floor: ${(one.seconds / floor.seconds).toFixed(2)}×.` : "",
+    "",
+  ];
+  await rm(dir, { recursive: true, force: true });
+  return lines.join("\n");
+}
+
+console.log(
+  `# Site build benchmark\n\n${new Date().toISOString()} · Node ${process.version} · ${availableParallelism()} cores · ${hugo ?? "Hugo not installed"} · output in ${benchDir}\n`,
+);
+for (const size of sizes) console.log(await benchSize(size));

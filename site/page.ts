@@ -1,0 +1,133 @@
+/**
+ * One content page, from source file to written HTML and markdown twin. Runs in worker threads
+ * (and in the main thread when the build is single-threaded): it needs only the file, the list
+ * of all source files (for hreflang) and the build's fixed settings.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Locale, STRINGS } from "./config.ts";
+import { ContentError, parseFrontMatter } from "./frontmatter.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
+import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
+
+/** Settings shared by every page of one build. */
+export interface PageContext {
+  contentDir: string;
+  outDir: string;
+  baseUrl: string;
+  assets: AssetUrls;
+  /** Every source file, relative to `contentDir`, with `/` separators. */
+  files: ReadonlySet<string>;
+}
+
+/** What the build keeps about a page after rendering it (small: no HTML, no markdown). */
+export interface PageRecord {
+  file: string;
+  locale: Locale;
+  /** Per-locale id used by the content API (`home` for a locale's home page). */
+  slug: string;
+  url: string;
+  twin: string;
+  section: string | null;
+  title: string;
+  description: string;
+  date?: string;
+  updated?: string;
+  tags: string[];
+  order?: number;
+  draft: boolean;
+  /** sha256 of the source file. */
+  hash: string;
+  /** Internal links as written (their lines are found only if one turns out broken). */
+  links: string[];
+  alternates: Partial<Record<Locale, string>>;
+}
+
+const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("//");
+
+/** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
+export function buildPage(file: string, c: PageContext): PageRecord {
+  const source = readFileSync(path.join(c.contentDir, file), "utf8");
+  const { meta, body } = parseFrontMatter(source, file);
+  const { locale, key } = splitLocale(file);
+  if (meta.locale && meta.locale !== locale) {
+    throw new ContentError(file, 1, `locale ${meta.locale} does not match the folder (${locale})`);
+  }
+  const url = urlOf(file);
+  const segments = key.replace(/\.md$/, "").split("/");
+  const section = segments.length > 1 && segments[0] ? segments[0] : null;
+  const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
+  const slug = meta.slug ?? (last && last !== "index" ? last : "home");
+  const hash = createHash("sha256").update(source).digest("hex");
+  const rendered = renderMarkdown(body);
+  const alternates = alternatesOf(file, c.files);
+  const twin = `${url}index.md`;
+  const record: PageRecord = {
+    file,
+    locale,
+    slug,
+    url,
+    twin,
+    section,
+    title: meta.title,
+    description: meta.description,
+    date: meta.date,
+    updated: meta.updated,
+    tags: meta.tags,
+    order: meta.order,
+    draft: meta.draft,
+    hash,
+    links: rendered.links.filter(isInternal),
+    alternates,
+  };
+  if (meta.draft) return record;
+
+  const s = STRINGS[locale];
+  const crumbs: Crumb[] = [{ href: homeOf(locale), label: s.home }];
+  if (section) crumbs.push({ href: `${homeOf(locale)}${section}/`, label: s.sections[section] ?? section });
+  if (url !== homeOf(locale) && url !== crumbs.at(-1)?.href) crumbs.push({ href: url, label: meta.title });
+  const tags = meta.tags.length
+    ? `<p class="tags">${meta.tags.map((t) => `<a href="${homeOf(locale)}tags/${encodeURIComponent(t)}/">${t}</a>`).join(" ")}</p>`
+    : "";
+  const dated = meta.date ? `<p class="meta"><time datetime="${meta.date}">${meta.date}</time></p>` : "";
+  const article = Boolean(meta.date);
+  const html = layout({
+    locale,
+    baseUrl: c.baseUrl,
+    url,
+    title: meta.title,
+    description: meta.description,
+    body: `<article>\n${dated}${rendered.html}${tags}</article>`,
+    assets: c.assets,
+    alternates,
+    crumbs,
+    twin,
+    ogType: article ? "article" : "website",
+    jsonLd: [
+      {
+        "@context": "https://schema.org",
+        "@type": article ? "Article" : "WebPage",
+        headline: meta.title,
+        description: meta.description,
+        inLanguage: locale,
+        url: c.baseUrl + url,
+        ...(meta.date ? { datePublished: meta.date, dateModified: meta.updated ?? meta.date } : {}),
+        ...(meta.tags.length ? { keywords: meta.tags.join(", ") } : {}),
+      },
+    ],
+  });
+  const dir = path.join(c.outDir, url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "index.html"), html);
+  // The twin carries the title and description, so an agent reading it alone has the context.
+  writeFileSync(path.join(dir, "index.md"), `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
+  return record;
+}
+
+/** The body without its own leading `# Title` (the twin writes the title itself). */
+function stripLeadingH1(body: string): string {
+  const trimmed = body.trimStart();
+  return trimmed.startsWith("# ") ? trimmed.slice(trimmed.indexOf("\n") + 1).trimStart() : trimmed;
+}

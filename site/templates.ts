@@ -1,0 +1,163 @@
+/**
+ * HTML templates as plain functions over strings: no template engine to load or to learn, and
+ * the fastest thing that can produce a page. Everything interpolated is escaped here unless it
+ * is HTML the renderer produced.
+ */
+
+import { DEFAULT_LOCALE, type Locale, STRINGS } from "./config.ts";
+import { escapeHtml } from "./escape.ts";
+
+/** Fingerprinted asset URLs, fixed for one build. */
+export interface AssetUrls {
+  css: string;
+  js: string;
+}
+
+export interface Crumb {
+  href: string;
+  label: string;
+}
+
+export interface LayoutInput {
+  locale: Locale;
+  baseUrl: string;
+  url: string;
+  title: string;
+  description: string;
+  body: string;
+  assets: AssetUrls;
+  /** Other language versions of this page, by locale. */
+  alternates: Partial<Record<Locale, string>>;
+  crumbs: Crumb[];
+  ogType?: "website" | "article";
+  jsonLd?: unknown[];
+  /** The markdown twin of this page, when it has one. */
+  twin?: string;
+  noindex?: boolean;
+}
+
+/** Home URL of a locale. */
+export const homeOf = (locale: Locale) => (locale === DEFAULT_LOCALE ? "/" : `/${locale}/`);
+
+/** `</script>` must not end a JSON-LD block early. */
+const jsonForScript = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
+
+export function layout(p: LayoutInput): string {
+  const s = STRINGS[p.locale];
+  const abs = (u: string) => p.baseUrl + u;
+  const alternates = Object.entries(p.alternates)
+    .map(([l, u]) => `<link rel="alternate" hreflang="${l}" href="${escapeHtml(abs(u))}">`)
+    .join("\n");
+  const xDefault = p.alternates[DEFAULT_LOCALE]
+    ? `\n<link rel="alternate" hreflang="x-default" href="${escapeHtml(abs(p.alternates[DEFAULT_LOCALE]))}">`
+    : "";
+  const ogAlternates = Object.keys(p.alternates)
+    .filter((l) => l !== p.locale)
+    .map((l) => `<meta property="og:locale:alternate" content="${STRINGS[l as Locale].ogLocale}">`)
+    .join("\n");
+  const nav = s.nav
+    .map(
+      (n) => `<a href="${n.href}"${p.url.startsWith(n.href) ? ' aria-current="page"' : ""}>${escapeHtml(n.label)}</a>`,
+    )
+    .join("");
+  const otherLocales = Object.entries(p.alternates)
+    .filter(([l]) => l !== p.locale)
+    .map(([l, u]) => `<a href="${escapeHtml(u)}" hreflang="${l}" lang="${l}">${l.toUpperCase()}</a>`)
+    .join(" ");
+  const crumbs =
+    p.crumbs.length > 1
+      ? `<nav class="crumbs" aria-label="Breadcrumb"><ol>${p.crumbs
+          .map((c, i) =>
+            i === p.crumbs.length - 1
+              ? `<li aria-current="page">${escapeHtml(c.label)}</li>`
+              : `<li><a href="${escapeHtml(c.href)}">${escapeHtml(c.label)}</a></li>`,
+          )
+          .join("")}</ol></nav>`
+      : "";
+  const breadcrumbLd =
+    p.crumbs.length > 1
+      ? [
+          {
+            "@context": "https://schema.org",
+            "@type": "BreadcrumbList",
+            itemListElement: p.crumbs.map((c, i) => ({
+              "@type": "ListItem",
+              position: i + 1,
+              name: c.label,
+              item: abs(c.href),
+            })),
+          },
+        ]
+      : [];
+  const ld = [...(p.jsonLd ?? []), ...breadcrumbLd]
+    .map((x) => `<script type="application/ld+json">${jsonForScript(x)}</script>`)
+    .join("\n");
+  const title = p.url === homeOf(p.locale) ? p.title : `${p.title} — ${s.siteName}`;
+  return `<!doctype html>
+<html lang="${p.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<meta name="description" content="${escapeHtml(p.description)}">
+${p.noindex ? '<meta name="robots" content="noindex">\n' : ""}<link rel="canonical" href="${escapeHtml(abs(p.url))}">
+${alternates}${xDefault}
+${p.twin ? `<link rel="alternate" type="text/markdown" href="${escapeHtml(p.twin)}">\n` : ""}<link rel="alternate" type="application/atom+xml" href="${homeOf(p.locale)}atom.xml" title="${escapeHtml(s.siteName)}">
+<link rel="stylesheet" href="${p.assets.css}">
+<meta property="og:type" content="${p.ogType ?? "website"}">
+<meta property="og:title" content="${escapeHtml(p.title)}">
+<meta property="og:description" content="${escapeHtml(p.description)}">
+<meta property="og:url" content="${escapeHtml(abs(p.url))}">
+<meta property="og:site_name" content="${escapeHtml(s.siteName)}">
+<meta property="og:locale" content="${s.ogLocale}">
+${ogAlternates}
+${ld}
+</head>
+<body>
+<header class="site">
+<a class="brand" href="${homeOf(p.locale)}">${escapeHtml(s.siteName)}</a>
+<nav class="main">${nav}</nav>
+<form class="search" action="${homeOf(p.locale)}search/" method="get" role="search">
+<input type="search" name="q" placeholder="${escapeHtml(s.searchPlaceholder)}" aria-label="${escapeHtml(s.search)}">
+</form>
+<span class="langs">${otherLocales}</span>
+</header>
+<main>
+${crumbs}
+${p.body}
+</main>
+<footer class="site">${escapeHtml(s.siteName)} · ${escapeHtml(s.tagline)} · <a href="/docs">API</a> · <a href="/llms.txt">llms.txt</a> · <a href="${homeOf(p.locale)}atom.xml">Atom</a> · <a href="${homeOf(p.locale)}tags/">${escapeHtml(s.tags)}</a></footer>
+<script src="${p.assets.js}" defer></script>
+</body>
+</html>
+`;
+}
+
+/** A dated line of a listing. */
+export interface ListItem {
+  url: string;
+  title: string;
+  description: string;
+  date?: string;
+  tags: string[];
+}
+
+export function listing(locale: Locale, heading: string, items: ListItem[], prev?: string, next?: string): string {
+  const s = STRINGS[locale];
+  const tagBase = `${homeOf(locale)}tags/`;
+  const rows = items
+    .map(
+      (i) =>
+        `<li><a href="${escapeHtml(i.url)}">${escapeHtml(i.title)}</a>${i.date ? ` <time datetime="${i.date}">${i.date}</time>` : ""}<p>${escapeHtml(i.description)}</p>${
+          i.tags.length
+            ? `<p class="tags">${i.tags.map((t) => `<a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a>`).join(" ")}</p>`
+            : ""
+        }</li>`,
+    )
+    .join("\n");
+  const pager =
+    prev || next
+      ? `<nav class="pager">${prev ? `<a rel="prev" href="${prev}">← ${escapeHtml(s.newer)}</a>` : ""}${next ? `<a rel="next" href="${next}">${escapeHtml(s.older)} →</a>` : ""}</nav>`
+      : "";
+  return `<h1>${escapeHtml(heading)}</h1>\n<ul class="listing">\n${rows}\n</ul>\n${pager}`;
+}

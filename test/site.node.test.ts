@@ -1,0 +1,241 @@
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { XMLValidator } from "fast-xml-parser";
+import { afterEach, describe, expect, it } from "vitest";
+import { type BuildOptions, build } from "../site/build.ts";
+import { parseFrontMatter } from "../site/frontmatter.ts";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A throwaway site: `files` maps content paths to their text. */
+async function site(files: Record<string, string>) {
+  const root = await mkdtemp(path.join(tmpdir(), "statex-site-"));
+  dirs.push(root);
+  const contentDir = path.join(root, "content");
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(contentDir, file)), { recursive: true });
+    await writeFile(path.join(contentDir, file), text);
+  }
+  const options: BuildOptions = { contentDir, outDir: path.join(root, "out"), quiet: true, threads: 1, revision: "r1" };
+  const read = (p: string) => readFile(path.join(options.outDir, p), "utf8");
+  const exists = (p: string) =>
+    stat(path.join(options.outDir, p)).then(
+      () => true,
+      () => false,
+    );
+  return { options, contentDir, read, exists };
+}
+
+const page = (title: string, body = "Some text.", extra = "") =>
+  `---\ntitle: ${title}\ndescription: About ${title}.\n${extra}---\n\n# ${title}\n\n${body}\n`;
+
+describe("front matter", () => {
+  it("parses the flat YAML subset pages use", () => {
+    const { meta, body } = parseFrontMatter(
+      `---\ntitle: "Quoted: with colon"\ndescription: 'It''s fine' # comment kept inside quotes\ndate: 2026-11-10\ntags:\n  - api\n  - getting-started\norder: 3\ndraft: false\n---\nBody`,
+      "x.md",
+    );
+    expect(meta).toEqual({
+      title: "Quoted: with colon",
+      description: "It's fine",
+      date: "2026-11-10",
+      tags: ["api", "getting-started"],
+      order: 3,
+      draft: false,
+    });
+    expect(body).toBe("Body");
+    expect(parseFrontMatter("---\ntitle: T\ndescription: D\ntags: [a, b-c]\n---\n", "y.md").meta.tags).toEqual([
+      "a",
+      "b-c",
+    ]);
+  });
+
+  it("fails the build with file, line and reason for each bad page", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "bad-date.md": "---\ntitle: T\ndescription: D\ndate: 10/11/2026\n---\nx",
+      "unknown-key.md": "---\ntitle: T\ndescription: D\nauthr: me\n---\nx",
+      "no-title.md": "---\ndescription: D\n---\nx",
+      "no-front-matter.md": "# Just markdown",
+      "nested.md": "---\ntitle: T\ndescription: D\nseo:\n  title: x\n---\nx",
+    });
+    const result = await build(s.options);
+    const byFile = Object.fromEntries(result.errors.map((e) => [e.file, e]));
+    expect(byFile["bad-date.md"]).toEqual({
+      file: "bad-date.md",
+      line: 4,
+      reason: "date: must be a date written YYYY-MM-DD",
+    });
+    expect(byFile["unknown-key.md"]).toEqual({
+      file: "unknown-key.md",
+      line: 4,
+      reason: "unknown front matter key authr",
+    });
+    expect(byFile["no-title.md"]).toEqual({ file: "no-title.md", line: 1, reason: "title is required" });
+    expect(byFile["no-front-matter.md"]).toMatchObject({
+      line: 1,
+      reason: expect.stringMatching(/missing front matter/),
+    });
+    expect(byFile["nested.md"]).toMatchObject({ line: 5, reason: expect.stringMatching(/nested values/) });
+    expect(result.pages).toBe(1);
+  });
+});
+
+describe("site build", () => {
+  it("reports broken internal links with file and line, and accepts good ones", async () => {
+    const s = await site({
+      "index.md": page("Home", "See [about](/about/), [the API](/docs), [a twin](/about/index.md) and [tags](/tags/)."),
+      "about.md": page("About", "Line one.\n\nA [dead link](/nowhere/) and [a draft](/secret/)."),
+      "secret.md": page("Secret", "x", "draft: true\n"),
+    });
+    const result = await build(s.options);
+    expect(result.errors).toEqual([
+      { file: "about.md", line: 10, reason: "broken internal link /nowhere/" },
+      { file: "about.md", line: 10, reason: "broken internal link /secret/" },
+    ]);
+  });
+
+  it("leaves drafts out of every output", async () => {
+    const s = await site({ "index.md": page("Home"), "secret.md": page("Secret plan", "x", "draft: true\n") });
+    const result = await build(s.options);
+    expect(result).toMatchObject({ pages: 1, drafts: 1, errors: [] });
+    expect(await s.exists("secret/index.html")).toBe(false);
+    expect(await s.exists("secret/index.md")).toBe(false);
+    for (const f of ["sitemap.xml", "llms.txt", "llms-full.txt", "_content/manifest.json", "atom.xml"]) {
+      expect(await s.read(f), f).not.toContain("Secret");
+    }
+  });
+
+  it("neutralises hostile HTML and URLs in markdown", async () => {
+    const hostile = [
+      "<script>alert(1)</script>",
+      '<img src="x" onerror="alert(2)">',
+      '<iframe src="https://evil.example"></iframe>',
+      "[click](javascript:alert(3))",
+      '<a href="javascript:alert(4)">x</a>',
+      "![pixel](data:image/svg+xml;base64,PHN2Zz4=)",
+      '<span id="keep" onclick="alert(5)">kept</span>',
+      "<style>body{display:none}</style>",
+    ].join("\n\n");
+    const s = await site({ "index.md": page("Home", hostile) });
+    await build(s.options);
+    const html = await s.read("index.html");
+    const main = html.slice(html.indexOf("<main>"), html.indexOf("</main>"));
+    expect(main).not.toMatch(/<script|onerror|onclick|<iframe|javascript:|data:image|<style/i);
+    expect(main).toContain('<span id="keep">kept</span>');
+  });
+
+  it("gives every page a markdown twin and an llms.txt entry, and writes valid XML", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "about.md": page("About & more", "Text with <angle> & ampersand."),
+      "articles/one.md": page("One", "x", "date: 2026-11-01\ntags: [news]\n"),
+      "cs/index.md": page("Úvod"),
+      "cs/about.md": page("O nás"),
+    });
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as { pages: { url: string; twin: string }[] };
+    const llms = await s.read("llms.txt");
+    expect(llms).toMatch(/^# StateX\n\n> .+\n/);
+    for (const p of manifest.pages) {
+      expect(await s.exists(`${p.url}index.html`), p.url).toBe(true);
+      expect(await s.exists(p.twin), p.twin).toBe(true);
+      expect(llms).toContain(`(https://statex.example${p.twin})`);
+    }
+    for (const f of ["sitemap.xml", "atom.xml", "rss.xml", "cs/atom.xml", "cs/rss.xml"]) {
+      expect(XMLValidator.validate(await s.read(f)), f).toBe(true);
+    }
+    const sitemap = await s.read("sitemap.xml");
+    expect(sitemap).toContain(
+      '<url><loc>https://statex.example/about/</loc><xhtml:link rel="alternate" hreflang="en" href="https://statex.example/about/"/><xhtml:link rel="alternate" hreflang="cs" href="https://statex.example/cs/about/"/></url>',
+    );
+    expect(await s.read("articles/index.html")).toContain('href="/articles/one/"');
+    expect(await s.read("tags/news/index.html")).toContain('href="/articles/one/"');
+    expect(await s.read("llms-full.txt")).toContain("Text with <angle> & ampersand.");
+  });
+
+  it("rebuilds only the changed page incrementally, and removes deleted pages", async () => {
+    const files: Record<string, string> = { "index.md": page("Home") };
+    for (let i = 0; i < 20; i++) files[`articles/a${i}.md`] = page(`Article ${i}`, "x", "date: 2026-01-01\n");
+    const s = await site(files);
+    expect((await build(s.options)).rendered).toBe(21);
+
+    const file = path.join(s.contentDir, "articles/a3.md");
+    await writeFile(file, page("Article three, renamed", "x", "date: 2026-01-01\n"));
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    const second = await build({ ...s.options, incremental: true });
+    expect(second.rendered).toBe(1);
+    expect(await s.read("articles/a3/index.html")).toContain("Article three, renamed");
+    expect(await s.read("articles/index.html")).toContain("Article three, renamed");
+
+    await rm(path.join(s.contentDir, "articles/a4.md"));
+    const third = await build({ ...s.options, incremental: true });
+    expect(third).toMatchObject({ rendered: 0, pages: 20 });
+    expect(await s.exists("articles/a4/index.html")).toBe(false);
+    expect(await s.read("llms.txt")).not.toContain("Article 4");
+  });
+
+  it("removes stale outputs when rebuilding in place: a retired tag, a deleted page, an old asset", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "a.md": page("A", "x", "tags: [old]\n"),
+      "b.md": page("B"),
+    });
+    await build(s.options);
+    expect(await s.exists("tags/old/index.html")).toBe(true);
+    const file = path.join(s.contentDir, "a.md");
+    await writeFile(file, page("A", "x", "tags: [new]\n"));
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    await build({ ...s.options, incremental: true });
+    expect(await s.exists("tags/old/index.html")).toBe(false);
+    expect(await s.exists("tags/new/index.html")).toBe(true);
+
+    // A full (not incremental) build also overwrites in place and cleans up after itself.
+    await rm(path.join(s.contentDir, "b.md"));
+    await writeFile(path.join(s.options.outDir, "assets", "site.0123456789.css"), "stale");
+    await build(s.options);
+    expect(await s.exists("b/index.html")).toBe(false);
+    expect(await s.exists("b/index.md")).toBe(false);
+    expect(await s.exists("assets/site.0123456789.css")).toBe(false);
+    expect(await s.exists("a/index.html")).toBe(true);
+  });
+
+  it("renders the same site in worker threads as in one thread", async () => {
+    const files: Record<string, string> = { "index.md": page("Home") };
+    for (let i = 0; i < 90; i++) {
+      files[`articles/p${i}.md`] = page(
+        `Page ${i}`,
+        "```ts\nconst x = 1;\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+        `date: 2026-02-${String((i % 28) + 1).padStart(2, "0")}\n`,
+      );
+    }
+    const s = await site(files);
+    const one = await build(s.options);
+    const single = await s.read("articles/p42/index.html");
+    const threaded = await build({ ...s.options, threads: 2 });
+    expect(threaded).toMatchObject({ pages: 91, rendered: 91, errors: [] });
+    expect(threaded.buildId).toBe(one.buildId);
+    expect(await s.read("articles/p42/index.html")).toBe(single);
+    expect(single).toContain('<span class="hl-kwd">const</span>');
+  });
+
+  it("builds the real content with no errors, every English page paired with Czech", async () => {
+    const root = path.resolve(import.meta.dirname, "..");
+    const outDir = await mkdtemp(path.join(tmpdir(), "statex-real-"));
+    dirs.push(outDir);
+    const result = await build({ contentDir: path.join(root, "content"), outDir, quiet: true, threads: 1 });
+    expect(result.errors).toEqual([]);
+    expect(result.pages).toBeGreaterThanOrEqual(15);
+    const manifest = JSON.parse(await readFile(path.join(outDir, "_content/manifest.json"), "utf8")) as {
+      pages: { locale: string; slug: string }[];
+    };
+    const cs = new Set(manifest.pages.filter((p) => p.locale === "cs").map((p) => p.slug));
+    const missing = manifest.pages.filter((p) => p.locale === "en" && p.slug !== "problems" && !cs.has(p.slug));
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Brings D1 up to date with the site build being served. The build (Node, no D1 access) writes
+ * `/_content/build.json` (its id) and `/_content/manifest.json` (every page's slug, metadata and
+ * content hash) into the static assets; the Worker reads them through the `ASSETS` binding.
+ * The first content or search request after a deploy finds an unknown build id and ingests it:
+ * new or changed pages (their markdown twins fetched from the assets), versions recorded, pages
+ * gone from the build deleted, and the build marked done last — so an interrupted ingestion is
+ * simply redone, and every write is an idempotent upsert.
+ */
+import { z } from "zod";
+import type { ContentPageRow } from "../../../shared/db/schema";
+import type { Logger } from "../../../shared/log";
+import { searchBackend } from "../search/backend";
+import {
+  buildIngested,
+  currentHashes,
+  db,
+  deletePageStatement,
+  markBuildStatement,
+  type NewContentPage,
+  upsertPageStatements,
+} from "./repo";
+
+const ASSET_ORIGIN = "https://assets.internal";
+
+const BuildInfo = z.object({ buildId: z.string().min(1), revision: z.string() });
+
+const Manifest = z.object({
+  version: z.literal(1),
+  buildId: z.string(),
+  revision: z.string(),
+  builtAt: z.string(),
+  pages: z.array(
+    z.object({
+      locale: z.string(),
+      slug: z.string(),
+      url: z.string(),
+      twin: z.string(),
+      section: z.string().nullable(),
+      title: z.string(),
+      description: z.string(),
+      date: z.string().nullable(),
+      tags: z.array(z.string()),
+      hash: z.string(),
+    }),
+  ),
+});
+
+/** Statements per D1 batch: well under D1's limits, few round trips. */
+const BATCH = 50;
+/** Twins fetched at once from the assets. */
+const FETCH_CONCURRENCY = 8;
+
+// One ingestion per build at a time in this isolate; concurrent requests wait for it.
+const inflight = new Map<string, Promise<void>>();
+
+async function fetchAsset(env: Env, path: string): Promise<Response> {
+  return env.ASSETS.fetch(new Request(`${ASSET_ORIGIN}${path}`));
+}
+
+/**
+ * Makes sure the build being served is in D1. Cheap when it is: one small asset read and one
+ * indexed lookup. Without a built site (no `build.json`) there is nothing to do.
+ */
+export async function ensureContentIngested(env: Env, log?: Logger): Promise<void> {
+  const res = await fetchAsset(env, "/_content/build.json");
+  if (!res.ok) {
+    await res.body?.cancel();
+    return;
+  }
+  const info = BuildInfo.safeParse(await res.json().catch(() => null));
+  if (!info.success) return;
+  const { buildId } = info.data;
+  if (await buildIngested(db(env.DB), buildId)) return;
+  let running = inflight.get(buildId);
+  if (!running) {
+    running = ingestBuild(env, buildId, log).finally(() => inflight.delete(buildId));
+    inflight.set(buildId, running);
+  }
+  await running;
+}
+
+/** Ingests the manifest now being served. Exported for tests; use `ensureContentIngested`. */
+export async function ingestBuild(env: Env, expectedBuildId: string, log?: Logger): Promise<void> {
+  const started = Date.now();
+  const res = await fetchAsset(env, "/_content/manifest.json");
+  if (!res.ok) throw new Error(`content manifest missing (${res.status})`);
+  const manifest = Manifest.parse(await res.json());
+  if (manifest.buildId !== expectedBuildId) {
+    log?.warn("content manifest changed during ingestion", { expectedBuildId, buildId: manifest.buildId });
+  }
+  const d = db(env.DB);
+  const now = Date.now();
+  const current = await currentHashes(d);
+  const changed = manifest.pages.filter((p) => current.get(`${p.locale}:${p.slug}`) !== p.hash);
+  const present = new Set(manifest.pages.map((p) => `${p.locale}:${p.slug}`));
+  const removed = [...current.keys()]
+    .filter((k) => !present.has(k))
+    .map((k) => {
+      const [locale = "", ...rest] = k.split(":");
+      return { locale, slug: rest.join(":") };
+    });
+
+  const rows: ContentPageRow[] = [];
+  for (let i = 0; i < changed.length; i += FETCH_CONCURRENCY) {
+    const chunk = changed.slice(i, i + FETCH_CONCURRENCY);
+    const twins = await Promise.all(
+      chunk.map(async (p) => {
+        const twin = await fetchAsset(env, p.twin);
+        if (!twin.ok) throw new Error(`markdown twin ${p.twin} missing (${twin.status})`);
+        return twin.text();
+      }),
+    );
+    chunk.forEach((p, j) => {
+      const page: NewContentPage = {
+        locale: p.locale,
+        slug: p.slug,
+        url: p.url,
+        section: p.section,
+        title: p.title,
+        description: p.description,
+        date: p.date,
+        tags: JSON.stringify(p.tags),
+        hash: p.hash,
+        revision: manifest.revision,
+        markdown: twins[j] ?? "",
+      };
+      rows.push({ ...page, updatedAt: now });
+    });
+  }
+
+  const statements = [
+    ...rows.flatMap((page) => upsertPageStatements(d, page, manifest.buildId, now)),
+    ...removed.map((r) => deletePageStatement(d, r.locale, r.slug)),
+  ];
+  for (let i = 0; i < statements.length; i += BATCH) {
+    const chunk = statements.slice(i, i + BATCH);
+    const [first, ...rest] = chunk;
+    if (first) await d.batch([first, ...rest]);
+  }
+  await searchBackend(env).index(rows, removed);
+  await markBuildStatement(
+    d,
+    { buildId: expectedBuildId, revision: manifest.revision, builtAt: manifest.builtAt, pages: manifest.pages.length },
+    now,
+  );
+  log?.info("content ingested", {
+    buildId: manifest.buildId,
+    pages: manifest.pages.length,
+    changed: rows.length,
+    removed: removed.length,
+    durationMs: Date.now() - started,
+  });
+}

@@ -1,0 +1,172 @@
+import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import {
+  type ContentPageRow,
+  type ContentVersionRow,
+  contentBuilds,
+  contentPages,
+  contentVersions,
+} from "../../../shared/db/schema";
+
+export const db = (d1: D1Database) => drizzle(d1);
+type Db = ReturnType<typeof db>;
+
+/** A page's row as ingestion writes it. */
+export type NewContentPage = Omit<ContentPageRow, "updatedAt">;
+
+/** Whether a build's manifest has already been ingested. */
+export async function buildIngested(d: Db, buildId: string): Promise<boolean> {
+  const rows = await d
+    .select({ id: contentBuilds.buildId })
+    .from(contentBuilds)
+    .where(eq(contentBuilds.buildId, buildId))
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** (locale, slug) → hash of every page currently stored. */
+export async function currentHashes(d: Db): Promise<Map<string, string>> {
+  const rows = await d
+    .select({ locale: contentPages.locale, slug: contentPages.slug, hash: contentPages.hash })
+    .from(contentPages);
+  return new Map(rows.map((r) => [`${r.locale}:${r.slug}`, r.hash]));
+}
+
+/** Statements that upsert a page and record its version (kept if already known). */
+export function upsertPageStatements(d: Db, page: NewContentPage, buildId: string, now: number) {
+  return [
+    d
+      .insert(contentPages)
+      .values({ ...page, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [contentPages.locale, contentPages.slug],
+        set: {
+          url: page.url,
+          section: page.section,
+          title: page.title,
+          description: page.description,
+          date: page.date,
+          tags: page.tags,
+          hash: page.hash,
+          revision: page.revision,
+          markdown: page.markdown,
+          updatedAt: now,
+        },
+      }),
+    d
+      .insert(contentVersions)
+      .values({
+        locale: page.locale,
+        slug: page.slug,
+        hash: page.hash,
+        revision: page.revision,
+        buildId,
+        title: page.title,
+        recordedAt: now,
+      })
+      .onConflictDoNothing(),
+  ];
+}
+
+/** Statements that change metadata only (the markdown and hash are unchanged). */
+export function touchPageStatement(d: Db, page: Omit<NewContentPage, "markdown" | "revision">, now: number) {
+  return d
+    .update(contentPages)
+    .set({
+      url: page.url,
+      section: page.section,
+      title: page.title,
+      description: page.description,
+      date: page.date,
+      tags: page.tags,
+      updatedAt: now,
+    })
+    .where(and(eq(contentPages.locale, page.locale), eq(contentPages.slug, page.slug)));
+}
+
+export function deletePageStatement(d: Db, locale: string, slug: string) {
+  return d.delete(contentPages).where(and(eq(contentPages.locale, locale), eq(contentPages.slug, slug)));
+}
+
+export function markBuildStatement(
+  d: Db,
+  build: { buildId: string; revision: string; builtAt: string; pages: number },
+  now: number,
+) {
+  return d
+    .insert(contentBuilds)
+    .values({ ...build, ingestedAt: now })
+    .onConflictDoNothing();
+}
+
+/** Position in the listing: pages are ordered by (locale, slug). */
+export interface ListCursor {
+  locale: string;
+  slug: string;
+}
+
+export interface ListFilter {
+  locale?: string;
+  tag?: string;
+  limit: number;
+  after?: ListCursor;
+}
+
+/** One page of the listing, `limit + 1` rows so the caller knows whether there is more. */
+export async function listPages(d: Db, f: ListFilter) {
+  const conditions = [
+    f.locale ? eq(contentPages.locale, f.locale) : undefined,
+    f.tag ? sql`exists (select 1 from json_each(${contentPages.tags}) where json_each.value = ${f.tag})` : undefined,
+    f.after
+      ? or(
+          gt(contentPages.locale, f.after.locale),
+          and(eq(contentPages.locale, f.after.locale), gt(contentPages.slug, f.after.slug)),
+        )
+      : undefined,
+  ].filter((c) => c !== undefined);
+  return d
+    .select({
+      locale: contentPages.locale,
+      slug: contentPages.slug,
+      url: contentPages.url,
+      section: contentPages.section,
+      title: contentPages.title,
+      description: contentPages.description,
+      date: contentPages.date,
+      tags: contentPages.tags,
+      hash: contentPages.hash,
+      revision: contentPages.revision,
+      updatedAt: contentPages.updatedAt,
+    })
+    .from(contentPages)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(asc(contentPages.locale), asc(contentPages.slug))
+    .limit(f.limit + 1);
+}
+
+export async function findPage(d: Db, locale: string, slug: string): Promise<ContentPageRow | null> {
+  const rows = await d
+    .select()
+    .from(contentPages)
+    .where(and(eq(contentPages.locale, locale), eq(contentPages.slug, slug)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Versions of a page, newest first. */
+export async function listVersions(d: Db, locale: string, slug: string): Promise<ContentVersionRow[]> {
+  return d
+    .select()
+    .from(contentVersions)
+    .where(and(eq(contentVersions.locale, locale), eq(contentVersions.slug, slug)))
+    .orderBy(desc(contentVersions.recordedAt), desc(contentVersions.hash));
+}
+
+/** Rows for a set of (locale, slug) keys, e.g. to dress up semantic search hits. */
+export async function pagesByKeys(d: Db, keys: { locale: string; slug: string }[]): Promise<ContentPageRow[]> {
+  if (keys.length === 0) return [];
+  return d
+    .select()
+    .from(contentPages)
+    .where(or(...keys.map((k) => and(eq(contentPages.locale, k.locale), eq(contentPages.slug, k.slug)))));
+}
