@@ -10,16 +10,41 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-function errorFields(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+/**
+ * Field names whose values never reach a log line: credentials, tokens, cookies, signatures
+ * and raw message bodies. Matched anywhere in the (lower-cased) name.
+ */
+export const REDACTED_FIELDS =
+  /pass(word|wd)?|secret|token|authorization|cookie|api[-_]?key|csrf|signature|^raw$|rawbody|mailbody|^body$|^text$/i;
+
+/** Secrets that can hide inside any string: our API keys, webhook secrets, bearer credentials. */
+const SECRET_PATTERNS: [RegExp, string][] = [
+  [/\bsx_[A-Za-z0-9_-]{16,}/g, "sx_[redacted]"],
+  [/\bwhsec_[A-Za-z0-9+/=]{16,}/g, "whsec_[redacted]"],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, "$1 [redacted]"],
+  [/pbkdf2-sha256\$[^\s"]+/g, "pbkdf2-sha256$[redacted]"],
+];
+
+/** A log-safe copy of `value`: redacted fields, scrubbed strings, errors as plain objects. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") {
+    return SECRET_PATTERNS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value);
+  }
+  if (value instanceof Error) {
+    return redact({ name: value.name, message: value.message, stack: value.stack }, depth);
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= 6) return "[…]";
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = REDACTED_FIELDS.test(k) ? "[redacted]" : redact(v, depth + 1);
+  return out;
 }
 
 /** Creates a logger whose lines always include `base` (at least `correlationId`). */
 export function createLogger(base: LogFields): Logger {
   const write = (level: Level, msg: string, fields?: LogFields) => {
-    const line: LogFields = { level, msg, time: new Date().toISOString(), ...base };
-    for (const [k, v] of Object.entries(fields ?? {})) line[k] = errorFields(v);
+    const line = redact({ level, msg, time: new Date().toISOString(), ...base, ...fields }) as LogFields;
     const text = JSON.stringify(line);
     if (level === "error") console.error(text);
     else if (level === "warn") console.warn(text);

@@ -74,3 +74,50 @@ describe("the local demo seed", () => {
     expect(sql).toContain(await sha256Hex("sx_demo_local_development_key_not_for_production"));
   });
 });
+
+describe("log redaction", () => {
+  it("never writes passwords, tokens, keys, cookies, signatures or raw bodies", async () => {
+    const { createLogger } = await import("../shared/log");
+    const lines: string[] = [];
+    const original = console.log;
+    console.log = (line: string) => lines.push(line);
+    try {
+      createLogger({ correlationId: "c1" }).info("sign-in", {
+        email: "ada@example.com",
+        password: "hunter2-hunter2",
+        headers: {
+          authorization: "Bearer sx_abcdefghijklmnopqrstuvwxyz123456",
+          cookie: "statex_session=abc",
+          "x-request-id": "r1",
+        },
+        apiKey: "sx_abcdefghijklmnopqrstuvwxyz123456",
+        note: "the key sx_abcdefghijklmnopqrstuvwxyz123456 and secret whsec_c2VjcmV0c2VjcmV0c2VjcmV0 leaked",
+        stored: "pbkdf2-sha256$100000$salt$hash",
+        raw: "From: a@b\r\n\r\nmail body",
+        webhook: { signature: "v1,abc", secret: "whsec_xyz" },
+        error: new Error("upstream said Bearer abc.def.ghi"),
+      });
+    } finally {
+      console.log = original;
+    }
+    const line = lines.join("\n");
+    for (const secret of [
+      "hunter2",
+      "sx_abcdefghij",
+      "statex_session=abc",
+      "whsec_c2Vj",
+      "mail body",
+      "v1,abc",
+      "abc.def.ghi",
+      "$salt$hash",
+    ]) {
+      expect(line).not.toContain(secret);
+    }
+    const parsed = JSON.parse(line);
+    expect(parsed.email).toBe("ada@example.com");
+    expect(parsed.correlationId).toBe("c1");
+    expect(parsed.headers["x-request-id"]).toBe("r1");
+    expect(parsed.password).toBe("[redacted]");
+    expect(parsed.error.message).toBe("upstream said Bearer [redacted]");
+  });
+});

@@ -13,6 +13,7 @@ import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
 import { webhooksRouter } from "./api/webhooks/routes";
 import type { AppEnv } from "./app-env";
+import { auditRouter } from "./audit/routes";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
 
@@ -121,6 +122,7 @@ app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }))
 app.route("/v1/submissions", submissionsRouter);
 app.route("/v1/webhooks", webhooksRouter);
 app.route("/v1/account", accountRouter);
+app.route("/v1/admin/audit", auditRouter);
 app.route("/v1/content", contentRouter);
 app.route("/v1/search", searchRouter);
 app.use(sitePages);

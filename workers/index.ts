@@ -5,6 +5,7 @@ import { consumeDeadJobs, consumeJobs } from "./queues/jobs";
 import { consumeDeadNotifications, consumeNotifications } from "./queues/notifications";
 import { consumeDeadWebhooks, consumeWebhooks } from "./queues/webhooks";
 
+export { AuditChain } from "../durable-objects/audit-chain";
 export { JobCoordinator } from "../durable-objects/job-coordinator";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 

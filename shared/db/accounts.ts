@@ -5,9 +5,10 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * API key scopes. A key only does what its scopes allow; `account:manage` (export all data,
- * delete the account) is never granted unless asked for.
+ * delete the account) is never granted unless asked for; `admin:read` (the audit trail) works
+ * only for an admin's key.
  */
-export const SCOPES = ["submissions:read", "submissions:write", "account:manage"] as const;
+export const SCOPES = ["submissions:read", "submissions:write", "account:manage", "admin:read"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Purposes of single-use emailed links. */

@@ -104,5 +104,6 @@ export type SubmissionRow = typeof submissions.$inferSelect;
 export type SubmissionStepRow = typeof submissionSteps.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 export * from "./api";
+export * from "./audit";
 export * from "./content";
 export * from "./webhooks";

@@ -3,6 +3,7 @@ import { HttpProblem } from "../../shared/http/problem";
 import { ProblemSchema } from "../api/submissions/schemas";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
+import { audit } from "../audit/record";
 import { requireApi } from "../auth/middleware";
 import { deleteAccount } from "./delete";
 import { buildExport } from "./export";
@@ -71,6 +72,7 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
         );
       }
       await deleteAccount(c.env, user.id, c.get("log"));
+      await audit(c, { action: "account.deleted", targetType: "user", targetId: user.id });
       return c.body(null, 204);
     },
   )
@@ -93,5 +95,8 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
         403: problem("The key lacks the `account:manage` scope."),
       },
     }),
-    async (c) => exportResponse(await buildExport(c.env, c.get("user").id)),
+    async (c) => {
+      await audit(c, { action: "account.exported", targetType: "user", targetId: c.get("user").id });
+      return exportResponse(await buildExport(c.env, c.get("user").id));
+    },
   );

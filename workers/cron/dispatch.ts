@@ -1,6 +1,7 @@
 import { createLogger } from "../../shared/log";
 import { sweepIdempotencyKeys } from "../api/idempotency";
 import { db } from "../api/submissions/repo";
+import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";
@@ -33,6 +34,7 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     case CRONS.retention:
       await sweepExpired(env, now);
       await sweepIdempotencyKeys(db(env.DB), now);
+      await writeAuditHead(env, now);
       return;
     default:
       createLogger({ correlationId: `cron-${now}`, component: "cron" }).error("no job for cron expression", {

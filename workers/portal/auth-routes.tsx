@@ -4,6 +4,7 @@ import { z } from "zod";
 import { HttpProblem } from "../../shared/http/problem";
 import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
+import { audit } from "../audit/record";
 import {
   authenticate,
   consumeToken,
@@ -153,6 +154,7 @@ export const authRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const user = await authenticate(d, email, field(f, "password"));
     if (!user) {
+      await audit(c, { action: "auth.signin_failed", after: { method: "password" } });
       return SignInPage(
         c,
         { kind: "bad", text: "That email and password do not match an account." },
@@ -170,6 +172,7 @@ export const authRoutes = new Hono<AppEnv>()
         field(f, "next"),
       );
     }
+    await audit(c, { actorId: user.id, actorType: "user", action: "auth.signin", after: { method: "password" } });
     return startSession(c, user.id, field(f, "next"));
   })
   .get("/signup", (c) => SignUpPage(c, null, {}))
@@ -187,6 +190,13 @@ export const authRoutes = new Hono<AppEnv>()
     const d = db(c.env.DB);
     const created = await createUser(d, parsed.data);
     if (created) {
+      await audit(c, {
+        actorId: created.id,
+        actorType: "user",
+        action: "user.signed_up",
+        targetType: "user",
+        targetId: created.id,
+      });
       const token = await issueToken(d, created.id, "verify-email");
       await sendAccountMail(c.env, created.email, "verify", `${origin(c)}/auth/verify?token=${token}`, c.get("log"));
     } else {
@@ -203,6 +213,13 @@ export const authRoutes = new Hono<AppEnv>()
     const user = await consumeToken(d, field(f, "token"), "verify-email");
     if (!user) return c.redirect("/auth/signin?m=link-invalid", 303);
     await markVerified(d, user.id);
+    await audit(c, {
+      actorId: user.id,
+      actorType: "user",
+      action: "auth.email_verified",
+      targetType: "user",
+      targetId: user.id,
+    });
     return startSession(c, user.id, "/app");
   })
   .get("/magic", (c) => RequestLinkPage(c, "Email me a sign-in link", "/auth/magic", null))
@@ -228,6 +245,7 @@ export const authRoutes = new Hono<AppEnv>()
     if (!user) return c.redirect("/auth/signin?m=link-invalid", 303);
     // Receiving the link proves the address.
     await markVerified(d, user.id);
+    await audit(c, { actorId: user.id, actorType: "user", action: "auth.signin", after: { method: "magic-link" } });
     return startSession(c, user.id, "/app");
   })
   .get("/reset", (c) => RequestLinkPage(c, "Reset your password", "/auth/reset", null))
@@ -258,6 +276,13 @@ export const authRoutes = new Hono<AppEnv>()
     await setPassword(d, user.id, password.data);
     await markVerified(d, user.id);
     await revokeAllSessions(d, user.id);
+    await audit(c, {
+      actorId: user.id,
+      actorType: "user",
+      action: "auth.password_reset",
+      targetType: "user",
+      targetId: user.id,
+    });
     return c.redirect("/auth/signin?m=password-changed", 303);
   })
   .post("/signout", async (c) => {
@@ -267,8 +292,14 @@ export const authRoutes = new Hono<AppEnv>()
       const f = await form(c);
       checkSessionCsrf(c, f);
       const d = db(c.env.DB);
-      if (field(f, "everywhere") === "1") await revokeAllSessions(d, found.user.id);
+      const everywhere = field(f, "everywhere") === "1";
+      if (everywhere) await revokeAllSessions(d, found.user.id);
       else await revokeSession(d, found.session.id, found.user.id);
+      await audit(c, {
+        actorId: found.user.id,
+        actorType: "user",
+        action: everywhere ? "auth.signout_everywhere" : "auth.signout",
+      });
     }
     clearSessionCookie(c);
     return c.redirect("/auth/signin?m=signed-out", 303);

@@ -15,6 +15,7 @@ import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
 import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { acceptSubmission } from "../api/submissions/service";
 import type { AppEnv } from "../app-env";
+import { audit } from "../audit/record";
 import {
   createApiKey,
   listApiKeys,
@@ -191,6 +192,7 @@ export const portalRoutes = new Hono<AppEnv>()
       correlationId: c.get("requestId"),
       log: c.get("log"),
     });
+    await audit(c, { action: "submission.created", targetType: "submission", targetId: id });
     return c.redirect(`/app/requests/${id}`, 303);
   })
   .get("/requests/:id", async (c) => {
@@ -198,6 +200,10 @@ export const portalRoutes = new Hono<AppEnv>()
     const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
     if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
     const { submission: s, steps } = found;
+    if (s.userId !== c.get("user").id) {
+      // An admin looking at someone else's request is on the record.
+      await audit(c, { action: "admin.viewed_submission", targetType: "submission", targetId: s.id });
+    }
     const result = s.resultKey ? await c.env.FILES.get(s.resultKey) : null;
     const zone = c.get("user").timeZone;
     return page(
@@ -275,7 +281,10 @@ export const portalRoutes = new Hono<AppEnv>()
       .where(eq(users.id, c.get("user").id));
     return c.redirect("/app/profile?m=saved", 303);
   })
-  .get("/account/export", async (c) => exportResponse(await buildExport(c.env, c.get("user").id)))
+  .get("/account/export", async (c) => {
+    await audit(c, { action: "account.exported", targetType: "user", targetId: c.get("user").id });
+    return exportResponse(await buildExport(c.env, c.get("user").id));
+  })
   .post("/account/delete", async (c) => {
     const body = await formOf(c);
     const user = c.get("user");
@@ -283,6 +292,7 @@ export const portalRoutes = new Hono<AppEnv>()
       return ProfilePage(c, { kind: "bad", text: "Type your email address exactly to delete the account." }, null);
     }
     await deleteAccount(c.env, user.id, c.get("log"));
+    await audit(c, { action: "account.deleted", targetType: "user", targetId: user.id });
     clearSessionCookie(c);
     return c.redirect("/auth/signin?m=account-deleted", 303);
   })
@@ -290,12 +300,20 @@ export const portalRoutes = new Hono<AppEnv>()
     const body = await formOf(c);
     const scopes = parseScopes(list(body.scopes).join(" "));
     if (scopes.length === 0) return ProfilePage(c, { kind: "bad", text: "Choose at least one scope." }, null);
-    const { key } = await createApiKey(db(c.env.DB), c.get("user").id, str(body.name), scopes);
+    const { key, row } = await createApiKey(db(c.env.DB), c.get("user").id, str(body.name), scopes);
+    await audit(c, {
+      action: "apikey.created",
+      targetType: "api_key",
+      targetId: row.id,
+      after: { scopes, prefix: row.prefix },
+    });
     return ProfilePage(c, { kind: "ok", text: "Your API key is ready. Copy it now: it is not shown again." }, key);
   })
   .post("/keys/:id/revoke", async (c) => {
     await formOf(c);
-    await revokeApiKey(db(c.env.DB), c.get("user").id, c.req.param("id"));
+    if (await revokeApiKey(db(c.env.DB), c.get("user").id, c.req.param("id"))) {
+      await audit(c, { action: "apikey.revoked", targetType: "api_key", targetId: c.req.param("id") });
+    }
     return c.redirect("/app/profile?m=key-revoked", 303);
   })
   .post("/sessions/:id/revoke", async (c) => {
@@ -441,12 +459,23 @@ export const portalRoutes = new Hono<AppEnv>()
               : null;
     if (!changes) throw new HttpProblem(400, "bad-request", "Bad Request", "Unknown action.");
     const d = db(c.env.DB);
-    const updated = await d
+    const [before] = await d
+      .select({ role: users.role, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.id, id));
+    const [after] = await d
       .update(users)
       .set({ ...changes, updatedAt: Date.now() })
       .where(eq(users.id, id))
-      .returning({ id: users.id });
-    if (updated.length === 0) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
+      .returning({ role: users.role, disabledAt: users.disabledAt });
+    if (!after || !before) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
+    await audit(c, {
+      action: action.startsWith("make-") ? "user.role_changed" : `user.${action}d`,
+      targetType: "user",
+      targetId: id,
+      before,
+      after,
+    });
     if (action === "disable") await revokeAllSessions(d, id);
     return c.redirect("/app/admin?m=user-updated", 303);
   });
@@ -585,7 +614,7 @@ async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: stri
             <legend>Scopes</legend>
             {SCOPES.map((s) => (
               <label>
-                <input type="checkbox" name="scopes" value={s} checked={s !== "account:manage"} /> {s}
+                <input type="checkbox" name="scopes" value={s} checked={s.startsWith("submissions:")} /> {s}
               </label>
             ))}
           </fieldset>

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import type { AppEnv } from "../../app-env";
+import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { validationHook } from "../validation";
@@ -176,6 +177,7 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
       correlationId: c.get("requestId"),
       log: c.get("log"),
     });
+    await audit(c, { action: "submission.created", targetType: "submission", targetId: accepted.id });
     const self = `/v1/submissions/${accepted.id}`;
     return c.json({ id: accepted.id, status: "queued" as const, requestId: c.get("requestId"), links: { self } }, 202, {
       Location: self,

@@ -8,6 +8,7 @@ import {
 } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import type { AppEnv } from "../../app-env";
+import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { db } from "../submissions/repo";
 import { ProblemSchema } from "../submissions/schemas";
@@ -112,6 +113,12 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
         })
         .returning();
       if (!row) throw new Error("insert returned nothing");
+      await audit(c, {
+        action: "webhook.created",
+        targetType: "webhook_endpoint",
+        targetId: row.id,
+        after: { url: row.url, events: row.events },
+      });
       return c.json({ ...view(row), secret: row.secret }, 201, { Location: `/v1/webhooks/${row.id}` });
     },
   )
@@ -158,6 +165,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     async (c) => {
       const endpoint = await ownEndpoint(c.env, c.get("user").id, c.req.valid("param").id);
       await db(c.env.DB).delete(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id));
+      await audit(c, { action: "webhook.deleted", targetType: "webhook_endpoint", targetId: endpoint.id });
       return c.body(null, 204);
     },
   )
@@ -180,6 +188,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     async (c) => {
       const endpoint = await ownEndpoint(c.env, c.get("user").id, c.req.valid("param").id);
       const secret = await rotateSecret(db(c.env.DB), endpoint);
+      await audit(c, { action: "webhook.secret_rotated", targetType: "webhook_endpoint", targetId: endpoint.id });
       return c.json({ ...view(endpoint), secret }, 200);
     },
   )

@@ -1,0 +1,78 @@
+import { desc } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { auditHash, GENESIS } from "./audit-chain";
+import { type AuditRow, auditLog } from "./db/audit";
+
+export type AuditActorType = AuditRow["actorType"];
+
+/** What an audited action says about itself. */
+export interface AuditEntry {
+  actorType: AuditActorType;
+  actorId?: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  correlationId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+type Content = Omit<AuditRow, "id" | "hash">;
+
+/** Drops the host part of an IP: /24 for IPv4, /48 for IPv6. */
+export function truncateIp(ip: string | null | undefined): string | null {
+  if (!ip) return null;
+  const v4 = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(ip);
+  if (v4) return `${v4[1]}.0/24`;
+  if (ip.includes(":")) return `${ip.split(":").slice(0, 3).join(":")}::/48`;
+  return null;
+}
+
+/** Each lost race costs one round; the AuditChain object normally leaves no races at all. */
+const MAX_ATTEMPTS = 50;
+
+const asJson = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/**
+ * Appends one entry at the head of the chain. The unique `prev_hash` turns a lost race into
+ * a constraint error; the entry is then re-hashed onto the new head and tried again.
+ */
+export async function appendAudit(db: DrizzleD1Database, entry: AuditEntry, now = Date.now()): Promise<AuditRow> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // After a lost race, wait a little (random, growing) so the racers spread out.
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt, 10)));
+    const [head] = await db.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
+    const content: Content = {
+      at: now,
+      actorType: entry.actorType,
+      actorId: entry.actorId ?? null,
+      action: entry.action,
+      targetType: entry.targetType ?? null,
+      targetId: entry.targetId ?? null,
+      ip: truncateIp(entry.ip),
+      userAgent: entry.userAgent?.slice(0, 300) ?? null,
+      correlationId: entry.correlationId ?? null,
+      before: asJson(entry.before),
+      after: asJson(entry.after),
+      prevHash: head?.hash ?? GENESIS,
+    };
+    try {
+      const [row] = await db
+        .insert(auditLog)
+        .values({ ...content, hash: await auditHash(content) })
+        .returning();
+      if (row) return row;
+    } catch (error) {
+      if (
+        !/UNIQUE constraint failed/i.test(String(error instanceof Error ? `${error.message} ${error.cause}` : error))
+      ) {
+        throw error;
+      }
+    }
+  }
+  throw new Error(`audit append lost the race ${MAX_ATTEMPTS} times`);
+}
+
+export { auditHash, type ChainVerdict, GENESIS, verifyChain } from "./audit-chain";
