@@ -8,3 +8,8 @@ declare namespace Cloudflare {
     RESTORE_DB: D1Database;
   }
 }
+
+declare module "parse-prometheus-text-format" {
+  /** Parses Prometheus text exposition into metric families (the package ships no types). */
+  export default function parsePrometheusTextFormat(text: string): unknown[];
+}

@@ -14,6 +14,8 @@ import { validationHook } from "./api/validation";
 import { webhooksRouter } from "./api/webhooks/routes";
 import type { AppEnv } from "./app-env";
 import { auditRouter } from "./audit/routes";
+import { requireApi } from "./auth/middleware";
+import { readiness, renderMetrics } from "./ops/metrics";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
 
@@ -63,11 +65,22 @@ app.use(async (c, next) => {
   const started = Date.now();
   await next();
   c.header("X-Request-Id", requestId);
+  const durationMs = Date.now() - started;
+  const user = c.get("user") as AppEnv["Variables"]["user"] | undefined;
   log.info("request", {
     method: c.req.method,
+    route: c.req.routePath,
     path: c.req.path,
     status: c.res.status,
-    durationMs: Date.now() - started,
+    durationMs,
+    userId: user?.id,
+  });
+  // One data point per request for Cloudflare's Analytics Engine (request counts and
+  // latencies by route); the route pattern, not the path, keeps ids out of the index.
+  c.env.ANALYTICS?.writeDataPoint({
+    indexes: [c.req.routePath],
+    blobs: [c.req.method, c.req.routePath, String(c.res.status)],
+    doubles: [durationMs, c.res.status],
   });
 });
 
@@ -118,6 +131,14 @@ app.route("/auth", authRoutes);
 app.route("/app", portalRoutes);
 
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
+app.get("/readyz", readiness);
+// Prometheus scrapes with an admin's API key (`admin:read`) as a bearer token.
+app.get("/metrics", requireApi("admin:read"), async (c) => {
+  if (c.get("user").role !== "admin") {
+    throw new HttpProblem(404, "not-found", "Not Found", "Nothing is served at GET /metrics.");
+  }
+  return c.body(await renderMetrics(c.env), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+});
 
 app.route("/v1/submissions", submissionsRouter);
 app.route("/v1/webhooks", webhooksRouter);
