@@ -78,6 +78,8 @@ export default defineConfig(async () => {
           AI_BASE_URL: "https://llm.fake.test/v1",
           AI_API_KEY: "sk-test-key",
           AI_MODEL: "fake-model-1",
+          // Error reporting switched on, towards a fake Sentry (test/openai/sentry.test.ts).
+          SENTRY_DSN: "https://publickey@sentry.fake.test/42",
         }),
         { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" } },
         // Real Chromium against `wrangler dev` (test/e2e/install-chromium.sh installs it).

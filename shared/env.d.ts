@@ -7,5 +7,9 @@ declare namespace Cloudflare {
   interface Env {
     /** API key for `AI_PROVIDER=openai`. */
     AI_API_KEY?: string;
+    /** Sentry DSN; unset, nothing is reported and Sentry is never contacted. */
+    SENTRY_DSN?: string;
+    /** The deployed git revision (set by `npm run deploy`), reported as the Sentry release. */
+    GIT_REVISION?: string;
   }
 }

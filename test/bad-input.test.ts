@@ -131,3 +131,27 @@ describe("bad input to POST /v1/submissions gets a precise problem and writes no
     expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe("without SENTRY_DSN", () => {
+  it("never contacts Sentry, even for a 500", async () => {
+    const { vi } = await import("vitest");
+    const seen: string[] = [];
+    const real = globalThis.fetch;
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      seen.push(input instanceof Request ? input.url : String(input));
+      return real(input, init);
+    });
+    try {
+      await env.DB.prepare("ALTER TABLE submissions RENAME TO submissions_moved").run();
+      const res = await exports.default.fetch(`${BASE}/v1/submissions`, {
+        headers: { authorization: `Bearer ${await apiKeyFor("nosentry@example.com")}` },
+      });
+      expect(res.status).toBe(500);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen.filter((u) => /sentry/i.test(u))).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      await env.DB.prepare("ALTER TABLE submissions_moved RENAME TO submissions").run();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
+import * as Sentry from "@sentry/cloudflare";
 import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
@@ -90,6 +91,11 @@ app.onError((error, c) => {
   const known = error instanceof HttpProblem ? error : error instanceof HTTPException ? fromHttpException(error) : null;
   if (!known) {
     (c.get("log") ?? createLogger({ correlationId: requestId })).error("unhandled error", { error, path: instance });
+    const user = c.get("user") as AppEnv["Variables"]["user"] | undefined;
+    Sentry.captureException(error, {
+      tags: { requestId, route: c.req.routePath },
+      user: user ? { id: user.id } : undefined,
+    });
   }
   const problem = known ? known.toProblem(instance, requestId) : internalProblem(instance, requestId);
   const headers = { "X-Request-Id": requestId, ...known?.headers };

@@ -1,3 +1,5 @@
+import * as Sentry from "@sentry/cloudflare";
+import { sentryOptions } from "../shared/sentry";
 import { app } from "./app";
 import { runScheduled } from "./cron/dispatch";
 import { handleInboundEmail } from "./email/inbound";
@@ -23,7 +25,7 @@ function consumerFor(queue: string) {
   return null;
 }
 
-export default {
+const handler = {
   fetch: app.fetch,
 
   async queue(batch, env, _ctx) {
@@ -40,3 +42,9 @@ export default {
     ctx.waitUntil(runScheduled(controller, env));
   },
 } satisfies ExportedHandler<Env, unknown>;
+
+/**
+ * Errors reach Sentry when `SENTRY_DSN` is set (see shared/sentry.ts); the HTTP app reports
+ * its own 5xx from `onError`, since it turns every exception into a response.
+ */
+export default Sentry.withSentry((env: Env) => sentryOptions(env), handler);

@@ -1,4 +1,5 @@
-import { createMimeMessage } from "mimetext";
+// The browser build: the node one pulls in mime-types and its 180 KB database, unused here.
+import { createMimeMessage } from "mimetext/browser";
 import { escapeHtml, renderMarkdown } from "../../shared/markdown";
 
 export interface OutgoingEmail {
