@@ -52,6 +52,8 @@ export default defineConfig(async () => {
           AI_BASE_URL: "https://llm.fake.test/v1",
           AI_API_KEY: "sk-test-key",
           AI_MODEL: "fake-model-1",
+          // Short enough for the hang and abort tests to see a timeout, long for everything else.
+          STEP_TIMEOUT_MS: "3000",
         }),
         { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" } },
       ],

@@ -7,5 +7,12 @@ declare namespace Cloudflare {
   interface Env {
     /** API key for `AI_PROVIDER=openai`. */
     AI_API_KEY?: string;
+    /**
+     * Step policy overrides for every step kind (tests, small deployments); unset, each kind
+     * keeps its own policy from `shared/workflows.ts`.
+     */
+    STEP_TIMEOUT_MS?: string;
+    STEP_MAX_ATTEMPTS?: string;
+    STEP_RETRY_BASE_MS?: string;
   }
 }

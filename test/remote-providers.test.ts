@@ -5,8 +5,13 @@ import { ProviderError } from "../shared/ai/provider";
 import { type AiBinding, WorkersAiProvider } from "../shared/ai/workers-ai";
 
 const TEXT = "Please summarise the incident report. The database failed twice on Monday.";
-const MODEL_MARKDOWN =
-  "## Summary\n\nThe **database** failed twice on Monday.\n\n## Key points\n\n- Two failures\n\n## Suggested next steps\n\nNone.";
+// What the models are asked for: one JSON object of the structured analysis.
+const MODEL_JSON = JSON.stringify({
+  summary: "The database failed twice on Monday.",
+  requirements: ["A summary of the incident report"],
+  openQuestions: ["Which database?"],
+  nextSteps: ["Check the database logs"],
+});
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -29,7 +34,7 @@ describe("the Workers AI provider, against a fake AI binding", () => {
     const ai: AiBinding = {
       async run(model, inputs) {
         calls.push({ model, inputs });
-        return { response: MODEL_MARKDOWN };
+        return { response: MODEL_JSON };
       },
     };
     const result = await new WorkersAiProvider(ai, "@cf/meta/llama-3.1-8b-instruct").analyse({
@@ -47,6 +52,8 @@ describe("the Workers AI provider, against a fake AI binding", () => {
       /^# Analysis\n\n> Written by the Workers AI model @cf\/meta\/llama-3.1-8b-instruct/,
     );
     expect(result.language).toBe("en");
+    expect(result.structured.openQuestions).toEqual(["Which database?"]);
+    expect(result.markdown).toContain("## Open questions\n\n- Which database?");
   });
 
   it("classifies capacity errors as retryable and bad input as permanent", async () => {
@@ -82,7 +89,7 @@ describe("the OpenAI-compatible provider, against a fake at the fetch boundary",
     const fetchSpy = vi
       .spyOn(globalThis, "fetch")
       .mockResolvedValue(
-        Response.json({ model: "m-1-2026", choices: [{ message: { role: "assistant", content: MODEL_MARKDOWN } }] }),
+        Response.json({ model: "m-1-2026", choices: [{ message: { role: "assistant", content: MODEL_JSON } }] }),
       );
     const result = await provider.analyse({ submissionId: "s", text: TEXT });
     expect(fetchSpy).toHaveBeenCalledTimes(1);

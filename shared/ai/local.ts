@@ -1,6 +1,16 @@
 import * as stopwords from "stopword";
 import { detect, toISO3 } from "tinyld";
-import { type AiProvider, type Analysis, type AnalysisInput, SUMMARY_MAX_CHARS, truncate } from "./provider";
+import {
+  type AiProvider,
+  type Analysis,
+  type AnalysisInput,
+  type AudioInput,
+  renderStructured,
+  type StructuredAnalysis,
+  SUMMARY_MAX_CHARS,
+  type Transcript,
+  truncate,
+} from "./provider";
 
 /** Stop-word lists by ISO 639-3 code, from the `stopword` package. */
 const STOPWORDS: Record<string, readonly string[] | undefined> = stopwords as unknown as Record<
@@ -35,7 +45,7 @@ function segment(text: string, language: string, granularity: "sentence" | "word
  * the content words they hold (Luhn's method) with a small bonus for opening sentences.
  * Deterministic: the same text always gives the same document.
  */
-export function analyseText(text: string): Omit<Analysis, "provider" | "model"> & {
+export function analyseText(text: string): Omit<Analysis, "provider" | "model" | "structured"> & {
   stats: { words: number; sentences: number; characters: number; readingMinutes: number };
   keywords: { term: string; count: number }[];
   keyPoints: string[];
@@ -125,12 +135,65 @@ function renderMarkdown(a: {
   return lines.join("\n");
 }
 
+/** Sentences that state a need, by the cue words of English and Czech requests. */
+const REQUIREMENT_CUES =
+  /\b(need|needs|must|should|require[sd]?|want|wants|would like|please|expect|has to|have to|potřebuj\p{L}*|musí\p{L}*|měl\p{L}* by|prosím|chce\p{L}*)\b/iu;
+
+/**
+ * The structure without a model: requirements are the request's own sentences that carry a
+ * need cue, open questions its own questions. The offline analyser proposes no next steps of
+ * its own; it only points at what to confirm, and says so.
+ */
+export function structureText(text: string): StructuredAnalysis {
+  const normalised = text.replace(/\r\n?/g, "\n").trim();
+  const language = detectLanguage(normalised);
+  const sentences = segment(normalised, language, "sentence")
+    .map((s) => s.segment.replace(/\s+/g, " ").trim())
+    .filter((s) => s.length > 0);
+  const { summary } = analyseText(normalised);
+  const openQuestions = sentences.filter((s) => /[?？]\s*$/.test(s)).map((s) => truncate(s, 280));
+  const requirements = sentences
+    .filter((s) => !openQuestions.includes(s) && REQUIREMENT_CUES.test(s))
+    .map((s) => truncate(s, 280));
+  const nextSteps = [
+    ...(requirements.length > 0 ? ["Confirm the requirements above with the requester."] : []),
+    ...(openQuestions.length > 0 ? ["Answer the open questions."] : []),
+  ];
+  return {
+    summary: summary || truncate(normalised, SUMMARY_MAX_CHARS) || "(empty request)",
+    requirements: requirements.slice(0, 30),
+    openQuestions: openQuestions.slice(0, 30),
+    nextSteps,
+  };
+}
+
 /** The default provider in development and tests: offline, deterministic, free. */
 export class LocalProvider implements AiProvider {
   readonly name = "local" as const;
 
   async analyse(input: AnalysisInput): Promise<Analysis> {
     const { markdown, summary, language } = analyseText(input.text);
-    return { markdown, summary, language, provider: this.name, model: "statex-extractive-v1" };
+    const structured = structureText(input.text);
+    // The extractive document (summary, key points, keywords, statistics), then the structure.
+    const sections = renderStructured(structured).split("## Requirements")[1] ?? "";
+    return {
+      markdown: `${markdown.trimEnd()}\n\n## Requirements${sections}`,
+      summary,
+      language,
+      structured,
+      usage: {},
+      provider: this.name,
+      model: "statex-extractive-v1",
+    };
+  }
+
+  /** No speech engine runs offline: an honest marker instead of a made-up transcript. */
+  async transcribe(audio: AudioInput): Promise<Transcript> {
+    return {
+      text: `[No transcription offline: the audio "${audio.name}" (${audio.bytes.byteLength} bytes) was not transcribed. Configure Workers AI or an OpenAI-compatible provider to transcribe audio.]`,
+      transcribed: false,
+      provider: this.name,
+      model: "none",
+    };
   }
 }

@@ -31,6 +31,8 @@ export const submissions = sqliteTable(
     /** Public reason for a `failed` status; never a stack trace or an upstream body. */
     error: text("error"),
     aiProvider: text("ai_provider"),
+    /** The workflow (named step list, `shared/workflows.ts`) the job runs. */
+    workflow: text("workflow").notNull().default("analyse"),
     correlationId: text("correlation_id").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -39,6 +41,8 @@ export const submissions = sqliteTable(
   (t) => [
     index("submissions_status_created_idx").on(t.status, t.createdAt),
     index("submissions_email_idx").on(t.email),
+    // The per-owner concurrency limit counts an owner's running jobs.
+    index("submissions_email_status_idx").on(t.email, t.status),
   ],
 );
 
@@ -91,3 +95,5 @@ export const notifications = sqliteTable(
 export type SubmissionRow = typeof submissions.$inferSelect;
 export type SubmissionStepRow = typeof submissionSteps.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+
+export * from "./orchestration";

@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type SubmissionRow, type SubmissionStepRow, submissionSteps, submissions } from "../../../shared/db/schema";
-import { PIPELINE_STEPS } from "../../../shared/messages";
+import { stepsOf } from "../../../shared/workflows";
 
 export const db = (d1: D1Database) => drizzle(d1);
 type Db = ReturnType<typeof db>;
@@ -13,6 +13,8 @@ export interface NewSubmission {
   textChars: number;
   inputKey: string;
   correlationId: string;
+  /** Workflow name (`shared/workflows.ts`); default `analyse`. */
+  workflow?: string;
   now: number;
 }
 
@@ -27,14 +29,18 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
       textChars: s.textChars,
       inputKey: s.inputKey,
       correlationId: s.correlationId,
+      workflow: s.workflow ?? "analyse",
       createdAt: s.now,
       updatedAt: s.now,
     }),
-    d
-      .insert(submissionSteps)
-      .values(
-        PIPELINE_STEPS.map((name, position) => ({ submissionId: s.id, name, position, status: "pending" as const })),
-      ),
+    d.insert(submissionSteps).values(
+      stepsOf(s.workflow ?? "analyse").map((name, position) => ({
+        submissionId: s.id,
+        name,
+        position,
+        status: "pending" as const,
+      })),
+    ),
   ]);
 }
 
@@ -68,4 +74,35 @@ export async function failIfUnfinished(d: Db, id: string, error: string, now: nu
     .where(and(eq(submissions.id, id), inArray(submissions.status, ["queued", "running"])))
     .returning({ id: submissions.id });
   return changed.length > 0;
+}
+
+/**
+ * Whose concurrency budget a submission uses. There are no user accounts yet, so it is the
+ * submitter's email; once submissions have owners this returns the owner's user id.
+ */
+export function ownerKey(s: Pick<SubmissionRow, "email">): string {
+  return s.email;
+}
+
+/**
+ * Admits a queued submission to run if its owner has fewer than `limit` running jobs: one
+ * conditional statement, so concurrent jobs of one owner cannot both take the last slot (D1
+ * runs statements one at a time). Returns whether the submission is now `running`; a job
+ * already admitted earlier (its object restarted) counts as admitted.
+ */
+export async function claimRunSlot(d: Db, id: string, owner: string, limit: number, now: number): Promise<boolean> {
+  const claimed = await d
+    .update(submissions)
+    .set({ status: "running", updatedAt: now })
+    .where(
+      and(
+        eq(submissions.id, id),
+        eq(submissions.status, "queued"),
+        sql`(SELECT COUNT(*) FROM submissions AS o WHERE o.email = ${owner} AND o.status = 'running') < ${limit}`,
+      ),
+    )
+    .returning({ id: submissions.id });
+  if (claimed.length > 0) return true;
+  const [row] = await d.select({ status: submissions.status }).from(submissions).where(eq(submissions.id, id)).limit(1);
+  return row?.status === "running";
 }

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import type { AppEnv } from "../../app-env";
@@ -11,6 +12,7 @@ import {
   ProblemSchema,
   Submission,
   SubmissionAccepted,
+  SubmissionControl,
   SubmissionIdParam,
 } from "./schemas";
 import { acceptSubmission, toView } from "./service";
@@ -69,6 +71,69 @@ const get = createRoute({
   },
 });
 
+const cancel = createRoute({
+  method: "post",
+  path: "/{id}/cancel",
+  summary: "Cancel a submission",
+  description:
+    "Stops an unfinished job at once: the submission is `cancelled` when this answers, an in-flight AI call is aborted, and the submitter is told once.",
+  tags: ["Submissions"],
+  request: { params: SubmissionIdParam },
+  responses: {
+    200: { description: "Cancelled.", content: { "application/json": { schema: SubmissionControl } } },
+    404: problem("No submission with that id."),
+    409: problem("The submission has already finished."),
+  },
+});
+
+const retry = createRoute({
+  method: "post",
+  path: "/{id}/retry",
+  summary: "Retry a failed submission",
+  description: "Runs a `failed` submission again from the step that failed; steps that finished are not run again.",
+  tags: ["Submissions"],
+  request: { params: SubmissionIdParam },
+  responses: {
+    202: { description: "Queued to run again.", content: { "application/json": { schema: SubmissionControl } } },
+    404: problem("No submission with that id."),
+    409: problem("The submission is not `failed`."),
+  },
+});
+
+const events = createRoute({
+  method: "get",
+  path: "/{id}/events",
+  summary: "Follow a submission live",
+  description:
+    "Every state change of the job, as it happens: a WebSocket when the request asks to upgrade, otherwise Server-Sent Events (`event: job`, data = the job's state). Both close once the submission is final.",
+  tags: ["Submissions"],
+  request: { params: SubmissionIdParam },
+  responses: {
+    101: { description: "WebSocket: one JSON message per change." },
+    200: { description: "An event stream.", content: { "text/event-stream": { schema: { type: "string" } } } },
+    404: problem("No submission with that id."),
+  },
+});
+
+/** The job object of an existing submission, or a 404 problem. */
+async function jobOf(env: Env, id: string) {
+  const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(env.DB), id) : null;
+  if (!found) throw notFound("Submission", `There is no submission with id ${JSON.stringify(id)}.`);
+  return env.JOB_COORDINATOR.getByName(id);
+}
+
+function controlView(id: string, result: ControlResult) {
+  if (result.outcome === "not-found" || !result.snapshot) {
+    throw notFound("Submission", `There is no submission with id ${JSON.stringify(id)}.`);
+  }
+  return {
+    id,
+    status: result.snapshot.status,
+    error: result.snapshot.error,
+    links: { self: `/v1/submissions/${id}`, events: `/v1/submissions/${id}/events` },
+  };
+}
+
 /** `/v1/submissions`: intake and status. */
 export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(create, async (c) => {
@@ -88,4 +153,42 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
     const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id) : null;
     if (!found) throw notFound("Submission", `There is no submission with id ${JSON.stringify(id)}.`);
     return c.json(await toView(c.env, found), 200);
+  })
+  .openapi(cancel, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await (await jobOf(c.env, id)).cancel(id);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(
+        409,
+        "conflict",
+        "Conflict",
+        `The submission is already ${view.status}; it cannot be cancelled.`,
+      );
+    }
+    c.get("log").info("submission cancelled", { submissionId: id });
+    return c.json(view, 200);
+  })
+  .openapi(retry, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await (await jobOf(c.env, id)).retry(id);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(
+        409,
+        "conflict",
+        "Conflict",
+        `The submission is ${view.status}; only a failed submission can be retried.`,
+      );
+    }
+    c.get("log").info("submission retried", { submissionId: id });
+    return c.json(view, 202);
+  })
+  .openapi(events, async (c) => {
+    const { id } = c.req.valid("param");
+    const stub = await jobOf(c.env, id);
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("x-submission-id", id);
+    // Handed to the job's object as is: it answers with the WebSocket or the event stream.
+    return stub.fetch(new Request(c.req.raw.url, { method: "GET", headers })) as unknown as Response;
   });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+import { WORKFLOW_NAMES } from "../../../shared/workflows";
 
 /** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
 export const MAX_TEXT_CHARS = 20_000;
@@ -18,6 +19,10 @@ export const CreateSubmissionBody = z
       .email({ error: "email must be a valid email address" })
       .max(254, { error: "email must be at most 254 characters" })
       .openapi({ description: "Where the result is sent.", example: "ada@example.com" }),
+    workflow: z
+      .enum(WORKFLOW_NAMES, { error: `workflow must be one of ${WORKFLOW_NAMES.join(", ")}` })
+      .optional()
+      .openapi({ description: "Which pipeline runs: `analyse` (default) or `transcribe`.", example: "analyse" }),
   })
   .strict()
   .openapi("CreateSubmission", { description: "A text request whose result is emailed back." });
@@ -64,6 +69,7 @@ export const Submission = z
     textChars: z.number().int().openapi({ description: "Length of the request text." }),
     summary: z.string().nullable().openapi({ description: "Plain-text summary of the result, once stored." }),
     error: z.string().nullable().openapi({ description: "Why the submission failed, when `status` is `failed`." }),
+    workflow: z.string().openapi({ description: "The pipeline the submission runs.", example: "analyse" }),
     steps: z.array(Step).openapi({ description: "The step timeline." }),
     result: z
       .object({
@@ -79,6 +85,18 @@ export const Submission = z
     completedAt: isoTime.nullable(),
   })
   .openapi("Submission");
+
+export const SubmissionControl = z
+  .object({
+    id: z.string().openapi({ description: "Submission id." }),
+    status: z.enum(SUBMISSION_STATUSES).openapi({ description: "The job's state after the action." }),
+    error: z.string().nullable().openapi({ description: "The job's public error, if any." }),
+    links: z.object({
+      self: z.string().openapi({ description: "The submission." }),
+      events: z.string().openapi({ description: "Live progress (WebSocket or SSE)." }),
+    }),
+  })
+  .openapi("SubmissionControl", { description: "A submission after cancel or retry." });
 
 export const ProblemSchema = z
   .object({
