@@ -26,11 +26,7 @@ afterEach(() => {
 
 describe("a failing AI provider", () => {
   it("retries a temporary failure and then completes", async () => {
-    const spy = fakeLlm((call) =>
-      call === 1
-        ? new Response("busy", { status: 503 })
-        : analysis("All good."),
-    );
+    const spy = fakeLlm((call) => (call === 1 ? new Response("busy", { status: 503 }) : analysis("All good.")));
     const { id } = await (await postSubmission({ text: "Please check our plan.", email: "ada@example.com" })).json<{
       id: string;
     }>();
