@@ -144,13 +144,15 @@ const REQUIREMENT_CUES =
  * need cue, open questions its own questions. The offline analyser proposes no next steps of
  * its own; it only points at what to confirm, and says so.
  */
-export function structureText(text: string): StructuredAnalysis {
+export function structureText(
+  text: string,
+  analysed: { summary: string; language: string } = analyseText(text),
+): StructuredAnalysis {
   const normalised = text.replace(/\r\n?/g, "\n").trim();
-  const language = detectLanguage(normalised);
+  const { summary, language } = analysed;
   const sentences = segment(normalised, language, "sentence")
     .map((s) => s.segment.replace(/\s+/g, " ").trim())
     .filter((s) => s.length > 0);
-  const { summary } = analyseText(normalised);
   const openQuestions = sentences.filter((s) => /[?？]\s*$/.test(s)).map((s) => truncate(s, 280));
   const requirements = sentences
     .filter((s) => !openQuestions.includes(s) && REQUIREMENT_CUES.test(s))
@@ -173,7 +175,8 @@ export class LocalProvider implements AiProvider {
 
   async analyse(input: AnalysisInput): Promise<Analysis> {
     const { markdown, summary, language } = analyseText(input.text);
-    const structured = structureText(input.text);
+    // One extractive pass serves both the document and the structure.
+    const structured = structureText(input.text, { summary, language });
     // The extractive document (summary, key points, keywords, statistics), then the structure.
     const sections = renderStructured(structured).split("## Requirements")[1] ?? "";
     return {

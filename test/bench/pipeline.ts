@@ -13,6 +13,8 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 500);
 const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 25);
+/** Optional open-loop arrival rate (submissions/s); unset, `concurrency` clients submit flat out. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const OWNERS = 50;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 10 * 60_000);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -76,6 +78,10 @@ try {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < N) {
         const i = next++;
+        if (RATE > 0) {
+          const due = t0 + (i * 1000) / RATE;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        }
         const res = await fetch(new URL("/v1/submissions", url), {
           method: "POST",
           headers: { "content-type": "application/json" },
@@ -124,6 +130,7 @@ try {
   const report = {
     submissions: N,
     concurrency: CONCURRENCY,
+    ratePerSecond: RATE || "unpaced",
     owners: OWNERS,
     accepted: submitted.length,
     rejectedPosts: failedPosts,
