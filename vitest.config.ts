@@ -32,7 +32,12 @@ export default defineConfig(async () => {
         // Workers AI and Vectorize are remote-only: never let a test try to reach them.
         remoteBindings: false,
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, STEP_RETRY_BASE_MS: "20", ...vars },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            STEP_RETRY_BASE_MS: "20",
+            REVIEW_SIGNING_KEY: "test-review-signing-key",
+            ...vars,
+          },
           serviceBindings: { SENT_MAIL: readSentMail },
         },
       }),

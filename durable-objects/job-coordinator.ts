@@ -5,12 +5,13 @@ import { aiUsage, type StepStatus, type SubmissionStatus, submissionSteps, submi
 import { audioChunks, documentKind, extractDocumentText, isAudio, UnsupportedDocumentError } from "../shared/extract";
 import { createLogger, type Logger } from "../shared/log";
 import type { JobMessage, NotificationEvent, NotificationMessage } from "../shared/messages";
+import { type ReviewDecision, reviewLinks } from "../shared/review";
 import { type PolicyOverrides, policyFor, type StepName, stepsOf } from "../shared/workflows";
 import { claimRunSlot, db, ownerKey } from "../workers/api/submissions/repo";
 import { resultKey, type StoredFile, type StoredInput } from "../workers/api/submissions/service";
 import { DeliveryError, deliverSubmissionEmail } from "../workers/notifications/deliver";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Step outputs larger than this go to R2; the step keeps the key. */
 const INLINE_OUTPUT_MAX = 32 * 1024;
@@ -62,6 +63,8 @@ export interface JobSnapshot {
   workflow: string;
   error: string | null;
   deadlineAt: number | null;
+  /** Present once a `reviewed` workflow reaches its review step. */
+  review: { status: "waiting" | "approved" | "rejected"; requestedAt: number; decidedAt: number | null } | null;
   steps: StepSnapshot[];
 }
 
@@ -85,6 +88,9 @@ type JobRow = {
   deadline_at: number | null;
   /** When the terminal notice (failed or cancelled) was queued; at most once per run. */
   failure_notice_at: number | null;
+  review_requested_at: number | null;
+  review_decision: ReviewDecision | null;
+  reviewed_at: number | null;
 };
 
 type StepRow = {
@@ -193,11 +199,38 @@ export class JobCoordinator extends DurableObject<Env> {
         completed_at: null,
         failure_notice_at: null,
         deadline_at: Date.now() + this.#jobDeadlineMs(),
+        // A rejected result goes back to review when retried.
+        ...(job.review_decision === "reject"
+          ? { review_decision: null, reviewed_at: null, review_requested_at: null }
+          : {}),
       });
     });
     await this.#sync();
     await this.ctx.storage.setAlarm(Date.now());
     this.#log(job).info("job retried");
+    return { outcome: "ok", snapshot: this.snapshot() };
+  }
+
+  /**
+   * Records an admin's decision on a job waiting at its review step and resumes it: approve
+   * lets it deliver, reject fails it with a reason. Anything else is a conflict.
+   */
+  async review(submissionId: string, decision: ReviewDecision): Promise<ControlResult> {
+    const job = await this.#ensureJob(submissionId);
+    if (!job) return { outcome: "not-found", snapshot: null };
+    const next = this.#steps().find((s) => s.status === "pending" || s.status === "running");
+    if (job.status !== "running" || next?.name !== "review" || job.review_decision !== null) {
+      return { outcome: "conflict", snapshot: this.snapshot() };
+    }
+    // The wait was the reviewer's, not the job's: the deadline starts again from here.
+    this.#setJob({
+      review_decision: decision,
+      reviewed_at: Date.now(),
+      deadline_at: Date.now() + this.#jobDeadlineMs(),
+    });
+    await this.#sync();
+    await this.ctx.storage.setAlarm(Date.now());
+    this.#log(job).info("review decided", { decision });
     return { outcome: "ok", snapshot: this.snapshot() };
   }
 
@@ -211,6 +244,15 @@ export class JobCoordinator extends DurableObject<Env> {
       workflow: job.workflow,
       error: job.error,
       deadlineAt: job.deadline_at,
+      review:
+        job.review_requested_at === null
+          ? null
+          : {
+              status:
+                job.review_decision === null ? "waiting" : job.review_decision === "approve" ? "approved" : "rejected",
+              requestedAt: job.review_requested_at,
+              decidedAt: job.reviewed_at,
+            },
       steps: this.#steps().map((s) => ({
         name: s.name,
         status: s.status,
@@ -341,6 +383,17 @@ export class JobCoordinator extends DurableObject<Env> {
           return;
         }
         this.#setJob({ status: "running" });
+      }
+
+      if (step.name === "review" && job.review_decision === null) {
+        // Pause: no alarm, no deadline, until `review()` records a decision and re-arms it.
+        if (job.review_requested_at === null) {
+          this.#setJob({ review_requested_at: Date.now() });
+          await this.#sync(step.name);
+          await this.#requestReview(job, log);
+        }
+        await this.ctx.storage.deleteAlarm();
+        return;
       }
 
       const startedAt = Date.now();
@@ -551,6 +604,10 @@ export class JobCoordinator extends DurableObject<Env> {
           .where(eq(submissions.id, job.id));
         return { output: { key } };
       }
+      case "review": {
+        if (job.review_decision !== "approve") throw new PermanentStepError("The result was rejected in review.");
+        return { output: { decision: job.review_decision, at: job.reviewed_at } };
+      }
       case "notify": {
         const outcome = await deliverSubmissionEmail(this.env, {
           submissionId: job.id,
@@ -615,6 +672,20 @@ export class JobCoordinator extends DurableObject<Env> {
     } catch (error) {
       log.warn("could not record AI usage", { step, error });
     }
+  }
+
+  /**
+   * Tells the reviewers a result waits for them. The signed links are logged (with the
+   * correlation id) until an admin notification channel exists; the portal can call
+   * `review()` directly.
+   */
+  async #requestReview(job: JobRow, log: Logger): Promise<void> {
+    const key = (this.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
+    if (!key) {
+      log.warn("review requested, but REVIEW_SIGNING_KEY is not set: no signed links");
+      return;
+    }
+    log.info("review requested", { links: await reviewLinks(key, this.env.PUBLIC_BASE_URL, job.id) });
   }
 
   /**
@@ -773,6 +844,12 @@ export class JobCoordinator extends DurableObject<Env> {
       this.#sql.exec(
         "CREATE TABLE IF NOT EXISTS parts (step TEXT NOT NULL, part TEXT NOT NULL, output TEXT NOT NULL, PRIMARY KEY (step, part))",
       );
+    }
+    if (version < 3) {
+      // Human review pause.
+      this.#sql.exec("ALTER TABLE job ADD COLUMN review_requested_at INTEGER");
+      this.#sql.exec("ALTER TABLE job ADD COLUMN review_decision TEXT");
+      this.#sql.exec("ALTER TABLE job ADD COLUMN reviewed_at INTEGER");
     }
     if (version !== SCHEMA_VERSION) {
       this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(SCHEMA_VERSION));

@@ -14,5 +14,7 @@ declare namespace Cloudflare {
     STEP_TIMEOUT_MS?: string;
     STEP_MAX_ATTEMPTS?: string;
     STEP_RETRY_BASE_MS?: string;
+    /** HMAC key of signed review links (`shared/review.ts`); unset, review links are off. */
+    REVIEW_SIGNING_KEY?: string;
   }
 }

@@ -6,7 +6,7 @@
  */
 
 /** Every step kind the coordinator knows how to run. */
-export const STEP_KINDS = ["gather", "transcribe", "extract", "analyse", "compose", "notify"] as const;
+export const STEP_KINDS = ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"] as const;
 export type StepName = (typeof STEP_KINDS)[number];
 
 export const WORKFLOWS = {
@@ -14,6 +14,8 @@ export const WORKFLOWS = {
   analyse: ["gather", "transcribe", "extract", "analyse", "compose", "notify"],
   /** Audio in, transcript out: no model analysis. */
   transcribe: ["gather", "transcribe", "compose", "notify"],
+  /** As `analyse`, but the result waits at `review` until an admin approves (or rejects) it. */
+  reviewed: ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"],
 } as const satisfies Record<string, readonly StepName[]>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
@@ -42,6 +44,8 @@ const POLICIES: Record<StepName, StepPolicy> = {
   extract: { timeoutMs: 60_000, maxAttempts: 3, retryBaseMs: 1_000 },
   analyse: { timeoutMs: 120_000, maxAttempts: 4, retryBaseMs: 2_000 },
   compose: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
+  // Waiting for the reviewer is not an attempt: only recording the decision runs as one.
+  review: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
   notify: { timeoutMs: 60_000, maxAttempts: 6, retryBaseMs: 2_000 },
 };
 

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
+import { verifyReview } from "../../../shared/review";
 import type { AppEnv } from "../../app-env";
 import { validationHook } from "../validation";
 import { db, findSubmission } from "./repo";
@@ -14,6 +15,7 @@ import {
   SubmissionAccepted,
   SubmissionControl,
   SubmissionIdParam,
+  SubmissionReviewQuery,
 } from "./schemas";
 import { acceptSubmission, toView } from "./service";
 
@@ -115,6 +117,22 @@ const events = createRoute({
   },
 });
 
+const review = createRoute({
+  method: "post",
+  path: "/{id}/review",
+  summary: "Approve or reject a result waiting for review",
+  description:
+    "The target of the signed links a reviewer receives for a submission of the `reviewed` workflow: `approve` lets the result be delivered, `reject` fails the submission.",
+  tags: ["Submissions"],
+  request: { params: SubmissionIdParam, query: SubmissionReviewQuery },
+  responses: {
+    200: { description: "Decision recorded.", content: { "application/json": { schema: SubmissionControl } } },
+    403: problem("The link's signature is wrong or it has expired."),
+    404: problem("No submission with that id, or review links are not enabled."),
+    409: problem("The submission is not waiting for review."),
+  },
+});
+
 /** The job object of an existing submission, or a 404 problem. */
 async function jobOf(env: Env, id: string) {
   const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(env.DB), id) : null;
@@ -183,6 +201,28 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
     }
     c.get("log").info("submission retried", { submissionId: id });
     return c.json(view, 202);
+  })
+  .openapi(review, async (c) => {
+    const { id } = c.req.valid("param");
+    const link = c.req.valid("query");
+    const key = (c.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
+    if (!key) throw notFound("Review", "Review links are not enabled on this deployment.");
+    const verdict = await verifyReview(key, { id, ...link });
+    if (verdict !== "ok") {
+      throw new HttpProblem(
+        403,
+        "forbidden",
+        "Forbidden",
+        verdict === "expired" ? "This review link has expired." : "This review link is not valid.",
+      );
+    }
+    const result = await (await jobOf(c.env, id)).review(id, link.decision);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(409, "conflict", "Conflict", "The submission is not waiting for review.");
+    }
+    c.get("log").info("submission reviewed", { submissionId: id, decision: link.decision });
+    return c.json(view, 200);
   })
   .openapi(events, async (c) => {
     const { id } = c.req.valid("param");

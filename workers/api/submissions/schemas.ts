@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+import { REVIEW_DECISIONS } from "../../../shared/review";
 import { WORKFLOW_NAMES } from "../../../shared/workflows";
 
 /** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
@@ -22,7 +23,11 @@ export const CreateSubmissionBody = z
     workflow: z
       .enum(WORKFLOW_NAMES, { error: `workflow must be one of ${WORKFLOW_NAMES.join(", ")}` })
       .optional()
-      .openapi({ description: "Which pipeline runs: `analyse` (default) or `transcribe`.", example: "analyse" }),
+      .openapi({
+        description:
+          "Which pipeline runs: `analyse` (default), `transcribe`, or `reviewed` (analyse, then wait for an admin's approval before delivery).",
+        example: "analyse",
+      }),
   })
   .strict()
   .openapi("CreateSubmission", { description: "A text request whose result is emailed back." });
@@ -97,6 +102,20 @@ export const SubmissionControl = z
     }),
   })
   .openapi("SubmissionControl", { description: "A submission after cancel or retry." });
+
+export const SubmissionReviewQuery = z.object({
+  decision: z
+    .enum(REVIEW_DECISIONS, { error: "decision must be approve or reject" })
+    .openapi({ description: "The reviewer's decision.", example: "approve" }),
+  expires: z.coerce
+    .number({ error: "expires must be a time in epoch milliseconds" })
+    .int()
+    .openapi({ description: "When the link stops working (epoch ms)." }),
+  signature: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, { error: "signature must be 64 hex digits" })
+    .openapi({ description: "HMAC-SHA256 of the link, hex." }),
+});
 
 export const ProblemSchema = z
   .object({
