@@ -137,3 +137,71 @@ describe("the OpenAI-compatible provider, against a fake at the fetch boundary",
     expect(error.retryable).toBe(true);
   });
 });
+
+describe("embeddings", () => {
+  const cosine = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
+
+  it("local: deterministic unit vectors where shared words score closer", async () => {
+    const { LocalProvider, LOCAL_EMBEDDING_DIMS } = await import("../shared/ai/local");
+    const texts = [
+      "The billing system sent duplicate invoices.",
+      "Duplicate invoices came from the billing system.",
+      "The weather was pleasant on Tuesday.",
+    ];
+    const one = await new LocalProvider().embed(texts);
+    expect(await new LocalProvider().embed(texts)).toEqual(one);
+    expect(one.vectors).toHaveLength(3);
+    for (const v of one.vectors) {
+      expect(v).toHaveLength(LOCAL_EMBEDDING_DIMS);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 6);
+    }
+    const [a = [], b = [], c = []] = one.vectors;
+    expect(cosine(a, b)).toBeGreaterThan(0.7);
+    expect(cosine(a, c)).toBeLessThan(0.3);
+  });
+
+  it("OpenAI-compatible: posts /embeddings and returns vectors in input order", async () => {
+    const spy = vi.spyOn(globalThis, "fetch").mockResolvedValue(
+      Response.json({
+        model: "emb-1",
+        data: [
+          { index: 1, embedding: [0, 1] },
+          { index: 0, embedding: [1, 0] },
+        ],
+        usage: { prompt_tokens: 7 },
+      }),
+    );
+    const result = await new OpenAiProvider({ baseUrl: "https://llm.fake.test/v1", apiKey: "k", model: "m" }).embed([
+      "first",
+      "second",
+    ]);
+    const [url, init] = spy.mock.calls[0] ?? [];
+    expect(url).toBe("https://llm.fake.test/v1/embeddings");
+    expect(JSON.parse(String(init?.body))).toEqual({ model: "text-embedding-3-small", input: ["first", "second"] });
+    expect(result).toEqual({
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+      provider: "openai",
+      model: "emb-1",
+      usage: { inputTokens: 7 },
+    });
+  });
+
+  it("Workers AI: runs the bge model and refuses a short answer", async () => {
+    const calls: { model: string; inputs: Record<string, unknown> }[] = [];
+    const ai: AiBinding = {
+      async run(model, inputs) {
+        calls.push({ model, inputs });
+        return { shape: [1, 2], data: [[0.6, 0.8]] };
+      },
+    };
+    const provider = new WorkersAiProvider(ai, "chat-model");
+    const result = await provider.embed(["only one"]);
+    expect(calls[0]).toEqual({ model: "@cf/baai/bge-base-en-v1.5", inputs: { text: ["only one"] } });
+    expect(result.vectors).toEqual([[0.6, 0.8]]);
+    const error = await provider.embed(["one", "two"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+  });
+});

@@ -6,6 +6,7 @@ import {
   type Analysis,
   type AnalysisInput,
   type AudioInput,
+  type Embeddings,
   PROVIDER_NAMES,
   ProviderError,
   type ProviderName,
@@ -25,6 +26,7 @@ export interface ProviderConfig {
   AI_API_KEY?: string;
   AI_MODEL?: string;
   AI_TRANSCRIBE_MODEL?: string;
+  AI_EMBED_MODEL?: string;
   WORKERS_AI_MODEL?: string;
   PROVIDER_TIMEOUT_MS?: string;
   AI?: unknown;
@@ -58,6 +60,7 @@ export function createProvider(env: ProviderConfig, which: string | undefined = 
         apiKey: env.AI_API_KEY,
         model: env.AI_MODEL,
         transcribeModel: env.AI_TRANSCRIBE_MODEL,
+        embedModel: env.AI_EMBED_MODEL,
       });
   }
 }
@@ -66,7 +69,7 @@ export function createProvider(env: ProviderConfig, which: string | undefined = 
 export interface CallRecord {
   provider: ProviderName;
   model: string | null;
-  operation: "analyse" | "transcribe";
+  operation: "analyse" | "transcribe" | "embed";
   usage: Usage;
   latencyMs: number;
   ok: boolean;
@@ -112,6 +115,11 @@ export class ProviderChain {
 
   transcribe(audio: AudioInput, options: ChainOptions = {}): Promise<Transcript> {
     return this.#each("transcribe", options, (p, signal) => p.transcribe(audio, { signal }));
+  }
+
+  /** Vectors for search. Note: a fallback may answer with another model's (incompatible) space. */
+  embed(texts: string[], options: ChainOptions = {}): Promise<Embeddings> {
+    return this.#each("embed", options, (p, signal) => p.embed(texts, { signal }));
   }
 
   async #each<T extends { provider: ProviderName; model: string; usage?: Usage }>(

@@ -5,6 +5,7 @@ import {
   type Analysis,
   type AnalysisInput,
   type AudioInput,
+  type Embeddings,
   renderStructured,
   type StructuredAnalysis,
   SUMMARY_MAX_CHARS,
@@ -190,6 +191,15 @@ export class LocalProvider implements AiProvider {
     };
   }
 
+  /**
+   * Lexical vectors by feature hashing: lower-cased words (stop words kept out) hashed into
+   * `LOCAL_EMBEDDING_DIMS` buckets, L2-normalised. Texts sharing words score close; synonyms do
+   * not — a stand-in for a semantic model, so offline search works at all.
+   */
+  async embed(texts: string[]): Promise<Embeddings> {
+    return { vectors: texts.map(hashEmbedding), provider: this.name, model: `hashing-${LOCAL_EMBEDDING_DIMS}` };
+  }
+
   /** No speech engine runs offline: an honest marker instead of a made-up transcript. */
   async transcribe(audio: AudioInput): Promise<Transcript> {
     return {
@@ -199,4 +209,24 @@ export class LocalProvider implements AiProvider {
       model: "none",
     };
   }
+}
+
+export const LOCAL_EMBEDDING_DIMS = 256;
+
+function hashEmbedding(text: string): number[] {
+  const language = detectLanguage(text);
+  const stop = new Set(STOPWORDS[toISO3(language) ?? ""] ?? STOPWORDS.eng ?? []);
+  const vector = new Array<number>(LOCAL_EMBEDDING_DIMS).fill(0);
+  for (const w of segment(text, language, "word")) {
+    if (!w.isWordLike) continue;
+    const term = w.segment.toLocaleLowerCase();
+    if (stop.has(term)) continue;
+    // FNV-1a: small, fast, well spread.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
+    const bucket = (h >>> 0) % LOCAL_EMBEDDING_DIMS;
+    vector[bucket] = (vector[bucket] ?? 0) + 1;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
 }

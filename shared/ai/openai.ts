@@ -8,6 +8,7 @@ import {
   type AudioInput,
   askStructured,
   type ChatMessage,
+  type Embeddings,
   modelDocument,
   ProviderError,
   renderStructured,
@@ -23,6 +24,8 @@ export interface OpenAiConfig {
   model: string;
   /** Model for `/audio/transcriptions` (default `whisper-1`). */
   transcribeModel?: string;
+  /** Model for `/embeddings` (default `text-embedding-3-small`). */
+  embedModel?: string;
 }
 
 const completionSchema = z.object({
@@ -32,6 +35,12 @@ const completionSchema = z.object({
 });
 
 const transcriptionSchema = z.object({ text: z.string(), duration: z.number().optional() });
+
+const embeddingsSchema = z.object({
+  data: z.array(z.object({ index: z.number().int(), embedding: z.array(z.number()) })),
+  model: z.string().optional(),
+  usage: z.object({ prompt_tokens: z.number().optional() }).optional(),
+});
 
 /** Statuses where a later attempt may succeed. */
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
@@ -84,6 +93,21 @@ export class OpenAiProvider implements AiProvider {
       provider: this.name,
       model,
       usage: parsed.data.duration === undefined ? undefined : { audioSeconds: parsed.data.duration },
+    };
+  }
+
+  async embed(texts: string[], options: AnalyseOptions = {}): Promise<Embeddings> {
+    const model = this.#config.embedModel || "text-embedding-3-small";
+    const response = await this.#post("/embeddings", JSON.stringify({ model, input: texts }), options.signal);
+    const parsed = embeddingsSchema.safeParse(await response.json().catch(() => null));
+    if (!parsed.success || parsed.data.data.length !== texts.length) {
+      throw new ProviderError(this.name, "The embeddings service returned no vectors.", true);
+    }
+    return {
+      vectors: [...parsed.data.data].sort((a, b) => a.index - b.index).map((d) => d.embedding),
+      provider: this.name,
+      model: parsed.data.model ?? model,
+      usage: { inputTokens: parsed.data.usage?.prompt_tokens },
     };
   }
 

@@ -67,11 +67,20 @@ export interface Transcript {
   usage?: Usage;
 }
 
-/** The interface the pipeline's `analyse` and `transcribe` steps call. */
+/** Vectors for search, one per input text, in input order. */
+export interface Embeddings {
+  vectors: number[][];
+  provider: ProviderName;
+  model: string;
+  usage?: Usage;
+}
+
+/** The interface the pipeline's steps (and search) call. */
 export interface AiProvider {
   readonly name: ProviderName;
   analyse(input: AnalysisInput, options?: AnalyseOptions): Promise<Analysis>;
   transcribe(audio: AudioInput, options?: AnalyseOptions): Promise<Transcript>;
+  embed(texts: string[], options?: AnalyseOptions): Promise<Embeddings>;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type AnalysisInput,
   type AudioInput,
   askStructured,
+  type Embeddings,
   modelDocument,
   ProviderError,
   renderStructured,
@@ -26,6 +27,7 @@ export interface AiBinding {
 const PERMANENT_CODES = /\b(5006|5007|5016|5018|3036|3039)\b|invalid input|no such model|not found/i;
 
 export const WORKERS_AI_WHISPER = "@cf/openai/whisper";
+export const WORKERS_AI_EMBEDDINGS = "@cf/baai/bge-base-en-v1.5";
 
 /** Workers AI through the `AI` binding: a chat model (`WORKERS_AI_MODEL`) and Whisper. */
 export class WorkersAiProvider implements AiProvider {
@@ -72,6 +74,15 @@ export class WorkersAiProvider implements AiProvider {
         : null;
     if (text === null) throw new ProviderError(this.name, "Workers AI returned no transcript.", true);
     return { text, transcribed: true, provider: this.name, model: WORKERS_AI_WHISPER };
+  }
+
+  async embed(texts: string[], options: AnalyseOptions = {}): Promise<Embeddings> {
+    const output = (await this.#run(WORKERS_AI_EMBEDDINGS, { text: texts }, options.signal)) as { data?: unknown };
+    const vectors = Array.isArray(output?.data) ? (output.data as number[][]) : null;
+    if (!vectors || vectors.length !== texts.length) {
+      throw new ProviderError(this.name, "Workers AI returned no embeddings.", true);
+    }
+    return { vectors, provider: this.name, model: WORKERS_AI_EMBEDDINGS };
   }
 
   async #run(model: string, inputs: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {

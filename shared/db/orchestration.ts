@@ -11,7 +11,7 @@ export const aiUsage = sqliteTable(
     /** Not a foreign key: usage outlives a deleted submission for accounting. */
     submissionId: text("submission_id").notNull(),
     step: text("step").notNull(),
-    operation: text("operation", { enum: ["analyse", "transcribe"] }).notNull(),
+    operation: text("operation", { enum: ["analyse", "transcribe", "embed"] }).notNull(),
     provider: text("provider").notNull(),
     model: text("model"),
     inputTokens: integer("input_tokens"),
