@@ -59,6 +59,8 @@ export default defineConfig(async () => {
           AI_MODEL: "fake-model-1",
           // Short enough for the hang and abort tests to see a timeout, long for everything else.
           STEP_TIMEOUT_MS: "3000",
+          // Small chunks, so a few KB of audio exercise chunked, memoized transcription.
+          AUDIO_CHUNK_BYTES: "1024",
         }),
         { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" } },
       ],

@@ -506,7 +506,8 @@ export class JobCoordinator extends DurableObject<Env> {
           const object = await this.env.FILES.get(file.key);
           if (!object) throw new PermanentStepError(`The audio "${file.name}" is missing from storage.`);
           const bytes = new Uint8Array(await object.arrayBuffer());
-          const chunks = audioChunks(bytes, file.contentType, file.name, AUDIO_CHUNK_BYTES);
+          const chunkBytes = Number((this.env as Cloudflare.Env).AUDIO_CHUNK_BYTES) || AUDIO_CHUNK_BYTES;
+          const chunks = audioChunks(bytes, file.contentType, file.name, chunkBytes);
           const texts: string[] = [];
           for (const [j, chunk] of chunks.entries()) {
             // Each chunk is memoized on its own: a retry resumes at the first chunk not done.

@@ -14,6 +14,8 @@ declare namespace Cloudflare {
     STEP_TIMEOUT_MS?: string;
     STEP_MAX_ATTEMPTS?: string;
     STEP_RETRY_BASE_MS?: string;
+    /** Largest audio chunk sent for transcription (default 20 MiB); tests make it small. */
+    AUDIO_CHUNK_BYTES?: string;
     /** HMAC key of signed review links (`shared/review.ts`); unset, review links are off. */
     REVIEW_SIGNING_KEY?: string;
   }

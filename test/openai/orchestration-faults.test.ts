@@ -2,6 +2,9 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JobCoordinator } from "../../durable-objects/job-coordinator";
+import { newSubmissionId } from "../../shared/ids";
+import { db, insertSubmission } from "../../workers/api/submissions/repo";
+import type { StoredInput } from "../../workers/api/submissions/service";
 import { BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "../helpers/api";
 
 // AI_PROVIDER=openai against https://llm.fake.test/v1, faked at the fetch boundary, with
@@ -79,6 +82,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// Some scenarios wait out a 3 s step timeout on two shared cores.
+vi.setConfig({ testTimeout: 20_000 });
+
 describe("structured output", () => {
   it("re-asks once on an invalid answer, then completes, and records usage per call", async () => {
     const llm = fakeLlm((call) =>
@@ -142,6 +148,25 @@ describe("timeouts", () => {
     expect(llm.signals[0]?.aborted).toBe(true);
     const rows = await sentNotifications(id, 1);
     expect(rows.map((r) => r.event)).toEqual(["submission.completed"]);
+  });
+});
+
+describe("the job deadline", () => {
+  it("fails a job whose deadline passes, at the next step boundary, with one failure notice", async () => {
+    fakeLlm((_, init) => hang(init));
+    const id = await submit("deadline@example.com");
+    await waitForStep(id, "analyse", "running");
+    // As if the job had been running for longer than JOB_DEADLINE_MS (30 min).
+    await runInDurableObject(env.JOB_COORDINATOR.getByName(id), (_: JobCoordinator, state) => {
+      state.storage.sql.exec("UPDATE job SET deadline_at = ?", Date.now() - 1);
+    });
+    // The hung attempt is cut by its step timeout; the deadline then ends the job.
+    const failed = await waitForStatus(id, ["completed", "failed"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBe("The request took longer than the allowed 30 minutes.");
+    expect(failed.steps.map((s) => s.status)).toEqual(["done", "skipped", "skipped", "skipped", "skipped", "skipped"]);
+    const rows = await sentNotifications(id, 1);
+    expect(rows.map((r) => r.event)).toEqual(["submission.failed"]);
   });
 });
 
@@ -271,5 +296,83 @@ describe("a Durable Object aborted mid-step", () => {
     expect(llm.calls()).toBe(2);
     const rows = await sentNotifications(id, 1);
     expect(rows.map((r) => [r.event, r.attempts])).toEqual([["submission.completed", 1]]);
+  });
+});
+
+describe("chunked transcription", () => {
+  it("transcribes long audio chunk by chunk; a retry resumes at the failed chunk and stitches in order", async () => {
+    const seen: number[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url === "https://llm.fake.test/v1/audio/transcriptions") {
+        const file = (init?.body as FormData).get("file") as File;
+        const chunk = new Uint8Array(await file.arrayBuffer())[0] ?? 0;
+        seen.push(chunk);
+        // The second chunk fails once, with a passing error.
+        if (chunk === 2 && seen.filter((c) => c === 2).length === 1) return new Response("busy", { status: 503 });
+        return Response.json({ text: `Part ${chunk}.`, duration: 1.5 });
+      }
+      if (url.startsWith("https://llm.fake.test/")) return completion(VALID);
+      return realFetch(input, init);
+    });
+
+    // 2500 bytes of "MP3" in chunks of at most 1024 (AUDIO_CHUNK_BYTES), each starting with its number.
+    const audio = new Uint8Array(2500);
+    audio[0] = 1;
+    audio[1024] = 2;
+    audio[2048] = 3;
+    const id = newSubmissionId();
+    const file = { key: `uploads/${id}/memo.mp3`, name: "memo.mp3", contentType: "audio/mpeg" };
+    await env.FILES.put(file.key, audio);
+    // Written as file intake (issue 7) will write it: the stored input lists the audio.
+    const input: StoredInput = {
+      id,
+      source: "api",
+      email: "chunks@example.com",
+      text: "Voice memo attached.",
+      receivedAt: new Date().toISOString(),
+      correlationId: "corr-chunks",
+      files: [file],
+    };
+    await env.FILES.put(`inputs/${id}.json`, JSON.stringify(input));
+    await insertSubmission(db(env.DB), {
+      id,
+      source: "api",
+      email: input.email,
+      textChars: input.text.length,
+      inputKey: `inputs/${id}.json`,
+      correlationId: input.correlationId,
+      now: Date.now(),
+    });
+    await env.JOB_COORDINATOR.getByName(id).start({
+      kind: "job.start",
+      submissionId: id,
+      correlationId: "corr-chunks",
+    });
+
+    const done = await waitForStatus(id, ["completed", "failed"]);
+    expect(done.status).toBe("completed");
+    expect(done.steps.find((s) => s.name === "transcribe")).toMatchObject({
+      status: "done",
+      attempts: 2,
+      provider: "openai:whisper-1",
+    });
+    // Chunk 1 was not sent again on the retry.
+    expect(seen).toEqual([1, 2, 2, 3]);
+    expect(await (await env.FILES.get(`work/${id}/transcript.md`))?.text()).toBe(
+      "### memo.mp3\n\nPart 1. Part 2. Part 3.",
+    );
+    expect(done.result?.markdown).toContain("## Transcript\n\n### memo.mp3\n\nPart 1. Part 2. Part 3.");
+    const { results } = await env.DB.prepare(
+      "SELECT operation, ok, audio_seconds FROM ai_usage WHERE submission_id = ? AND step = 'transcribe' ORDER BY id",
+    )
+      .bind(id)
+      .all();
+    expect(results).toEqual([
+      { operation: "transcribe", ok: 1, audio_seconds: 2 },
+      { operation: "transcribe", ok: 0, audio_seconds: null },
+      { operation: "transcribe", ok: 1, audio_seconds: 2 },
+      { operation: "transcribe", ok: 1, audio_seconds: 2 },
+    ]);
   });
 });
