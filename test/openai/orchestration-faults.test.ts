@@ -305,7 +305,8 @@ describe("chunked transcription", () => {
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const url = input instanceof Request ? input.url : String(input);
       if (url === "https://llm.fake.test/v1/audio/transcriptions") {
-        const file = (init?.body as FormData).get("file") as File;
+        if (!(init?.body instanceof FormData)) throw new Error("transcription must post multipart form data");
+        const file = init.body.get("file") as File;
         const chunk = new Uint8Array(await file.arrayBuffer())[0] ?? 0;
         seen.push(chunk);
         // The second chunk fails once, with a passing error.
