@@ -49,7 +49,12 @@ export default defineConfig(async () => {
         // Workers AI and Vectorize are remote-only: never let a test try to reach them.
         remoteBindings: false,
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, STEP_RETRY_BASE_MS: "20", ...vars },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            STEP_RETRY_BASE_MS: "20",
+            REVIEW_SIGNING_KEY: "test-review-signing-key",
+            ...vars,
+          },
           // An empty second database: the backup round trip restores into it.
           d1Databases: { RESTORE_DB: "restore-test" },
           serviceBindings: { SENT_MAIL: readSentMail },
@@ -80,6 +85,10 @@ export default defineConfig(async () => {
           AI_MODEL: "fake-model-1",
           // Error reporting switched on, towards a fake Sentry (test/openai/sentry.test.ts).
           SENTRY_DSN: "https://publickey@sentry.fake.test/42",
+          // Short enough for the hang and abort tests to see a timeout, long for everything else.
+          STEP_TIMEOUT_MS: "3000",
+          // Small chunks, so a few KB of audio exercise chunked, memoized transcription.
+          AUDIO_CHUNK_BYTES: "1024",
         }),
         { test: { name: "node", include: ["test/**/*.node.test.ts"], environment: "node" } },
         // Real Chromium against `wrangler dev` (test/e2e/install-chromium.sh installs it).

@@ -11,5 +11,16 @@ declare namespace Cloudflare {
     SENTRY_DSN?: string;
     /** The deployed git revision (set by `npm run deploy`), reported as the Sentry release. */
     GIT_REVISION?: string;
+    /**
+     * Step policy overrides for every step kind (tests, small deployments); unset, each kind
+     * keeps its own policy from `shared/workflows.ts`.
+     */
+    STEP_TIMEOUT_MS?: string;
+    STEP_MAX_ATTEMPTS?: string;
+    STEP_RETRY_BASE_MS?: string;
+    /** Largest audio chunk sent for transcription (default 20 MiB); tests make it small. */
+    AUDIO_CHUNK_BYTES?: string;
+    /** HMAC key of signed review links (`shared/review.ts`); unset, review links are off. */
+    REVIEW_SIGNING_KEY?: string;
   }
 }

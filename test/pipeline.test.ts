@@ -33,11 +33,14 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
     expect(done.status).toBe("completed");
     expect(done.requestId).toBe("trace-abc-123");
     expect(done.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
+      ["gather", "done", 1],
+      ["transcribe", "skipped", 1],
+      ["extract", "skipped", 1],
       ["analyse", "done", 1],
-      ["store", "done", 1],
+      ["compose", "done", 1],
       ["notify", "done", 1],
     ]);
-    expect(done.steps[0]?.provider).toBe("local:statex-extractive-v1");
+    expect(done.steps[3]?.provider).toBe("local:statex-extractive-v1");
     expect(done.completedAt).not.toBeNull();
     expect(done.summary).toContain("packing material");
     expect(done.result?.markdown).toContain("## Summary");
@@ -103,7 +106,7 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
     const { id } = await res.json<{ id: string }>();
     const view = await getSubmission(id);
     expect(["queued", "running", "completed"]).toContain(view.status);
-    expect(view.steps.map((s) => s.name)).toEqual(["analyse", "store", "notify"]);
+    expect(view.steps.map((s) => s.name)).toEqual(["gather", "transcribe", "extract", "analyse", "compose", "notify"]);
     await waitForStatus(id, ["completed"]);
   });
 });

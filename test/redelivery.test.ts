@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { JobCoordinator } from "../durable-objects/job-coordinator";
 import { newSubmissionId } from "../shared/ids";
 import { createLogger } from "../shared/log";
-import type { JobMessage, NotificationMessage } from "../shared/messages";
+import { type JobMessage, type NotificationMessage, PIPELINE_STEPS } from "../shared/messages";
 import worker from "../workers/index";
 import { deliverSubmissionEmail } from "../workers/notifications/deliver";
 import { getSubmission, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
@@ -46,7 +46,7 @@ describe("at-least-once delivery never sends a second email", () => {
 
     const after = await getSubmission(id);
     expect(after.status).toBe("completed");
-    expect(after.steps.map((s) => s.attempts)).toEqual([1, 1, 1]);
+    expect(after.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
     const rows = await notificationRows(id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toEqual(first);
@@ -88,7 +88,7 @@ describe("at-least-once delivery never sends a second email", () => {
     const message: JobMessage = { kind: "job.start", submissionId: id, correlationId: requestId };
     await Promise.all([deliverJob("statex-jobs", message), deliverJob("statex-jobs", message)]);
     const done = await waitForStatus(id, ["completed"]);
-    expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1]);
+    expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(await notificationRows(id)).toHaveLength(1);
     const stub = env.JOB_COORDINATOR.getByName(id);
     const snapshot = await runInDurableObject(stub, (instance: JobCoordinator) => instance.snapshot());
@@ -162,7 +162,7 @@ describe("the scheduled re-drive", () => {
       env.DB.prepare(
         "INSERT INTO submissions (id, status, source, email, text_chars, input_key, correlation_id, created_at, updated_at) VALUES (?, 'queued', 'api', 'rd@example.com', 40, ?, 'corr-rd', ?, ?)",
       ).bind(id, `inputs/${id}.json`, old, old),
-      ...["analyse", "store", "notify"].map((name, i) =>
+      ...PIPELINE_STEPS.map((name, i) =>
         env.DB.prepare(
           "INSERT INTO submission_steps (submission_id, name, position, status) VALUES (?, ?, ?, 'pending')",
         ).bind(id, name, i),

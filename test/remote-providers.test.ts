@@ -5,8 +5,13 @@ import { ProviderError } from "../shared/ai/provider";
 import { type AiBinding, WorkersAiProvider } from "../shared/ai/workers-ai";
 
 const TEXT = "Please summarise the incident report. The database failed twice on Monday.";
-const MODEL_MARKDOWN =
-  "## Summary\n\nThe **database** failed twice on Monday.\n\n## Key points\n\n- Two failures\n\n## Suggested next steps\n\nNone.";
+// What the models are asked for: one JSON object of the structured analysis.
+const MODEL_JSON = JSON.stringify({
+  summary: "The database failed twice on Monday.",
+  requirements: ["A summary of the incident report"],
+  openQuestions: ["Which database?"],
+  nextSteps: ["Check the database logs"],
+});
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -29,7 +34,7 @@ describe("the Workers AI provider, against a fake AI binding", () => {
     const ai: AiBinding = {
       async run(model, inputs) {
         calls.push({ model, inputs });
-        return { response: MODEL_MARKDOWN };
+        return { response: MODEL_JSON };
       },
     };
     const result = await new WorkersAiProvider(ai, "@cf/meta/llama-3.1-8b-instruct").analyse({
@@ -47,6 +52,8 @@ describe("the Workers AI provider, against a fake AI binding", () => {
       /^# Analysis\n\n> Written by the Workers AI model @cf\/meta\/llama-3.1-8b-instruct/,
     );
     expect(result.language).toBe("en");
+    expect(result.structured.openQuestions).toEqual(["Which database?"]);
+    expect(result.markdown).toContain("## Open questions\n\n- Which database?");
   });
 
   it("classifies capacity errors as retryable and bad input as permanent", async () => {
@@ -82,7 +89,7 @@ describe("the OpenAI-compatible provider, against a fake at the fetch boundary",
     const fetchSpy = vi
       .spyOn(globalThis, "fetch")
       .mockResolvedValue(
-        Response.json({ model: "m-1-2026", choices: [{ message: { role: "assistant", content: MODEL_MARKDOWN } }] }),
+        Response.json({ model: "m-1-2026", choices: [{ message: { role: "assistant", content: MODEL_JSON } }] }),
       );
     const result = await provider.analyse({ submissionId: "s", text: TEXT });
     expect(fetchSpy).toHaveBeenCalledTimes(1);
@@ -128,5 +135,73 @@ describe("the OpenAI-compatible provider, against a fake at the fetch boundary",
     vi.spyOn(globalThis, "fetch").mockResolvedValue(Response.json({ choices: [] }));
     const error = (await provider.analyse({ submissionId: "s", text: TEXT }).catch((e) => e)) as ProviderError;
     expect(error.retryable).toBe(true);
+  });
+});
+
+describe("embeddings", () => {
+  const cosine = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
+
+  it("local: deterministic unit vectors where shared words score closer", async () => {
+    const { LocalProvider, LOCAL_EMBEDDING_DIMS } = await import("../shared/ai/local");
+    const texts = [
+      "The billing system sent duplicate invoices.",
+      "Duplicate invoices came from the billing system.",
+      "The weather was pleasant on Tuesday.",
+    ];
+    const one = await new LocalProvider().embed(texts);
+    expect(await new LocalProvider().embed(texts)).toEqual(one);
+    expect(one.vectors).toHaveLength(3);
+    for (const v of one.vectors) {
+      expect(v).toHaveLength(LOCAL_EMBEDDING_DIMS);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 6);
+    }
+    const [a = [], b = [], c = []] = one.vectors;
+    expect(cosine(a, b)).toBeGreaterThan(0.7);
+    expect(cosine(a, c)).toBeLessThan(0.3);
+  });
+
+  it("OpenAI-compatible: posts /embeddings and returns vectors in input order", async () => {
+    const spy = vi.spyOn(globalThis, "fetch").mockResolvedValue(
+      Response.json({
+        model: "emb-1",
+        data: [
+          { index: 1, embedding: [0, 1] },
+          { index: 0, embedding: [1, 0] },
+        ],
+        usage: { prompt_tokens: 7 },
+      }),
+    );
+    const result = await new OpenAiProvider({ baseUrl: "https://llm.fake.test/v1", apiKey: "k", model: "m" }).embed([
+      "first",
+      "second",
+    ]);
+    const [url, init] = spy.mock.calls[0] ?? [];
+    expect(url).toBe("https://llm.fake.test/v1/embeddings");
+    expect(JSON.parse(String(init?.body))).toEqual({ model: "text-embedding-3-small", input: ["first", "second"] });
+    expect(result).toEqual({
+      vectors: [
+        [1, 0],
+        [0, 1],
+      ],
+      provider: "openai",
+      model: "emb-1",
+      usage: { inputTokens: 7 },
+    });
+  });
+
+  it("Workers AI: runs the bge model and refuses a short answer", async () => {
+    const calls: { model: string; inputs: Record<string, unknown> }[] = [];
+    const ai: AiBinding = {
+      async run(model, inputs) {
+        calls.push({ model, inputs });
+        return { shape: [1, 2], data: [[0.6, 0.8]] };
+      },
+    };
+    const provider = new WorkersAiProvider(ai, "chat-model");
+    const result = await provider.embed(["only one"]);
+    expect(calls[0]).toEqual({ model: "@cf/baai/bge-base-en-v1.5", inputs: { text: ["only one"] } });
+    expect(result.vectors).toEqual([[0.6, 0.8]]);
+    const error = await provider.embed(["one", "two"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
   });
 });

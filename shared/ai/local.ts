@@ -1,6 +1,17 @@
 import * as stopwords from "stopword";
 import { detect, toISO3 } from "tinyld";
-import { type AiProvider, type Analysis, type AnalysisInput, SUMMARY_MAX_CHARS, truncate } from "./provider";
+import {
+  type AiProvider,
+  type Analysis,
+  type AnalysisInput,
+  type AudioInput,
+  type Embeddings,
+  renderStructured,
+  type StructuredAnalysis,
+  SUMMARY_MAX_CHARS,
+  type Transcript,
+  truncate,
+} from "./provider";
 
 /** Stop-word lists by ISO 639-3 code, from the `stopword` package. */
 const STOPWORDS: Record<string, readonly string[] | undefined> = stopwords as unknown as Record<
@@ -35,7 +46,7 @@ function segment(text: string, language: string, granularity: "sentence" | "word
  * the content words they hold (Luhn's method) with a small bonus for opening sentences.
  * Deterministic: the same text always gives the same document.
  */
-export function analyseText(text: string): Omit<Analysis, "provider" | "model"> & {
+export function analyseText(text: string): Omit<Analysis, "provider" | "model" | "structured"> & {
   stats: { words: number; sentences: number; characters: number; readingMinutes: number };
   keywords: { term: string; count: number }[];
   keyPoints: string[];
@@ -125,12 +136,97 @@ function renderMarkdown(a: {
   return lines.join("\n");
 }
 
+/** Sentences that state a need, by the cue words of English and Czech requests. */
+const REQUIREMENT_CUES =
+  /\b(need|needs|must|should|require[sd]?|want|wants|would like|please|expect|has to|have to|potřebuj\p{L}*|musí\p{L}*|měl\p{L}* by|prosím|chce\p{L}*)\b/iu;
+
+/**
+ * The structure without a model: requirements are the request's own sentences that carry a
+ * need cue, open questions its own questions. The offline analyser proposes no next steps of
+ * its own; it only points at what to confirm, and says so.
+ */
+export function structureText(
+  text: string,
+  analysed: { summary: string; language: string } = analyseText(text),
+): StructuredAnalysis {
+  const normalised = text.replace(/\r\n?/g, "\n").trim();
+  const { summary, language } = analysed;
+  const sentences = segment(normalised, language, "sentence")
+    .map((s) => s.segment.replace(/\s+/g, " ").trim())
+    .filter((s) => s.length > 0);
+  const openQuestions = sentences.filter((s) => /[?？]\s*$/.test(s)).map((s) => truncate(s, 280));
+  const requirements = sentences
+    .filter((s) => !openQuestions.includes(s) && REQUIREMENT_CUES.test(s))
+    .map((s) => truncate(s, 280));
+  const nextSteps = [
+    ...(requirements.length > 0 ? ["Confirm the requirements above with the requester."] : []),
+    ...(openQuestions.length > 0 ? ["Answer the open questions."] : []),
+  ];
+  return {
+    summary: summary || truncate(normalised, SUMMARY_MAX_CHARS) || "(empty request)",
+    requirements: requirements.slice(0, 30),
+    openQuestions: openQuestions.slice(0, 30),
+    nextSteps,
+  };
+}
+
 /** The default provider in development and tests: offline, deterministic, free. */
 export class LocalProvider implements AiProvider {
   readonly name = "local" as const;
 
   async analyse(input: AnalysisInput): Promise<Analysis> {
     const { markdown, summary, language } = analyseText(input.text);
-    return { markdown, summary, language, provider: this.name, model: "statex-extractive-v1" };
+    // One extractive pass serves both the document and the structure.
+    const structured = structureText(input.text, { summary, language });
+    // The extractive document (summary, key points, keywords, statistics), then the structure.
+    const sections = renderStructured(structured).split("## Requirements")[1] ?? "";
+    return {
+      markdown: `${markdown.trimEnd()}\n\n## Requirements${sections}`,
+      summary,
+      language,
+      structured,
+      usage: {},
+      provider: this.name,
+      model: "statex-extractive-v1",
+    };
   }
+
+  /**
+   * Lexical vectors by feature hashing: lower-cased words (stop words kept out) hashed into
+   * `LOCAL_EMBEDDING_DIMS` buckets, L2-normalised. Texts sharing words score close; synonyms do
+   * not — a stand-in for a semantic model, so offline search works at all.
+   */
+  async embed(texts: string[]): Promise<Embeddings> {
+    return { vectors: texts.map(hashEmbedding), provider: this.name, model: `hashing-${LOCAL_EMBEDDING_DIMS}` };
+  }
+
+  /** No speech engine runs offline: an honest marker instead of a made-up transcript. */
+  async transcribe(audio: AudioInput): Promise<Transcript> {
+    return {
+      text: `[No transcription offline: the audio "${audio.name}" (${audio.bytes.byteLength} bytes) was not transcribed. Configure Workers AI or an OpenAI-compatible provider to transcribe audio.]`,
+      transcribed: false,
+      provider: this.name,
+      model: "none",
+    };
+  }
+}
+
+export const LOCAL_EMBEDDING_DIMS = 256;
+
+function hashEmbedding(text: string): number[] {
+  const language = detectLanguage(text);
+  const stop = new Set(STOPWORDS[toISO3(language) ?? ""] ?? STOPWORDS.eng ?? []);
+  const vector = new Array<number>(LOCAL_EMBEDDING_DIMS).fill(0);
+  for (const w of segment(text, language, "word")) {
+    if (!w.isWordLike) continue;
+    const term = w.segment.toLocaleLowerCase();
+    if (stop.has(term)) continue;
+    // FNV-1a: small, fast, well spread.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
+    const bucket = (h >>> 0) % LOCAL_EMBEDDING_DIMS;
+    vector[bucket] = (vector[bucket] ?? 0) + 1;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
 }

@@ -37,6 +37,8 @@ export const submissions = sqliteTable(
     /** Public reason for a `failed` status; never a stack trace or an upstream body. */
     error: text("error"),
     aiProvider: text("ai_provider"),
+    /** The workflow (named step list, `shared/workflows.ts`) the job runs. */
+    workflow: text("workflow").notNull().default("analyse"),
     correlationId: text("correlation_id").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -51,6 +53,8 @@ export const submissions = sqliteTable(
     index("submissions_status_created_idx").on(t.status, t.createdAt),
     index("submissions_email_idx").on(t.email),
     index("submissions_user_created_idx").on(t.userId, t.createdAt),
+    // The per-owner concurrency limit counts an owner's running jobs.
+    index("submissions_email_status_idx").on(t.email, t.status),
   ],
 );
 
@@ -106,4 +110,5 @@ export type NotificationRow = typeof notifications.$inferSelect;
 export * from "./api";
 export * from "./audit";
 export * from "./content";
+export * from "./orchestration";
 export * from "./webhooks";

@@ -105,3 +105,8 @@ export async function notificationRows(submissionId: string) {
     }>();
   return results;
 }
+
+/** Authorization headers of an admin (admins may read and act on every submission). */
+export async function adminHeaders(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await apiKeyFor("admin@statex.test", { role: "admin" })}`, ...extra };
+}

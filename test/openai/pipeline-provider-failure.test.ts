@@ -17,6 +17,8 @@ function fakeLlm(respond: (call: number) => Response) {
 }
 
 const completion = (content: string) => Response.json({ model: "fake-model-1", choices: [{ message: { content } }] });
+const analysis = (summary: string) =>
+  completion(JSON.stringify({ summary, requirements: ["One"], openQuestions: [], nextSteps: [] }));
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -24,17 +26,13 @@ afterEach(() => {
 
 describe("a failing AI provider", () => {
   it("retries a temporary failure and then completes", async () => {
-    const spy = fakeLlm((call) =>
-      call === 1
-        ? new Response("busy", { status: 503 })
-        : completion("## Summary\n\nAll good.\n\n## Key points\n\n- One"),
-    );
+    const spy = fakeLlm((call) => (call === 1 ? new Response("busy", { status: 503 }) : analysis("All good.")));
     const { id } = await (await postSubmission({ text: "Please check our plan.", email: "ada@example.com" })).json<{
       id: string;
     }>();
     const done = await waitForStatus(id, ["completed", "failed"]);
     expect(done.status).toBe("completed");
-    expect(done.steps[0]).toMatchObject({ name: "analyse", status: "done", attempts: 2, error: null });
+    expect(done.steps[3]).toMatchObject({ name: "analyse", status: "done", attempts: 2, error: null });
     expect(done.summary).toBe("All good.");
     expect(done.result?.markdown).toContain("Written by the language model fake-model-1");
     expect(spy.mock.calls.filter(([u]) => String(u).startsWith("https://llm.fake.test/"))).toHaveLength(2);
@@ -53,8 +51,11 @@ describe("a failing AI provider", () => {
     expect(failed.error).not.toContain("stack trace");
     expect(failed.completedAt).not.toBeNull();
     expect(failed.steps.map((s) => [s.name, s.status, s.attempts])).toEqual([
+      ["gather", "done", 1],
+      ["transcribe", "skipped", 1],
+      ["extract", "skipped", 1],
       ["analyse", "failed", 4],
-      ["store", "skipped", 0],
+      ["compose", "skipped", 0],
       ["notify", "skipped", 0],
     ]);
     expect(failed.result).toBeNull();
@@ -81,7 +82,7 @@ describe("a failing AI provider", () => {
     }>();
     const failed = await waitForStatus(id, ["completed", "failed"]);
     expect(failed.status).toBe("failed");
-    expect(failed.steps[0]).toMatchObject({ status: "failed", attempts: 1 });
+    expect(failed.steps[3]).toMatchObject({ name: "analyse", status: "failed", attempts: 1 });
     expect(failed.error).toBe("The analyse step failed: The AI service refused the request (HTTP 401).");
     const row = await env.DB.prepare("SELECT status FROM submissions WHERE id = ?").bind(id).first();
     expect(row).toEqual({ status: "failed" });

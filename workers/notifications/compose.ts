@@ -125,3 +125,26 @@ export function actionMail(m: {
   );
   return { subject: m.subject, text, html };
 }
+
+export function cancelledMail(c: { submissionId: string; link: string; requestId: string }) {
+  const subject = `Your StateX request was cancelled (${c.submissionId})`;
+  const text = [
+    "Hello,",
+    "",
+    "your request was cancelled as asked; nothing more will be done with it.",
+    "",
+    `If this was not you, quote request id ${c.requestId} when you contact us.`,
+    "",
+    "--",
+    `Request ${c.submissionId} — ${c.link}`,
+    "",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello,</p><p>your request was cancelled as asked; nothing more will be done with it.</p><p>If this was not you, quote request id <code>${escapeHtml(
+      c.requestId,
+    )}</code> when you contact us.</p>`,
+    `Request <a href="${escapeHtml(c.link)}">${escapeHtml(c.submissionId)}</a>.`,
+  );
+  return { subject, text, html };
+}

@@ -4,7 +4,7 @@ import { type NotificationRow, notifications, submissions } from "../../shared/d
 import type { Logger } from "../../shared/log";
 import type { NotificationEvent } from "../../shared/messages";
 import { db } from "../api/submissions/repo";
-import { completedMail, failedMail, parseMailbox, toRaw } from "./compose";
+import { cancelledMail, completedMail, failedMail, parseMailbox, toRaw } from "./compose";
 
 /** How long one sender holds a notification before another may take it over. */
 const CLAIM_MS = 60_000;
@@ -130,6 +130,9 @@ async function renderContent(
   args: { event: NotificationEvent; correlationId: string },
 ) {
   const link = `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/v1/submissions/${submission.id}`;
+  if (args.event === "submission.cancelled") {
+    return cancelledMail({ submissionId: submission.id, link, requestId: submission.correlationId });
+  }
   if (args.event === "submission.failed") {
     return failedMail({
       submissionId: submission.id,

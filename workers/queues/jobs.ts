@@ -11,31 +11,34 @@ export const retryDelaySeconds = (attempts: number) => Math.min(300, 5 * 2 ** Ma
  * no retry can repair it.
  */
 export async function consumeJobs(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  for (const message of batch.messages) {
-    const parsed = JobMessage.safeParse(message.body);
-    if (!parsed.success) {
-      createLogger({ correlationId: message.id }).error("dropping malformed job message", {
-        queue: batch.queue,
-        issues: parsed.error.issues,
-      });
-      message.ack();
-      continue;
-    }
-    const job = parsed.data;
-    const log = createLogger({
-      correlationId: job.correlationId,
-      submissionId: job.submissionId,
-      component: "jobs-queue",
+  // Each message goes to its own object: hand them over side by side, not one after another.
+  await Promise.all(batch.messages.map((message) => consumeJob(message, batch.queue, env)));
+}
+
+async function consumeJob(message: Message<unknown>, queue: string, env: Env): Promise<void> {
+  const parsed = JobMessage.safeParse(message.body);
+  if (!parsed.success) {
+    createLogger({ correlationId: message.id }).error("dropping malformed job message", {
+      queue,
+      issues: parsed.error.issues,
     });
-    try {
-      const snapshot = await env.JOB_COORDINATOR.getByName(job.submissionId).start(job);
-      if (!snapshot) log.warn("job message for an unknown submission; dropped");
-      else log.info("job handed to coordinator", { status: snapshot.status, attempts: message.attempts });
-      message.ack();
-    } catch (error) {
-      log.error("could not start job; will retry", { error, attempts: message.attempts });
-      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-    }
+    message.ack();
+    return;
+  }
+  const job = parsed.data;
+  const log = createLogger({
+    correlationId: job.correlationId,
+    submissionId: job.submissionId,
+    component: "jobs-queue",
+  });
+  try {
+    const snapshot = await env.JOB_COORDINATOR.getByName(job.submissionId).start(job);
+    if (!snapshot) log.warn("job message for an unknown submission; dropped");
+    else log.info("job handed to coordinator", { status: snapshot.status, attempts: message.attempts });
+    message.ack();
+  } catch (error) {
+    log.error("could not start job; will retry", { error, attempts: message.attempts });
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
   }
 }
 

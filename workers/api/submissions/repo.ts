@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import {
   type SubmissionRow,
@@ -8,7 +8,7 @@ import {
   submissions,
   type UserRow,
 } from "../../../shared/db/schema";
-import { PIPELINE_STEPS } from "../../../shared/messages";
+import { stepsOf } from "../../../shared/workflows";
 
 export const db = (d1: D1Database) => drizzle(d1);
 type Db = ReturnType<typeof db>;
@@ -21,6 +21,8 @@ export interface NewSubmission {
   textChars: number;
   inputKey: string;
   correlationId: string;
+  /** Workflow name (`shared/workflows.ts`); default `analyse`. */
+  workflow?: string;
   now: number;
 }
 
@@ -36,14 +38,18 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
       textChars: s.textChars,
       inputKey: s.inputKey,
       correlationId: s.correlationId,
+      workflow: s.workflow ?? "analyse",
       createdAt: s.now,
       updatedAt: s.now,
     }),
-    d
-      .insert(submissionSteps)
-      .values(
-        PIPELINE_STEPS.map((name, position) => ({ submissionId: s.id, name, position, status: "pending" as const })),
-      ),
+    d.insert(submissionSteps).values(
+      stepsOf(s.workflow ?? "analyse").map((name, position) => ({
+        submissionId: s.id,
+        name,
+        position,
+        status: "pending" as const,
+      })),
+    ),
   ]);
 }
 
@@ -115,4 +121,36 @@ export async function listSubmissions(
     )
     .orderBy(desc(submissions.id))
     .limit(options.limit);
+}
+
+/**
+ * Whose concurrency budget a submission uses: its owner's address. Submissions are owned by
+ * accounts and sent to the account's address, so this is one key per account (and covers
+ * the rows from before accounts, which have no user id).
+ */
+export function ownerKey(s: Pick<SubmissionRow, "email">): string {
+  return s.email;
+}
+
+/**
+ * Admits a queued submission to run if its owner has fewer than `limit` running jobs: one
+ * conditional statement, so concurrent jobs of one owner cannot both take the last slot (D1
+ * runs statements one at a time). Returns whether the submission is now `running`; a job
+ * already admitted earlier (its object restarted) counts as admitted.
+ */
+export async function claimRunSlot(d: Db, id: string, owner: string, limit: number, now: number): Promise<boolean> {
+  const claimed = await d
+    .update(submissions)
+    .set({ status: "running", updatedAt: now })
+    .where(
+      and(
+        eq(submissions.id, id),
+        eq(submissions.status, "queued"),
+        sql`(SELECT COUNT(*) FROM submissions AS o WHERE o.email = ${owner} AND o.status = 'running') < ${limit}`,
+      ),
+    )
+    .returning({ id: submissions.id });
+  if (claimed.length > 0) return true;
+  const [row] = await d.select({ status: submissions.status }).from(submissions).where(eq(submissions.id, id)).limit(1);
+  return row?.status === "running";
 }

@@ -1,13 +1,15 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
+import { verifyReview } from "../../../shared/review";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { validationHook } from "../validation";
-import { db, findSubmission, listSubmissions } from "./repo";
+import { db, findSubmission, listSubmissions, type Viewer } from "./repo";
 import {
   CreateSubmissionBody,
   ListQuery,
@@ -15,9 +17,11 @@ import {
   ProblemSchema,
   Submission,
   SubmissionAccepted,
+  SubmissionControl,
   SubmissionIdParam,
   SubmissionPage,
   SubmissionResult,
+  SubmissionReviewQuery,
 } from "./schemas";
 import { acceptSubmission, toView } from "./service";
 
@@ -167,6 +171,98 @@ const list = createRoute({
   },
 });
 
+const cancel = createRoute({
+  method: "post",
+  path: "/{id}/cancel",
+  summary: "Cancel a submission",
+  description:
+    "Stops an unfinished job at once: the submission is `cancelled` when this answers, an in-flight AI call is aborted, and the submitter is told once.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:write")] as const,
+  request: { params: SubmissionIdParam },
+  responses: {
+    200: { description: "Cancelled.", content: { "application/json": { schema: SubmissionControl } } },
+    401: problem("No valid API key."),
+    403: problem("The key lacks the `submissions:write` scope."),
+    404: problem("No submission with that id among yours."),
+    409: problem("The submission has already finished."),
+  },
+});
+
+const retry = createRoute({
+  method: "post",
+  path: "/{id}/retry",
+  summary: "Retry a failed submission",
+  description: "Runs a `failed` submission again from the step that failed; steps that finished are not run again.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:write")] as const,
+  request: { params: SubmissionIdParam },
+  responses: {
+    202: { description: "Queued to run again.", content: { "application/json": { schema: SubmissionControl } } },
+    401: problem("No valid API key."),
+    403: problem("The key lacks the `submissions:write` scope."),
+    404: problem("No submission with that id among yours."),
+    409: problem("The submission is not `failed`."),
+  },
+});
+
+const events = createRoute({
+  method: "get",
+  path: "/{id}/events",
+  summary: "Follow a submission live",
+  description:
+    "Every state change of the job, as it happens: a WebSocket when the request asks to upgrade, otherwise Server-Sent Events (`event: job`, data = the job's state). Both close once the submission is final.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:read")] as const,
+  request: { params: SubmissionIdParam },
+  responses: {
+    101: { description: "WebSocket: one JSON message per change." },
+    200: { description: "An event stream.", content: { "text/event-stream": { schema: { type: "string" } } } },
+    401: problem("No valid API key."),
+    403: problem("The key lacks the `submissions:read` scope."),
+    404: problem("No submission with that id among yours."),
+  },
+});
+
+const review = createRoute({
+  method: "post",
+  path: "/{id}/review",
+  summary: "Approve or reject a result waiting for review",
+  description:
+    "The target of the signed links a reviewer receives for a submission of the `reviewed` workflow: `approve` lets the result be delivered, `reject` fails the submission.",
+  tags: ["Submissions"],
+  request: { params: SubmissionIdParam, query: SubmissionReviewQuery },
+  responses: {
+    200: { description: "Decision recorded.", content: { "application/json": { schema: SubmissionControl } } },
+    403: problem("The link's signature is wrong or it has expired."),
+    404: problem("No submission with that id, or review links are not enabled."),
+    409: problem("The submission is not waiting for review."),
+  },
+});
+
+/** The job object of an existing submission, or a 404 problem. */
+/** The job's object, if `viewer` may act on the submission (owner or admin; null: a signed link). */
+async function jobOf(env: Env, id: string, viewer: Viewer | null) {
+  const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(env.DB), id, viewer) : null;
+  if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
+  return env.JOB_COORDINATOR.getByName(id);
+}
+
+function controlView(id: string, result: ControlResult) {
+  if (result.outcome === "not-found" || !result.snapshot) {
+    throw notFound("Submission", `There is no submission with id ${JSON.stringify(id)}.`);
+  }
+  return {
+    id,
+    status: result.snapshot.status,
+    error: result.snapshot.error,
+    links: { self: `/v1/submissions/${id}`, events: `/v1/submissions/${id}/events` },
+  };
+}
+
 /** `/v1/submissions`: intake and status. */
 export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(create, async (c) => {
@@ -236,4 +332,72 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
       },
       200,
     );
+  })
+  .openapi(cancel, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await (await jobOf(c.env, id, c.get("user"))).cancel(id);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(
+        409,
+        "conflict",
+        "Conflict",
+        `The submission is already ${view.status}; it cannot be cancelled.`,
+      );
+    }
+    c.get("log").info("submission cancelled", { submissionId: id });
+    await audit(c, { action: "submission.cancelled", targetType: "submission", targetId: id });
+    return c.json(view, 200);
+  })
+  .openapi(retry, async (c) => {
+    const { id } = c.req.valid("param");
+    const result = await (await jobOf(c.env, id, c.get("user"))).retry(id);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(
+        409,
+        "conflict",
+        "Conflict",
+        `The submission is ${view.status}; only a failed submission can be retried.`,
+      );
+    }
+    c.get("log").info("submission retried", { submissionId: id });
+    await audit(c, { action: "submission.retried", targetType: "submission", targetId: id });
+    return c.json(view, 202);
+  })
+  .openapi(review, async (c) => {
+    const { id } = c.req.valid("param");
+    const link = c.req.valid("query");
+    const key = (c.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
+    if (!key) throw notFound("Review", "Review links are not enabled on this deployment.");
+    const verdict = await verifyReview(key, { id, ...link });
+    if (verdict !== "ok") {
+      throw new HttpProblem(
+        403,
+        "forbidden",
+        "Forbidden",
+        verdict === "expired" ? "This review link has expired." : "This review link is not valid.",
+      );
+    }
+    const result = await (await jobOf(c.env, id, null)).review(id, link.decision);
+    const view = controlView(id, result);
+    if (result.outcome === "conflict") {
+      throw new HttpProblem(409, "conflict", "Conflict", "The submission is not waiting for review.");
+    }
+    c.get("log").info("submission reviewed", { submissionId: id, decision: link.decision });
+    await audit(c, {
+      actorType: "admin",
+      action: `submission.review_${link.decision}d`,
+      targetType: "submission",
+      targetId: id,
+    });
+    return c.json(view, 200);
+  })
+  .openapi(events, async (c) => {
+    const { id } = c.req.valid("param");
+    const stub = await jobOf(c.env, id, c.get("user"));
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("x-submission-id", id);
+    // Handed to the job's object as is: it answers with the WebSocket or the event stream.
+    return stub.fetch(new Request(c.req.raw.url, { method: "GET", headers })) as unknown as Response;
   });

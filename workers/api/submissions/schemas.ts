@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+import { REVIEW_DECISIONS } from "../../../shared/review";
+import { WORKFLOW_NAMES } from "../../../shared/workflows";
 
 /** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
 export const MAX_TEXT_CHARS = 20_000;
@@ -14,6 +16,14 @@ export const CreateSubmissionBody = z
       .min(1, { error: "text must not be empty" })
       .max(MAX_TEXT_CHARS, { error: `text must be at most ${MAX_TEXT_CHARS} characters` })
       .openapi({ description: "The request, in any language.", example: "Please summarise our Q3 supplier review." }),
+    workflow: z
+      .enum(WORKFLOW_NAMES, { error: `workflow must be one of ${WORKFLOW_NAMES.join(", ")}` })
+      .optional()
+      .openapi({
+        description:
+          "Which pipeline runs: `analyse` (default), `transcribe`, or `reviewed` (analyse, then wait for an admin's approval before delivery).",
+        example: "analyse",
+      }),
   })
   .strict()
   .openapi("CreateSubmission", {
@@ -93,6 +103,7 @@ export const Submission = z
     textChars: z.number().int().openapi({ description: "Length of the request text." }),
     summary: z.string().nullable().openapi({ description: "Plain-text summary of the result, once stored." }),
     error: z.string().nullable().openapi({ description: "Why the submission failed, when `status` is `failed`." }),
+    workflow: z.string().openapi({ description: "The pipeline the submission runs.", example: "analyse" }),
     steps: z.array(Step).openapi({ description: "The step timeline." }),
     result: z
       .object({
@@ -108,6 +119,32 @@ export const Submission = z
     completedAt: isoTime.nullable(),
   })
   .openapi("Submission");
+
+export const SubmissionControl = z
+  .object({
+    id: z.string().openapi({ description: "Submission id." }),
+    status: z.enum(SUBMISSION_STATUSES).openapi({ description: "The job's state after the action." }),
+    error: z.string().nullable().openapi({ description: "The job's public error, if any." }),
+    links: z.object({
+      self: z.string().openapi({ description: "The submission." }),
+      events: z.string().openapi({ description: "Live progress (WebSocket or SSE)." }),
+    }),
+  })
+  .openapi("SubmissionControl", { description: "A submission after cancel or retry." });
+
+export const SubmissionReviewQuery = z.object({
+  decision: z
+    .enum(REVIEW_DECISIONS, { error: "decision must be approve or reject" })
+    .openapi({ description: "The reviewer's decision.", example: "approve" }),
+  expires: z.coerce
+    .number({ error: "expires must be a time in epoch milliseconds" })
+    .int()
+    .openapi({ description: "When the link stops working (epoch ms)." }),
+  signature: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/i, { error: "signature must be 64 hex digits" })
+    .openapi({ description: "HMAC-SHA256 of the link, hex." }),
+});
 
 export const ProblemSchema = z
   .object({

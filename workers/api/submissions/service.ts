@@ -14,6 +14,17 @@ export interface StoredInput {
   text: string;
   receivedAt: string;
   correlationId: string;
+  /**
+   * Files sent with the request, already in R2 (audio to transcribe, documents to read).
+   * Written by file intake (issue 7); absent for a text-only request.
+   */
+  files?: StoredFile[];
+}
+
+export interface StoredFile {
+  key: string;
+  name: string;
+  contentType: string;
 }
 
 export const inputKey = (id: string) => `inputs/${id}.json`;
@@ -59,6 +70,7 @@ export async function acceptSubmission(
       textChars: input.text.length,
       inputKey: key,
       correlationId: ctx.correlationId,
+      workflow: input.workflow,
       now,
     });
   } catch (error) {
@@ -102,6 +114,7 @@ export async function toView(
     textChars: s.textChars,
     summary: s.summary,
     error: s.error,
+    workflow: s.workflow,
     steps: steps.map((st) => ({
       name: st.name,
       status: st.status,

@@ -1,0 +1,70 @@
+/**
+ * Workflows are data: a named list of steps. The job coordinator runs the list in order, so a
+ * new workflow is a new entry here, not a new code path. Each step kind has its own retry and
+ * timeout policy; `STEP_TIMEOUT_MS` / `STEP_MAX_ATTEMPTS` / `STEP_RETRY_BASE_MS` override them
+ * (tests and small deployments).
+ */
+
+/** Every step kind the coordinator knows how to run. */
+export const STEP_KINDS = ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"] as const;
+export type StepName = (typeof STEP_KINDS)[number];
+
+export const WORKFLOWS = {
+  /** The default: everything the person sent, analysed into a structured report. */
+  analyse: ["gather", "transcribe", "extract", "analyse", "compose", "notify"],
+  /** Audio in, transcript out: no model analysis. */
+  transcribe: ["gather", "transcribe", "compose", "notify"],
+  /** As `analyse`, but the result waits at `review` until an admin approves (or rejects) it. */
+  reviewed: ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"],
+} as const satisfies Record<string, readonly StepName[]>;
+
+export type WorkflowName = keyof typeof WORKFLOWS;
+export const WORKFLOW_NAMES = Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]];
+export const DEFAULT_WORKFLOW: WorkflowName = "analyse";
+
+export function stepsOf(workflow: string): readonly StepName[] {
+  return (WORKFLOWS as Record<string, readonly StepName[]>)[workflow] ?? WORKFLOWS.analyse;
+}
+
+export interface StepPolicy {
+  /** Longest one attempt may run before it is aborted and counted as a (retryable) failure. */
+  timeoutMs: number;
+  maxAttempts: number;
+  /** First retry delay; doubled per attempt, with jitter. */
+  retryBaseMs: number;
+}
+
+/**
+ * Defaults per kind: model calls are slow and flaky, storage steps quick. Transcription gets
+ * the longest timeout because one step may carry several audio chunks.
+ */
+const POLICIES: Record<StepName, StepPolicy> = {
+  gather: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
+  transcribe: { timeoutMs: 300_000, maxAttempts: 4, retryBaseMs: 2_000 },
+  extract: { timeoutMs: 60_000, maxAttempts: 3, retryBaseMs: 1_000 },
+  analyse: { timeoutMs: 120_000, maxAttempts: 4, retryBaseMs: 2_000 },
+  compose: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
+  // Waiting for the reviewer is not an attempt: only recording the decision runs as one.
+  review: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
+  notify: { timeoutMs: 60_000, maxAttempts: 6, retryBaseMs: 2_000 },
+};
+
+export interface PolicyOverrides {
+  STEP_TIMEOUT_MS?: string;
+  STEP_MAX_ATTEMPTS?: string;
+  STEP_RETRY_BASE_MS?: string;
+}
+
+/** A step's policy, with any configured overrides applied. */
+export function policyFor(step: StepName, env: PolicyOverrides): StepPolicy {
+  const base = POLICIES[step];
+  const num = (v: string | undefined) => (v === undefined || v === "" ? Number.NaN : Number(v));
+  const timeout = num(env.STEP_TIMEOUT_MS);
+  const attempts = num(env.STEP_MAX_ATTEMPTS);
+  const retryBase = num(env.STEP_RETRY_BASE_MS);
+  return {
+    timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : base.timeoutMs,
+    maxAttempts: Number.isFinite(attempts) && attempts >= 1 ? attempts : base.maxAttempts,
+    retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : base.retryBaseMs,
+  };
+}

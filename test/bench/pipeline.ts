@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:pipeline [-- N [concurrency]]`: N submissions (default 500) through the real
+ * local runtime with the `local` provider. The Worker is bundled as `wrangler deploy` would
+ * bundle it and run by Miniflare (workerd) with the bindings of wrangler.toml; requests go to
+ * Miniflare's own URL, not through `wrangler dev`'s proxy. Latency is submit → completed from
+ * the rows' own times (`created_at`, `completed_at`), so polling does not distort it.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 500);
+const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 25);
+/** Optional open-loop arrival rate (submissions/s); unset, `concurrency` clients submit flat out. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+const OWNERS = 50;
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 10 * 60_000);
+const root = path.resolve(import.meta.dirname, "../..");
+const outdir = path.join(root, ".wrangler", "bench");
+
+const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+rmSync(outdir, { recursive: true, force: true });
+const build = spawnSync("wrangler", ["deploy", "--dry-run", "--env=", "--outdir", outdir], {
+  cwd: root,
+  env: { ...process.env, ...quiet },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+if (build.status !== 0) throw new Error("bundling failed");
+
+const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+// Remote-only bindings (Workers AI, Vectorize) and static assets play no part in the pipeline.
+const {
+  ai: _ai,
+  vectorize: _vectorize,
+  assets: _assets,
+  modulesRules: _rules,
+  ...options
+} = workerOptions as Record<string, unknown>;
+// Miniflare keeps D1, R2 and Durable Object storage in memory unless told to persist.
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    workers: [
+      {
+        ...(options as object),
+        name: "statex-edge",
+        // `wrangler deploy --dry-run` bundles everything into one module.
+        modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
+        bindings: { ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}), AI_PROVIDER: "local" },
+      },
+    ],
+  } as V4MiniflareOptions),
+);
+
+try {
+  const url = await mf.ready;
+  console.error(`workerd (Miniflare) at ${url}`);
+  const d1 = await mf.getD1Database("DB");
+  for (const file of readdirSync(path.join(root, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
+      "--> statement-breakpoint",
+    )) {
+      if (statement.trim()) await d1.prepare(statement).run();
+    }
+  }
+
+  const text =
+    "Our warehouse keeps running out of packing material. Orders were delayed three times in October. " +
+    "We need a plan to avoid further delays. Who should own the supplier relationship?";
+  const submitted: string[] = [];
+  let failedPosts = 0;
+  const t0 = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        const i = next++;
+        if (RATE > 0) {
+          const due = t0 + (i * 1000) / RATE;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        }
+        const res = await fetch(new URL("/v1/submissions", url), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text, email: `owner${i % OWNERS}@bench.example` }),
+        });
+        if (res.status === 202) submitted.push(((await res.json()) as { id: string }).id);
+        else {
+          failedPosts++;
+          if (failedPosts === 1) console.error(`POST answered ${res.status}: ${await res.text()}`);
+        }
+      }
+    }),
+  );
+  const submitSeconds = (Date.now() - t0) / 1000;
+  console.error(`${submitted.length} accepted in ${submitSeconds} s`);
+
+  // Follow the jobs over HTTP, not through Miniflare's binding proxy: the proxy's synchronous
+  // calls block Node's event loop, and a busy Worker then blocks on writing its logs to Node.
+  const pending = new Set(submitted);
+  while (pending.size > 0 && Date.now() - t0 < TIMEOUT_MS) {
+    const ids = [...pending];
+    for (let i = 0; i < ids.length; i += 8) {
+      await Promise.all(
+        ids.slice(i, i + 8).map(async (id) => {
+          const res = await fetch(new URL(`/v1/submissions/${id}`, url));
+          const { status } = (await res.json()) as { status: string };
+          if (status === "completed" || status === "failed" || status === "cancelled") pending.delete(id);
+        }),
+      );
+    }
+    process.stderr.write(`\r${submitted.length - pending.size}/${submitted.length} terminal`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const terminal = submitted.length - pending.size;
+  type Row = { status: string; created_at: number; completed_at: number | null };
+  const results = (await d1.prepare("SELECT status, created_at, completed_at FROM submissions").all()).results as Row[];
+  const sent = (await d1.prepare("SELECT COUNT(*) AS n FROM notifications WHERE status = 'sent'").first()) as {
+    n: number;
+  } | null;
+  const done = results.filter((r) => r.status === "completed" && r.completed_at !== null);
+  const latencies = done.map((r) => (r.completed_at ?? 0) - r.created_at).sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN;
+  const first = Math.min(...results.map((r) => r.created_at));
+  const last = Math.max(...done.map((r) => r.completed_at ?? 0));
+  const report = {
+    submissions: N,
+    concurrency: CONCURRENCY,
+    ratePerSecond: RATE || "unpaced",
+    owners: OWNERS,
+    accepted: submitted.length,
+    rejectedPosts: failedPosts,
+    completed: done.length,
+    failed: results.filter((r) => r.status === "failed").length,
+    unfinished: results.length - terminal,
+    emailsSent: sent?.n ?? 0,
+    submitSeconds: Number(submitSeconds.toFixed(2)),
+    throughputJobsPerSecond: Number((done.length / ((last - first) / 1000)).toFixed(1)),
+    p50Ms: pct(50),
+    p90Ms: pct(90),
+    p99Ms: pct(99),
+    maxMs: latencies.at(-1),
+  };
+  // On stderr, apart from the Worker's log lines on stdout.
+  console.error(`\n${JSON.stringify(report, null, 2)}`);
+  if (report.unfinished > 0 || report.completed !== N) process.exitCode = 1;
+} finally {
+  await mf.dispose();
+}
