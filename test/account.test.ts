@@ -100,6 +100,7 @@ describe("account deletion", () => {
       `SELECT COUNT(*) AS n FROM notifications WHERE submission_id IN (${inList})`,
       ...submissionIds,
     );
+    await q("ai_usage", `SELECT COUNT(*) AS n FROM ai_usage WHERE submission_id IN (${inList})`, ...submissionIds);
     return counts;
   }
 
@@ -134,6 +135,7 @@ describe("account deletion", () => {
     const before = await tablesWith(userId, ids);
     expect(before.submissions).toBe(2);
     expect(before.notifications).toBe(2);
+    expect(before.ai_usage).toBeGreaterThan(0);
 
     const wrong = await exports.default.fetch(`${BASE}/v1/account/delete`, {
       method: "POST",

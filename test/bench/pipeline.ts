@@ -6,6 +6,7 @@
  * the rows' own times (`created_at`, `completed_at`), so polling does not distort it.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
@@ -47,7 +48,12 @@ const mf = new Miniflare(
         name: "statex-edge",
         // `wrangler deploy --dry-run` bundles everything into one module.
         modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
-        bindings: { ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}), AI_PROVIDER: "local" },
+        bindings: {
+          ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}),
+          AI_PROVIDER: "local",
+          // The bench measures the pipeline, not the per-key rate limit (polling would hit it).
+          API_RATE_LIMIT_PER_MINUTE: "1000000000",
+        },
       },
     ],
   } as V4MiniflareOptions),
@@ -67,6 +73,25 @@ try {
     }
   }
 
+  // One verified account and API key per submitter, written as the portal would.
+  const keyOf = (i: number) => `sx_bench_${String(i).padStart(4, "0")}_${"k".repeat(32)}`;
+  const sha256 = (v: string) => createHash("sha256").update(v).digest("hex");
+  for (let i = 0; i < OWNERS; i++) {
+    const now = Date.now();
+    await d1
+      .prepare(
+        "INSERT INTO users (id, email, name, role, email_verified_at, created_at, updated_at) VALUES (?, ?, '', 'user', ?, ?, ?)",
+      )
+      .bind(`usr_bench_${i}`, `owner${i}@bench.example`, now, now, now)
+      .run();
+    await d1
+      .prepare(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) VALUES (?, ?, 'bench', ?, ?, 'submissions:read submissions:write', ?)",
+      )
+      .bind(`key_bench_${i}`, `usr_bench_${i}`, keyOf(i).slice(0, 11), sha256(keyOf(i)), now)
+      .run();
+  }
+
   const text =
     "Our warehouse keeps running out of packing material. Orders were delayed three times in October. " +
     "We need a plan to avoid further delays. Who should own the supplier relationship?";
@@ -84,10 +109,10 @@ try {
         }
         const res = await fetch(new URL("/v1/submissions", url), {
           method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text, email: `owner${i % OWNERS}@bench.example` }),
+          headers: { "content-type": "application/json", authorization: `Bearer ${keyOf(i % OWNERS)}` },
+          body: JSON.stringify({ text }),
         });
-        if (res.status === 202) submitted.push(((await res.json()) as { id: string }).id);
+        if (res.status === 202) submitted.push(`${i % OWNERS}:${((await res.json()) as { id: string }).id}`);
         else {
           failedPosts++;
           if (failedPosts === 1) console.error(`POST answered ${res.status}: ${await res.text()}`);
@@ -105,10 +130,13 @@ try {
     const ids = [...pending];
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(
-        ids.slice(i, i + 8).map(async (id) => {
-          const res = await fetch(new URL(`/v1/submissions/${id}`, url));
+        ids.slice(i, i + 8).map(async (entry) => {
+          const [owner, id] = entry.split(":");
+          const res = await fetch(new URL(`/v1/submissions/${id}`, url), {
+            headers: { authorization: `Bearer ${keyOf(Number(owner))}` },
+          });
           const { status } = (await res.json()) as { status: string };
-          if (status === "completed" || status === "failed" || status === "cancelled") pending.delete(id);
+          if (status === "completed" || status === "failed" || status === "cancelled") pending.delete(entry);
         }),
       );
     }

@@ -1,5 +1,6 @@
 import { eq, inArray } from "drizzle-orm";
 import {
+  aiUsage,
   apiKeys,
   authTokens,
   idempotencyKeys,
@@ -45,6 +46,7 @@ export async function deleteAccount(
   await Promise.all(ids.map((id) => env.JOB_COORDINATOR.getByName(id).purge()));
 
   await d.batch([
+    d.delete(aiUsage).where(ids.length ? inArray(aiUsage.submissionId, ids) : eq(aiUsage.submissionId, "")),
     d
       .delete(notifications)
       .where(ids.length ? inArray(notifications.submissionId, ids) : eq(notifications.submissionId, "")),
