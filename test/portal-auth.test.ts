@@ -422,4 +422,28 @@ describe("portal pages", () => {
     ).toBe(0);
     expect((await client.get("/app")).status).toBe(303);
   });
+
+  it("cancels a running request from its page, and refuses to cancel a finished one", async () => {
+    const { postSubmission: post, apiKeyFor: keyFor } = await import("./helpers/api");
+    const email = uniqueEmail("canceller");
+    await keyFor(email);
+    // The `reviewed` workflow waits for an admin before delivery: still running when we cancel.
+    const res = await post({ text: "Hold this for review. Then I change my mind.", email, workflow: "reviewed" });
+    const { id } = await res.json<{ id: string }>();
+    const client = new PortalClient();
+    await client.post("/auth/signin", { email, password: "correct horse battery" }, await client.page("/auth/signin"));
+    const page = await client.page(`/app/requests/${id}`);
+    expect(page).toContain("Cancel this request");
+    const cancel = await client.post(`/app/requests/${id}/cancel`, {}, page);
+    expect(cancel.headers.get("location")).toBe(`/app/requests/${id}?m=cancelled`);
+    expect((await waitForStatus(id, ["cancelled"])).status).toBe("cancelled");
+    const after = await client.page(`/app/requests/${id}`);
+    expect(after).not.toContain("Cancel this request");
+    const again = await client.post(`/app/requests/${id}/cancel`, {}, after);
+    expect(again.headers.get("location")).toBe(`/app/requests/${id}?m=not-cancellable`);
+
+    const stranger = await signedInAs(uniqueEmail("stranger"));
+    const theirs = await stranger.post(`/app/requests/${id}/cancel`, {}, await stranger.page("/app"));
+    expect(theirs.status).toBe(404);
+  });
 });

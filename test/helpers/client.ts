@@ -10,7 +10,8 @@ import { BASE } from "./api";
 export class PortalClient {
   readonly cookies = new Map<string, string>();
   /** Each client looks like its own visitor to the per-IP rate limits (Cloudflare sets this header). */
-  readonly ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+  // Random over 16 million addresses: the limiter's counters are shared by every test file.
+  readonly ip = `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 254) + 1).join(".")}`;
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);

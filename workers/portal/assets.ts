@@ -50,24 +50,34 @@ export const PORTAL_JS = `
   if (live) {
     var id = live.getAttribute("data-live-submission");
     var terminal = {completed:1, failed:1, cancelled:1};
+    var apply = function(s){
+      var status = document.querySelector("[data-status]");
+      if (status && status.getAttribute("data-status") !== s.status) { location.reload(); return true; }
+      (s.steps || []).forEach(function(step){
+        var li = document.querySelector('[data-step="' + step.name + '"]');
+        if (!li) return;
+        var b = li.querySelector(".badge");
+        if (b && b.textContent !== step.status) { b.textContent = step.status; b.className = "badge " + step.status; }
+      });
+      return !!terminal[s.status];
+    };
     var poll = function(){
       fetch("/v1/submissions/" + encodeURIComponent(id), {headers:{accept:"application/json"}, credentials:"same-origin"})
         .then(function(r){ return r.ok ? r.json() : null; })
-        .then(function(s){
-          if (!s) return;
-          var status = document.querySelector("[data-status]");
-          if (status && status.getAttribute("data-status") !== s.status) { location.reload(); return; }
-          s.steps.forEach(function(step){
-            var li = document.querySelector('[data-step="' + step.name + '"]');
-            if (!li) return;
-            var b = li.querySelector(".badge");
-            if (b && b.textContent !== step.status) { b.textContent = step.status; b.className = "badge " + step.status; }
-          });
-          if (!terminal[s.status]) setTimeout(poll, 1000);
-        })
+        .then(function(s){ if (s && !apply(s)) setTimeout(poll, 1000); })
         .catch(function(){ setTimeout(poll, 3000); });
     };
-    if (!terminal[live.getAttribute("data-status-now")]) setTimeout(poll, 800);
+    if (!terminal[live.getAttribute("data-status-now")]) {
+      // Live from the job's Durable Object (Server-Sent Events); polling if that fails.
+      if (window.EventSource) {
+        var got = false;
+        var es = new EventSource("/v1/submissions/" + encodeURIComponent(id) + "/events");
+        es.addEventListener("job", function(e){ got = true; try { if (apply(JSON.parse(e.data))) es.close(); } catch (_) {} });
+        es.onerror = function(){ es.close(); if (!got) setTimeout(poll, 800); else setTimeout(poll, 1000); };
+      } else {
+        setTimeout(poll, 800);
+      }
+    }
   }
   var count = document.querySelector("[data-count-for]");
   if (count) {

@@ -33,6 +33,10 @@ const PAGE_SIZE = 20;
 const TERMINAL = new Set<SubmissionStatus>(["completed", "failed", "cancelled"]);
 
 const flashes: Record<string, Flash> = {
+  cancelled: { kind: "ok", text: "The request is cancelled." },
+  retried: { kind: "ok", text: "The request runs again from the step that failed." },
+  "not-cancellable": { kind: "bad", text: "The request has already finished; it cannot be cancelled." },
+  "not-retryable": { kind: "bad", text: "Only a failed request can be retried." },
   saved: { kind: "ok", text: "Saved." },
   "key-revoked": { kind: "ok", text: "The API key is revoked." },
   "session-revoked": { kind: "ok", text: "That session is signed out." },
@@ -251,6 +255,18 @@ export const portalRoutes = new Hono<AppEnv>()
             ))}
           </ol>
           {!TERMINAL.has(s.status) ? <p class="hint">This page updates by itself as the steps finish.</p> : null}
+          {!TERMINAL.has(s.status) || s.status === "failed" ? (
+            <form
+              method="post"
+              action={`/app/requests/${s.id}/${s.status === "failed" ? "retry" : "cancel"}`}
+              class="actions"
+            >
+              <Csrf c={c} />
+              <button type="submit" class={s.status === "failed" ? "" : "danger"}>
+                {s.status === "failed" ? "Retry from the failed step" : "Cancel this request"}
+              </button>
+            </form>
+          ) : null}
         </div>
         {result ? (
           <div class="card result">
@@ -261,6 +277,30 @@ export const portalRoutes = new Hono<AppEnv>()
         ) : null}
       </>,
     );
+  })
+  .post("/requests/:id/:action{cancel|retry}", async (c) => {
+    await formOf(c);
+    const id = c.req.param("id");
+    const action = c.req.param("action") as "cancel" | "retry";
+    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
+    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
+    const job = c.env.JOB_COORDINATOR.getByName(id);
+    const result = action === "cancel" ? await job.cancel(id) : await job.retry(id);
+    if (result.outcome === "ok") {
+      await audit(c, {
+        action: action === "cancel" ? "submission.cancelled" : "submission.retried",
+        targetType: "submission",
+        targetId: id,
+      });
+    }
+    const m =
+      result.outcome === "ok"
+        ? action === "cancel"
+          ? "cancelled"
+          : "retried"
+        : `not-${action === "cancel" ? "cancellable" : "retryable"}`;
+    const back = c.req.query("from") === "admin" ? "/app/admin" : `/app/requests/${id}`;
+    return c.redirect(`${back}?m=${m}`, 303);
   })
   .get("/profile", (c) => ProfilePage(c, null, null))
   .post("/profile", async (c) => {
@@ -427,7 +467,15 @@ export const portalRoutes = new Hono<AppEnv>()
                       </a>
                       <div class="muted">{s.email}</div>
                     </td>
-                    <td>{s.error}</td>
+                    <td>
+                      {s.error}
+                      <form method="post" action={`/app/requests/${s.id}/retry?from=admin`} class="actions">
+                        <Csrf c={c} />
+                        <button type="submit" class="secondary">
+                          Retry
+                        </button>
+                      </form>
+                    </td>
                     <td class="opt">
                       <Time ms={s.updatedAt} zone={zone} />
                     </td>
