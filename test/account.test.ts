@@ -130,6 +130,9 @@ describe("account deletion", () => {
     ).json<{ id: string }>();
     await waitForStatus(keeperId, ["completed"]);
 
+    // Work files of a job (large step outputs, transcripts) and uploads live under prefixes.
+    await env.FILES.put(`work/${ids[0]}/steps/analyse.json`, "{}");
+    await env.FILES.put(`files/${ids[0]}/fil_1`, "upload");
     const userId =
       (await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first<{ id: string }>())?.id ?? "";
     const before = await tablesWith(userId, ids);
@@ -154,6 +157,8 @@ describe("account deletion", () => {
 
     const after = await tablesWith(userId, ids);
     expect(Object.values(after).every((n) => n === 0)).toBe(true);
+    expect((await env.FILES.list({ prefix: `work/${ids[0]}/` })).objects).toEqual([]);
+    expect((await env.FILES.list({ prefix: `files/${ids[0]}/` })).objects).toEqual([]);
     for (const id of ids) {
       expect(await env.FILES.head(`inputs/${id}.json`)).toBeNull();
       expect(await env.FILES.head(`results/${id}.md`)).toBeNull();

@@ -13,9 +13,7 @@ import {
 } from "../../shared/db/schema";
 import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
-
-/** R2 deletes take at most this many keys per call. */
-const R2_DELETE_BATCH = 1000;
+import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
 
 /**
  * Deletes an account and everything of it: R2 objects of its submissions, each job's
@@ -34,13 +32,8 @@ export async function deleteAccount(
     .where(eq(submissions.userId, userId));
   const ids = subs.map((s) => s.id);
 
-  const keys = subs.flatMap((s) => [s.inputKey, ...(s.resultKey ? [s.resultKey] : [])]);
-  for (const id of ids) {
-    // Any other object filed under the submission (uploads, large step outputs).
-    const listed = await env.FILES.list({ prefix: `files/${id}/` });
-    keys.push(...listed.objects.map((o) => o.key));
-  }
-  for (let i = 0; i < keys.length; i += R2_DELETE_BATCH) await env.FILES.delete(keys.slice(i, i + R2_DELETE_BATCH));
+  const keys = (await Promise.all(subs.map((s) => submissionObjectKeys(env.FILES, s)))).flat();
+  await deleteObjects(env.FILES, keys);
 
   // Stop each job and drop what its object stored (the address, the input key, outputs).
   await Promise.all(ids.map((id) => env.JOB_COORDINATOR.getByName(id).purge()));

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { notifications, submissionSteps, submissions } from "../../shared/db/schema";
+import { aiUsage, notifications, submissionSteps, submissions } from "../../shared/db/schema";
 
 type Db = DrizzleD1Database;
 
@@ -20,13 +20,17 @@ export async function findExpired(d: Db, cutoff: number, limit: number) {
 /**
  * Deletes the given submissions with their steps and delivery log, in one batch, re-checking
  * the pin and the state so that a submission pinned since `findExpired` survives. Returns the
- * R2 keys of the rows actually removed, for the caller to delete after the rows are gone.
+ * rows actually removed, for the caller to delete their objects after the rows are gone.
  */
-export async function deleteSubmissions(d: Db, ids: string[]): Promise<{ id: string; keys: string[] }[]> {
+export async function deleteSubmissions(
+  d: Db,
+  ids: string[],
+): Promise<{ id: string; inputKey: string; resultKey: string | null }[]> {
   if (ids.length === 0) return [];
   const doomed = and(inArray(submissions.id, ids), eq(submissions.pinned, 0), inArray(submissions.status, FINAL));
   const stillDoomed = d.select({ id: submissions.id }).from(submissions).where(doomed);
-  const [, , removed] = await d.batch([
+  const [, , , removed] = await d.batch([
+    d.delete(aiUsage).where(inArray(aiUsage.submissionId, stillDoomed)),
     d.delete(notifications).where(inArray(notifications.submissionId, stillDoomed)),
     d.delete(submissionSteps).where(inArray(submissionSteps.submissionId, stillDoomed)),
     d
@@ -34,5 +38,5 @@ export async function deleteSubmissions(d: Db, ids: string[]): Promise<{ id: str
       .where(doomed)
       .returning({ id: submissions.id, inputKey: submissions.inputKey, resultKey: submissions.resultKey }),
   ]);
-  return removed.map((r) => ({ id: r.id, keys: [r.inputKey, ...(r.resultKey ? [r.resultKey] : [])] }));
+  return removed;
 }

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { createLogger } from "../../shared/log";
+import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
 import { deleteSubmissions, findExpired } from "./repo";
 
 /** Rows per round: three statements bind the ids, and D1 allows 100 bound parameters each. */
@@ -12,8 +13,8 @@ const DAY = 86_400_000;
 const retentionDays = z.coerce.number().int().min(1).max(3650);
 
 /**
- * Removes finished submissions older than `RETENTION_DAYS` — rows in D1 and their raw input and
- * result in R2 — unless the user pinned them. Rows go first: an object whose row is gone is
+ * Removes finished submissions older than `RETENTION_DAYS` — rows in D1, every R2 object of
+ * theirs, and their job objects' storage — unless the user pinned them. Rows go first: an object whose row is gone is
  * unreachable and harmless, while a row whose object is gone would be a broken record.
  */
 export async function sweepExpired(env: Env, now = Date.now()): Promise<{ submissions: number; objects: number }> {
@@ -30,8 +31,10 @@ export async function sweepExpired(env: Env, now = Date.now()): Promise<{ submis
       d,
       expired.map((e) => e.id),
     );
-    const keys = gone.flatMap((g) => g.keys);
-    if (keys.length) await env.FILES.delete(keys);
+    const keys = (await Promise.all(gone.map((g) => submissionObjectKeys(env.FILES, g)))).flat();
+    await deleteObjects(env.FILES, keys);
+    // And what each job's object kept (address, step outputs).
+    await Promise.all(gone.map((g) => env.JOB_COORDINATOR.getByName(g.id).purge()));
     removed += gone.length;
     objects += keys.length;
     if (expired.length < PAGE) break;
