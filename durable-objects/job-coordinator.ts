@@ -11,6 +11,7 @@ import { announceTerminal } from "../workers/api/submissions/events";
 import { claimRunSlot, db, ownerKey } from "../workers/api/submissions/repo";
 import { resultKey, type StoredFile, type StoredInput } from "../workers/api/submissions/service";
 import { DeliveryError, deliverSubmissionEmail } from "../workers/notifications/deliver";
+import { mailReviewers } from "../workers/notifications/review-mail";
 
 const SCHEMA_VERSION = 4;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -679,17 +680,18 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Tells the reviewers a result waits for them. The signed links are logged (with the
-   * correlation id) until an admin notification channel exists; the portal can call
-   * `review()` directly.
+   * Tells the reviewers a result waits for them: every admin gets an email with the portal
+   * link (and the signed one-click links when `REVIEW_SIGNING_KEY` is set). A mail failure is
+   * logged, not retried: the request stays visible in the portal's review list.
    */
   async #requestReview(job: JobRow, log: Logger): Promise<void> {
     const key = (this.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
-    if (!key) {
-      log.warn("review requested, but REVIEW_SIGNING_KEY is not set: no signed links");
-      return;
+    const links = key ? await reviewLinks(key, this.env.PUBLIC_BASE_URL, job.id) : null;
+    try {
+      await mailReviewers(this.env, job.id, links, log);
+    } catch (error) {
+      log.error("could not mail the reviewers", { error });
     }
-    log.info("review requested", { links: await reviewLinks(key, this.env.PUBLIC_BASE_URL, job.id) });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
 import { waitForStatus } from "./helpers/api";
@@ -445,5 +445,59 @@ describe("portal pages", () => {
     const stranger = await signedInAs(uniqueEmail("stranger"));
     const theirs = await stranger.post(`/app/requests/${id}/cancel`, {}, await stranger.page("/app"));
     expect(theirs.status).toBe(404);
+  });
+
+  it("mails admins when a result waits for review, and lets an admin approve or reject it in the portal", async () => {
+    const { postSubmission: post, apiKeyFor: keyFor } = await import("./helpers/api");
+    const adminEmail = uniqueEmail("reviewer");
+    const admin = await signedInAs(adminEmail, "admin");
+    const owner = uniqueEmail("reviewed-owner");
+    await keyFor(owner);
+    const waiting = async (id: string) =>
+      vi.waitFor(
+        async () => {
+          const { env: e } = await import("cloudflare:workers");
+          const snap = await e.JOB_COORDINATOR.getByName(id).snapshot();
+          if (snap?.review?.status !== "waiting") throw new Error("not yet");
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+
+    const first = (
+      await (
+        await post({ text: "Check before sending. Thanks.", email: owner, workflow: "reviewed" })
+      ).json<{ id: string }>()
+    ).id;
+    await waiting(first);
+    const { subject, link } = await latestMailLink(adminEmail, /\/app\/requests\//);
+    expect(subject).toBe(`Review needed: StateX request ${first}`);
+    expect(link).toContain(`/app/requests/${first}`);
+    const page = await admin.page(`/app/requests/${first}`);
+    expect(page).toContain("Approve and deliver");
+    const approved = await admin.post(`/app/requests/${first}/review`, { decision: "approve" }, page);
+    expect(approved.headers.get("location")).toBe(`/app/requests/${first}?m=approved`);
+    expect((await waitForStatus(first, ["completed", "failed"])).status).toBe("completed");
+
+    const second = (
+      await (
+        await post({ text: "This one is wrong. Stop it.", email: owner, workflow: "reviewed" })
+      ).json<{ id: string }>()
+    ).id;
+    await waiting(second);
+    const page2 = await admin.page(`/app/requests/${second}`);
+    await admin.post(`/app/requests/${second}/review`, { decision: "reject" }, page2);
+    expect((await waitForStatus(second, ["completed", "failed"])).status).toBe("failed");
+
+    // Only admins decide.
+    const ownerClient = new PortalClient();
+    await ownerClient.post(
+      "/auth/signin",
+      { email: owner, password: "correct horse battery" },
+      await ownerClient.page("/auth/signin"),
+    );
+    const mine = await ownerClient.page(`/app/requests/${second}`);
+    expect(mine).not.toContain("Approve and deliver");
+    const denied = await ownerClient.post(`/app/requests/${second}/review`, { decision: "approve" }, mine);
+    expect(denied.status).toBe(404);
   });
 });

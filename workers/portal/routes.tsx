@@ -37,6 +37,9 @@ const flashes: Record<string, Flash> = {
   retried: { kind: "ok", text: "The request runs again from the step that failed." },
   "not-cancellable": { kind: "bad", text: "The request has already finished; it cannot be cancelled." },
   "not-retryable": { kind: "bad", text: "Only a failed request can be retried." },
+  approved: { kind: "ok", text: "Approved: the result is being delivered." },
+  rejected: { kind: "ok", text: "Rejected: the request is marked failed and its owner told." },
+  "not-reviewable": { kind: "bad", text: "This request is not waiting for review." },
   saved: { kind: "ok", text: "Saved." },
   "key-revoked": { kind: "ok", text: "The API key is revoked." },
   "session-revoked": { kind: "ok", text: "That session is signed out." },
@@ -210,6 +213,12 @@ export const portalRoutes = new Hono<AppEnv>()
     }
     const result = s.resultKey ? await c.env.FILES.get(s.resultKey) : null;
     const zone = c.get("user").timeZone;
+    // Only admins decide reviews; only then is the job's object asked whether it waits for one.
+    const awaitingReview =
+      c.get("user").role === "admin" &&
+      s.workflow === "reviewed" &&
+      !TERMINAL.has(s.status) &&
+      (await c.env.JOB_COORDINATOR.getByName(s.id).snapshot())?.review?.status === "waiting";
     return page(
       c,
       `Request ${s.id}`,
@@ -255,6 +264,18 @@ export const portalRoutes = new Hono<AppEnv>()
             ))}
           </ol>
           {!TERMINAL.has(s.status) ? <p class="hint">This page updates by itself as the steps finish.</p> : null}
+          {awaitingReview ? (
+            <form method="post" action={`/app/requests/${s.id}/review`} class="actions">
+              <Csrf c={c} />
+              <strong>Waiting for your review.</strong>
+              <button type="submit" name="decision" value="approve">
+                Approve and deliver
+              </button>
+              <button type="submit" name="decision" value="reject" class="danger">
+                Reject
+              </button>
+            </form>
+          ) : null}
           {!TERMINAL.has(s.status) || s.status === "failed" ? (
             <form
               method="post"
@@ -301,6 +322,22 @@ export const portalRoutes = new Hono<AppEnv>()
         : `not-${action === "cancel" ? "cancellable" : "retryable"}`;
     const back = c.req.query("from") === "admin" ? "/app/admin" : `/app/requests/${id}`;
     return c.redirect(`${back}?m=${m}`, 303);
+  })
+  .post("/requests/:id/review", requireAdmin, async (c) => {
+    const body = await formOf(c);
+    const id = c.req.param("id");
+    const decision = str(body.decision);
+    if (decision !== "approve" && decision !== "reject") {
+      throw new HttpProblem(400, "bad-request", "Bad Request", "The decision must be approve or reject.");
+    }
+    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
+    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "There is no request with that id.");
+    const result = await c.env.JOB_COORDINATOR.getByName(id).review(id, decision);
+    if (result.outcome === "ok") {
+      await audit(c, { action: `submission.review_${decision}d`, targetType: "submission", targetId: id });
+    }
+    const m = result.outcome === "ok" ? (decision === "approve" ? "approved" : "rejected") : "not-reviewable";
+    return c.redirect(`/app/requests/${id}?m=${m}`, 303);
   })
   .get("/profile", (c) => ProfilePage(c, null, null))
   .post("/profile", async (c) => {

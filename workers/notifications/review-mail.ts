@@ -1,0 +1,49 @@
+import { EmailMessage } from "cloudflare:email";
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { users } from "../../shared/db/schema";
+import { ulid } from "../../shared/ids";
+import type { Logger } from "../../shared/log";
+import { db } from "../api/submissions/repo";
+import { actionMail, parseMailbox, toRaw } from "./compose";
+
+/**
+ * Tells every admin that a result waits for review: a link to the request in the portal
+ * (where an admin approves or rejects), and the signed one-click links when they exist.
+ * Returns how many admins were mailed.
+ */
+export async function mailReviewers(
+  env: Env,
+  submissionId: string,
+  links: { approve: string; reject: string } | null,
+  log: Logger,
+): Promise<number> {
+  const admins = await db(env.DB)
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.emailVerifiedAt)));
+  const from = parseMailbox(env.MAIL_FROM);
+  const portal = `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`;
+  const paragraphs = [
+    `The result of request ${submissionId} waits for your review before it is delivered.`,
+    "Open it in the portal to read the result and approve or reject it.",
+    ...(links ? [`Or decide here at once — approve: ${links.approve}`, `Reject: ${links.reject}`] : []),
+  ];
+  for (const admin of admins) {
+    const mail = actionMail({
+      subject: `Review needed: StateX request ${submissionId}`,
+      paragraphs,
+      link: portal,
+      linkText: "Review the result",
+      footer: "You receive this because you are a StateX administrator.",
+    });
+    const raw = toRaw({
+      from,
+      to: admin.email,
+      messageId: `review.${submissionId}.${ulid()}@${from.addr.split("@")[1] ?? "statex.localhost"}`,
+      ...mail,
+    });
+    await env.EMAIL.send(new EmailMessage(from.addr, admin.email, raw));
+  }
+  log.info("reviewers notified", { submissionId, admins: admins.length, signedLinks: links !== null });
+  return admins.length;
+}
