@@ -30,6 +30,10 @@ describe("GET /metrics", () => {
     });
     expect(Number(get("statex_step_duration_avg_seconds")?.metrics[0]?.value)).toBeGreaterThanOrEqual(0);
     expect(get("statex_users")?.type).toBe("GAUGE");
+    expect(get("statex_provider_calls_last_24h")?.metrics).toContainEqual({
+      value: "1",
+      labels: { provider: "local", operation: "analyse", outcome: "ok" },
+    });
   });
 
   it("is for admins only", async () => {

@@ -19,7 +19,7 @@ function family(name: string, type: "gauge" | "counter", help: string, lines: st
  */
 export async function renderMetrics(env: Env, now = Date.now()): Promise<string> {
   const dayAgo = now - 24 * 3600_000;
-  const [subs, steps, notes, hooks, usersRow] = await env.DB.batch<Record<string, number | string | null>>([
+  const [subs, steps, notes, hooks, usersRow, usage] = await env.DB.batch<Record<string, number | string | null>>([
     env.DB.prepare("SELECT status, COUNT(*) AS n FROM submissions GROUP BY status"),
     env.DB.prepare(
       `SELECT name, status, COUNT(*) AS n, AVG(finished_at - started_at) AS avg_ms, MAX(finished_at - started_at) AS max_ms,
@@ -29,6 +29,11 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
     env.DB.prepare("SELECT channel, status, COUNT(*) AS n FROM notifications GROUP BY channel, status"),
     env.DB.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status"),
     env.DB.prepare("SELECT COUNT(*) AS n, SUM(disabled_at IS NULL) AS active FROM users"),
+    env.DB.prepare(
+      `SELECT provider, operation, ok, COUNT(*) AS n, AVG(latency_ms) AS avg_ms,
+              SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)) AS tokens
+       FROM ai_usage WHERE created_at >= ? GROUP BY provider, operation, ok`,
+    ).bind(dayAgo),
   ]);
   const rows = (r: { results: Record<string, number | string | null>[] } | undefined) => r?.results ?? [];
   const num = (v: unknown) => Number(v ?? 0);
@@ -97,6 +102,42 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
       "gauge",
       "Webhook deliveries by status.",
       rows(hooks).map((r) => sample("statex_webhook_deliveries", { status: String(r.status) }, num(r.n))),
+    ),
+    family(
+      "statex_provider_calls_last_24h",
+      "gauge",
+      "AI provider calls in the last 24 hours, by provider, operation and outcome.",
+      rows(usage).map((r) =>
+        sample(
+          "statex_provider_calls_last_24h",
+          { provider: String(r.provider), operation: String(r.operation), outcome: Number(r.ok) ? "ok" : "error" },
+          num(r.n),
+        ),
+      ),
+    ),
+    family(
+      "statex_provider_latency_avg_seconds",
+      "gauge",
+      "Mean latency of AI provider calls in the last 24 hours.",
+      rows(usage).map((r) =>
+        sample(
+          "statex_provider_latency_avg_seconds",
+          { provider: String(r.provider), operation: String(r.operation), outcome: Number(r.ok) ? "ok" : "error" },
+          num(r.avg_ms) / 1000,
+        ),
+      ),
+    ),
+    family(
+      "statex_provider_tokens_last_24h",
+      "gauge",
+      "Tokens in and out of AI providers in the last 24 hours.",
+      rows(usage).map((r) =>
+        sample(
+          "statex_provider_tokens_last_24h",
+          { provider: String(r.provider), operation: String(r.operation) },
+          num(r.tokens),
+        ),
+      ),
     ),
     family("statex_users", "gauge", "Accounts, and how many are not disabled.", [
       sample("statex_users", { state: "all" }, num(u.n)),
