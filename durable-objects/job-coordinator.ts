@@ -6,6 +6,7 @@ import { audioChunks, documentKind, extractDocumentText, isAudio, UnsupportedDoc
 import { createLogger, type Logger } from "../shared/log";
 import type { JobMessage, NotificationEvent, NotificationMessage } from "../shared/messages";
 import { type ReviewDecision, reviewLinks } from "../shared/review";
+import { traceparentFor } from "../shared/trace";
 import { type PolicyOverrides, policyFor, type StepName, stepsOf } from "../shared/workflows";
 import { announceTerminal } from "../workers/api/submissions/events";
 import { claimRunSlot, db, ownerKey } from "../workers/api/submissions/repo";
@@ -520,7 +521,7 @@ export class JobCoordinator extends DurableObject<Env> {
             if (!done) {
               const t = await chain.transcribe(
                 { bytes: chunk, contentType: file.contentType, name: file.name },
-                { signal: call.signal, onCall: call.onCall },
+                { signal: call.signal, onCall: call.onCall, traceparent: traceparentFor(job.correlation_id) },
               );
               done = { text: t.text, transcribed: t.transcribed, provider: `${t.provider}:${t.model}` };
               this.#setPart("transcribe", part, done);
@@ -574,7 +575,7 @@ export class JobCoordinator extends DurableObject<Env> {
         const text = truncate(parts.filter(Boolean).join("\n\n"), MAX_ANALYSIS_CHARS);
         const analysis = await this.#chain().analyse(
           { submissionId: job.id, text },
-          { signal: call.signal, onCall: call.onCall },
+          { signal: call.signal, onCall: call.onCall, traceparent: traceparentFor(job.correlation_id) },
         );
         return { output: analysis, provider: `${analysis.provider}:${analysis.model}` };
       }

@@ -1,3 +1,5 @@
+import { newTraceId, traceIdOf } from "./trace";
+
 /** Structured JSON-line logger. Every line carries the correlation id of the request it serves. */
 export type LogFields = Record<string, unknown>;
 type Level = "debug" | "info" | "warn" | "error";
@@ -61,8 +63,13 @@ export function createLogger(base: LogFields): Logger {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Accepts a caller's `X-Request-Id` when it is a sane token; otherwise mints a new one. */
-export function correlationIdFrom(header: string | null | undefined): string {
+/**
+ * The correlation id of a request: the trace id of a valid `traceparent`, else a caller's
+ * `X-Request-Id` when it is a sane token, else a new trace id (32 hex digits).
+ */
+export function correlationIdFrom(header: string | null | undefined, traceparent?: string | null): string {
+  const traced = traceIdOf(traceparent);
+  if (traced) return traced;
   if (header && REQUEST_ID_PATTERN.test(header)) return header;
-  return crypto.randomUUID();
+  return newTraceId();
 }

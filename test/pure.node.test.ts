@@ -121,3 +121,26 @@ describe("log redaction", () => {
     expect(parsed.error.message).toBe("upstream said Bearer [redacted]");
   });
 });
+
+describe("W3C trace context", () => {
+  it("takes the trace id of a valid traceparent and refuses malformed ones", async () => {
+    const { traceIdOf, traceparentFor } = await import("../shared/trace");
+    const id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    expect(traceIdOf(`00-${id}-00f067aa0ba902b7-01`)).toBe(id);
+    for (const bad of [
+      `01-${id}-00f067aa0ba902b7-01`,
+      `00-${"0".repeat(32)}-00f067aa0ba902b7-01`,
+      `00-${id}-${"0".repeat(16)}-01`,
+      `00-${id}-00f067aa0ba902b7`,
+      "garbage",
+      "",
+    ]) {
+      expect(traceIdOf(bad)).toBeNull();
+    }
+    expect(correlationIdFrom("client-id", `00-${id}-00f067aa0ba902b7-01`)).toBe(id);
+    const child = traceparentFor(id) ?? "";
+    expect(child).toMatch(new RegExp(`^00-${id}-[0-9a-f]{16}-01$`));
+    expect(traceparentFor(id)).not.toBe(child);
+    expect(traceparentFor("client-id")).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { HttpProblem, internalProblem, problemResponse } from "../shared/http/problem";
 import { correlationIdFrom, createLogger } from "../shared/log";
+import { traceparentFor } from "../shared/trace";
 import { accountRouter } from "./account/routes";
 import { contentRouter } from "./api/content/routes";
 import { sitePages } from "./api/content/site";
@@ -59,13 +60,15 @@ const errorPage = (title: string, detail: string, requestId: string) => html`<!d
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.use(async (c, next) => {
-  const requestId = correlationIdFrom(c.req.header("x-request-id"));
+  const requestId = correlationIdFrom(c.req.header("x-request-id"), c.req.header("traceparent"));
   const log = createLogger({ correlationId: requestId });
   c.set("requestId", requestId);
   c.set("log", log);
   const started = Date.now();
   await next();
   c.header("X-Request-Id", requestId);
+  const traceparent = traceparentFor(requestId);
+  if (traceparent) c.header("traceparent", traceparent);
   const durationMs = Date.now() - started;
   const user = c.get("user") as AppEnv["Variables"]["user"] | undefined;
   log.info("request", {

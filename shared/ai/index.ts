@@ -110,16 +110,20 @@ export class ProviderChain {
   }
 
   analyse(input: AnalysisInput, options: ChainOptions = {}): Promise<Analysis> {
-    return this.#each("analyse", options, (p, signal) => p.analyse(input, { signal }));
+    return this.#each("analyse", options, (p, signal) =>
+      p.analyse(input, { signal, traceparent: options.traceparent }),
+    );
   }
 
   transcribe(audio: AudioInput, options: ChainOptions = {}): Promise<Transcript> {
-    return this.#each("transcribe", options, (p, signal) => p.transcribe(audio, { signal }));
+    return this.#each("transcribe", options, (p, signal) =>
+      p.transcribe(audio, { signal, traceparent: options.traceparent }),
+    );
   }
 
   /** Vectors for search. Note: a fallback may answer with another model's (incompatible) space. */
   embed(texts: string[], options: ChainOptions = {}): Promise<Embeddings> {
-    return this.#each("embed", options, (p, signal) => p.embed(texts, { signal }));
+    return this.#each("embed", options, (p, signal) => p.embed(texts, { signal, traceparent: options.traceparent }));
   }
 
   async #each<T extends { provider: ProviderName; model: string; usage?: Usage }>(

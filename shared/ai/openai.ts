@@ -59,7 +59,7 @@ export class OpenAiProvider implements AiProvider {
     const { structured, usage } = await askStructured(
       this.name,
       async (messages) => {
-        const answer = await this.#chat(messages, options.signal);
+        const answer = await this.#chat(messages, options.signal, options.traceparent);
         model = answer.model;
         return answer;
       },
@@ -84,7 +84,7 @@ export class OpenAiProvider implements AiProvider {
     const form = new FormData();
     form.append("model", model);
     form.append("file", new File([audio.bytes], audio.name, { type: audio.contentType }));
-    const response = await this.#post("/audio/transcriptions", form, options.signal);
+    const response = await this.#post("/audio/transcriptions", form, options.signal, options.traceparent);
     const parsed = transcriptionSchema.safeParse(await response.json().catch(() => null));
     if (!parsed.success) throw new ProviderError(this.name, "The transcription service returned no text.", true);
     return {
@@ -98,7 +98,12 @@ export class OpenAiProvider implements AiProvider {
 
   async embed(texts: string[], options: AnalyseOptions = {}): Promise<Embeddings> {
     const model = this.#config.embedModel || "text-embedding-3-small";
-    const response = await this.#post("/embeddings", JSON.stringify({ model, input: texts }), options.signal);
+    const response = await this.#post(
+      "/embeddings",
+      JSON.stringify({ model, input: texts }),
+      options.signal,
+      options.traceparent,
+    );
     const parsed = embeddingsSchema.safeParse(await response.json().catch(() => null));
     if (!parsed.success || parsed.data.data.length !== texts.length) {
       throw new ProviderError(this.name, "The embeddings service returned no vectors.", true);
@@ -111,7 +116,7 @@ export class OpenAiProvider implements AiProvider {
     };
   }
 
-  async #chat(messages: ChatMessage[], signal?: AbortSignal) {
+  async #chat(messages: ChatMessage[], signal?: AbortSignal, traceparent?: string) {
     const response = await this.#post(
       "/chat/completions",
       JSON.stringify({
@@ -122,6 +127,7 @@ export class OpenAiProvider implements AiProvider {
         messages,
       }),
       signal,
+      traceparent,
     );
     const parsed = completionSchema.safeParse(await response.json().catch(() => null));
     const content = parsed.success ? parsed.data.choices[0]?.message.content?.trim() : undefined;
@@ -138,7 +144,7 @@ export class OpenAiProvider implements AiProvider {
     };
   }
 
-  async #post(path: string, body: string | FormData, signal?: AbortSignal): Promise<Response> {
+  async #post(path: string, body: string | FormData, signal?: AbortSignal, traceparent?: string): Promise<Response> {
     const url = `${this.#config.baseUrl.replace(/\/+$/, "")}${path}`;
     let response: Response;
     try {
@@ -146,6 +152,7 @@ export class OpenAiProvider implements AiProvider {
         method: "POST",
         headers: {
           authorization: `Bearer ${this.#config.apiKey}`,
+          ...(traceparent ? { traceparent } : {}),
           // FormData sets its own multipart boundary.
           ...(typeof body === "string" ? { "content-type": "application/json" } : {}),
         },

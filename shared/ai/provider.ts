@@ -49,6 +49,8 @@ export const SUMMARY_MAX_CHARS = 500;
 export interface AnalyseOptions {
   /** Aborts the provider call (timeout or cancel). */
   signal?: AbortSignal;
+  /** W3C `traceparent` to send with HTTP calls, so the provider's traces join ours. */
+  traceparent?: string;
 }
 
 /** One audio file (or one chunk of it) to transcribe. */
