@@ -1,17 +1,12 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { HttpProblem } from "../../shared/http/problem";
-import { ProblemSchema } from "../api/submissions/schemas";
+import { authProblems, problem } from "../api/openapi";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { requireApi } from "../auth/middleware";
 import { deleteAccount } from "./delete";
 import { buildExport } from "./export";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
 
 /** The archive as a download response. */
 export function exportResponse(archive: Uint8Array, now = new Date()): Response {
@@ -53,8 +48,7 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       responses: {
         204: { description: "Deleted." },
         400: problem("Malformed JSON."),
-        401: problem("No valid API key."),
-        403: problem("The key lacks the `account:manage` scope."),
+        ...authProblems("account:manage"),
         422: problem("`confirm` is not the account's address."),
       },
     }),
@@ -91,8 +85,7 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
           description: "The archive.",
           content: { "application/zip": { schema: z.string().openapi({ format: "binary" }) } },
         },
-        401: problem("No valid API key."),
-        403: problem("The key lacks the `account:manage` scope."),
+        ...authProblems("account:manage"),
       },
     }),
     async (c) => {

@@ -4,16 +4,11 @@ import { createMiddleware } from "hono/factory";
 import { verifyChain } from "../../shared/audit";
 import { type AuditRow, auditLog } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
+import { authProblems, problem } from "../api/openapi";
 import { db } from "../api/submissions/repo";
-import { ProblemSchema } from "../api/submissions/schemas";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
 import { requireApi } from "../auth/middleware";
-
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
 
 /** Admin-only: anyone else gets the same 404 as a path that does not exist. */
 const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
@@ -86,8 +81,7 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
             },
           },
         },
-        401: problem("No valid API key."),
-        403: problem("The key lacks the `admin:read` scope."),
+        ...authProblems("admin:read"),
         404: problem("Not an admin."),
         422: problem("A query parameter is invalid."),
       },
@@ -148,8 +142,7 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
             },
           },
         },
-        401: problem("No valid API key."),
-        403: problem("The key lacks the `admin:read` scope."),
+        ...authProblems("admin:read"),
         404: problem("Not an admin."),
       },
     }),

@@ -8,13 +8,13 @@ import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
+import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";
 import { db, findSubmission, listSubmissions, type Viewer } from "./repo";
 import {
   CreateSubmissionBody,
   ListQuery,
   MAX_JSON_BODY_BYTES,
-  ProblemSchema,
   Submission,
   SubmissionAccepted,
   SubmissionControl,
@@ -57,11 +57,6 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
-
 const create = createRoute({
   method: "post",
   path: "/",
@@ -102,8 +97,7 @@ const create = createRoute({
       content: { "application/json": { schema: SubmissionAccepted } },
     },
     400: problem("Malformed JSON."),
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:write` scope."),
+    ...authProblems("submissions:write"),
     409: problem("A request with this Idempotency-Key is still in progress."),
     413: problem("Body too large."),
     415: problem("Body is not `application/json`."),
@@ -122,8 +116,7 @@ const get = createRoute({
   request: { params: SubmissionIdParam },
   responses: {
     200: { description: "The submission.", content: { "application/json": { schema: Submission } } },
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:read` scope."),
+    ...authProblems("submissions:read"),
     404: problem("No submission with that id among yours."),
   },
 });
@@ -147,8 +140,7 @@ const result = createRoute({
         "application/json": { schema: SubmissionResult },
       },
     },
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:read` scope."),
+    ...authProblems("submissions:read"),
     404: problem("No such submission among yours, or no result yet."),
   },
 });
@@ -165,8 +157,7 @@ const list = createRoute({
   responses: {
     200: { description: "One page.", content: { "application/json": { schema: SubmissionPage } } },
     400: problem("The cursor is not valid."),
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:read` scope."),
+    ...authProblems("submissions:read"),
     422: problem("A query parameter is invalid."),
   },
 });
@@ -183,8 +174,7 @@ const cancel = createRoute({
   request: { params: SubmissionIdParam },
   responses: {
     200: { description: "Cancelled.", content: { "application/json": { schema: SubmissionControl } } },
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:write` scope."),
+    ...authProblems("submissions:write"),
     404: problem("No submission with that id among yours."),
     409: problem("The submission has already finished."),
   },
@@ -201,8 +191,7 @@ const retry = createRoute({
   request: { params: SubmissionIdParam },
   responses: {
     202: { description: "Queued to run again.", content: { "application/json": { schema: SubmissionControl } } },
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:write` scope."),
+    ...authProblems("submissions:write"),
     404: problem("No submission with that id among yours."),
     409: problem("The submission is not `failed`."),
   },
@@ -221,8 +210,7 @@ const events = createRoute({
   responses: {
     101: { description: "WebSocket: one JSON message per change." },
     200: { description: "An event stream.", content: { "text/event-stream": { schema: { type: "string" } } } },
-    401: problem("No valid API key."),
-    403: problem("The key lacks the `submissions:read` scope."),
+    ...authProblems("submissions:read"),
     404: problem("No submission with that id among yours."),
   },
 });

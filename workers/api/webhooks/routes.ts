@@ -10,8 +10,8 @@ import { HttpProblem, notFound } from "../../../shared/http/problem";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
+import { authProblems, problem } from "../openapi";
 import { db } from "../submissions/repo";
-import { ProblemSchema } from "../submissions/schemas";
 import { validationHook } from "../validation";
 import { newEndpointId, newWebhookSecret, rotateSecret, type WebhookMessage } from "./deliver";
 import {
@@ -25,14 +25,6 @@ import {
 } from "./schemas";
 
 const security = [{ bearerAuth: [] }];
-const problem = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: ProblemSchema } },
-});
-const authErrors = {
-  401: problem("No valid API key."),
-  403: problem("The key lacks the required scope."),
-};
 const MAX_ENDPOINTS = 20;
 
 const view = (e: WebhookEndpointRow) => ({
@@ -73,7 +65,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
       responses: {
         201: { description: "Created.", content: { "application/json": { schema: EndpointWithSecret } } },
         400: problem("Malformed JSON."),
-        ...authErrors,
+        ...authProblems("submissions:write"),
         409: problem("Too many endpoints."),
         422: problem("A field is invalid."),
       },
@@ -135,7 +127,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
           description: "Endpoints.",
           content: { "application/json": { schema: z.object({ items: z.array(Endpoint) }) } },
         },
-        ...authErrors,
+        ...authProblems("submissions:read"),
       },
     }),
     async (c) => {
@@ -158,7 +150,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
       request: { params: EndpointIdParam },
       responses: {
         204: { description: "Deleted, with its delivery log." },
-        ...authErrors,
+        ...authProblems("submissions:write"),
         404: problem("No such endpoint of yours."),
       },
     }),
@@ -181,7 +173,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
       request: { params: EndpointIdParam },
       responses: {
         200: { description: "The new secret.", content: { "application/json": { schema: EndpointWithSecret } } },
-        ...authErrors,
+        ...authProblems("submissions:write"),
         404: problem("No such endpoint of yours."),
       },
     }),
@@ -207,7 +199,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
           description: "Deliveries.",
           content: { "application/json": { schema: z.object({ items: z.array(Delivery) }) } },
         },
-        ...authErrors,
+        ...authProblems("submissions:read"),
         404: problem("No such endpoint of yours."),
       },
     }),
@@ -249,7 +241,7 @@ export const webhooksRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationH
       request: { params: DeliveryParams },
       responses: {
         202: { description: "Queued." },
-        ...authErrors,
+        ...authProblems("submissions:write"),
         404: problem("No such endpoint or delivery of yours."),
       },
     }),
