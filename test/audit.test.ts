@@ -135,4 +135,42 @@ describe("the audit trail", () => {
     const head = await env.FILES.get(auditHeadKey(scheduledTime));
     expect(await head?.json()).toMatchObject({ id: row.id, hash: row.hash });
   });
+
+  it("shows admins a searchable page and a CSV export that spreadsheets cannot run", async () => {
+    const { PortalClient: Client } = await import("./helpers/client");
+    await appendAudit(db(env.DB), { actorType: "system", action: "test.csv", targetId: '=HYPERLINK("x")' });
+    const email = "page-admin@example.com";
+    await createUser(db(env.DB), { email, password: "a long enough password", role: "admin", verified: true });
+    const admin = new Client();
+    await admin.post("/auth/signin", { email, password: "a long enough password" }, await admin.page("/auth/signin"));
+    const html = await admin.page("/app/admin/audit?action=test.csv");
+    expect(html).toContain("test.csv");
+    expect(html).not.toContain("auth.signin<");
+    const csv = await admin.get("/app/admin/audit.csv?action=test.csv");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    const text = await csv.text();
+    const [header, row] = text.split("\r\n");
+    expect(header).toBe(
+      "id,at,actorType,actorId,action,targetType,targetId,ip,userAgent,correlationId,before,after,hash",
+    );
+    expect(row).toContain(",test.csv,");
+    expect(row).toContain(`"'=HYPERLINK(""x"")"`);
+    // Exporting is itself on the record.
+    const { body } = await api<{ items: Entry[] }>("/v1/admin/audit?action=admin.exported_audit", await adminKey());
+    expect(body.items).toHaveLength(1);
+
+    const user = new Client();
+    await createUser(db(env.DB), {
+      email: "not-admin@example.com",
+      password: "a long enough password",
+      verified: true,
+    });
+    await user.post(
+      "/auth/signin",
+      { email: "not-admin@example.com", password: "a long enough password" },
+      await user.page("/auth/signin"),
+    );
+    expect((await user.get("/app/admin/audit")).status).toBe(404);
+    expect((await user.get("/app/admin/audit.csv")).status).toBe(404);
+  });
 });

@@ -20,6 +20,34 @@ const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
 
 const PAGE = 500;
 
+export interface AuditFilter {
+  action?: string;
+  actorId?: string;
+  targetId?: string;
+  from?: string;
+  to?: string;
+  before?: number;
+}
+
+/** Audit rows matching `f`, newest first. */
+export function searchAudit(d1: D1Database, f: AuditFilter, limit: number): Promise<AuditRow[]> {
+  return db(d1)
+    .select()
+    .from(auditLog)
+    .where(
+      and(
+        f.action ? eq(auditLog.action, f.action) : undefined,
+        f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
+        f.targetId ? eq(auditLog.targetId, f.targetId) : undefined,
+        f.from ? gte(auditLog.at, Date.parse(f.from)) : undefined,
+        f.to ? lte(auditLog.at, Date.parse(f.to)) : undefined,
+        f.before ? lt(auditLog.id, f.before) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLog.id))
+    .limit(limit);
+}
+
 /** Every audit row in id order, a page at a time. */
 export async function* auditPages(d1: D1Database): AsyncGenerator<AuditRow[]> {
   const d = db(d1);
@@ -88,21 +116,7 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const rows = await db(c.env.DB)
-        .select()
-        .from(auditLog)
-        .where(
-          and(
-            q.action ? eq(auditLog.action, q.action) : undefined,
-            q.actorId ? eq(auditLog.actorId, q.actorId) : undefined,
-            q.targetId ? eq(auditLog.targetId, q.targetId) : undefined,
-            q.from ? gte(auditLog.at, Date.parse(q.from)) : undefined,
-            q.to ? lte(auditLog.at, Date.parse(q.to)) : undefined,
-            q.before ? lt(auditLog.id, q.before) : undefined,
-          ),
-        )
-        .orderBy(desc(auditLog.id))
-        .limit(q.limit + 1);
+      const rows = await searchAudit(c.env.DB, q, q.limit + 1);
       const page = rows.slice(0, q.limit);
       return c.json(
         {
