@@ -382,9 +382,17 @@ describe("portal pages", () => {
     expect((await user.get("/app/admin")).status).toBe(404);
     const targetEmail = uniqueEmail("target");
     const target = await signedInAs(targetEmail);
+    const { postSubmission: post } = await import("./helpers/api");
+    const { id: someoneElses } = await (
+      await post({ text: "Visible to admins. Only them.", email: targetEmail })
+    ).json<{
+      id: string;
+    }>();
     const admin = await signedInAs(uniqueEmail("admin"), "admin");
     const page = await admin.page("/app/admin");
     expect(page).toContain(targetEmail);
+    // Every user's requests are listed for admins.
+    expect(page).toContain(`/app/requests/${someoneElses}`);
     const targetId = (
       await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(targetEmail).first<{ id: string }>()
     )?.id;

@@ -436,9 +436,10 @@ export const portalRoutes = new Hono<AppEnv>()
   })
   .get("/admin", requireAdmin, async (c) => {
     const d = db(c.env.DB);
-    const [people, failed] = await Promise.all([
+    const [people, failed, recent] = await Promise.all([
       d.select().from(users).orderBy(desc(users.createdAt)).limit(100),
       listSubmissions(d, c.get("user"), { status: "failed", limit: 50, all: true }),
+      listSubmissions(d, c.get("user"), { limit: 50, all: true }),
     ]);
     const zone = c.get("user").timeZone;
     return page(
@@ -507,6 +508,43 @@ export const portalRoutes = new Hono<AppEnv>()
               ))}
             </tbody>
           </table>
+        </div>
+        <h2>All requests</h2>
+        <div class="card">
+          {recent.length === 0 ? (
+            <p>No requests yet.</p>
+          ) : (
+            <table>
+              <caption class="skip">The 50 newest requests of every user</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="opt">
+                    Sent
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((s) => (
+                  <tr>
+                    <td>
+                      <a class="mono" href={`/app/requests/${s.id}`}>
+                        {s.id}
+                      </a>
+                      <div class="muted">{s.email}</div>
+                    </td>
+                    <td>
+                      <Badge status={s.status} />
+                    </td>
+                    <td class="opt">
+                      <Time ms={s.createdAt} zone={zone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </div>
         <h2>Failed requests</h2>
         <div class="card">
