@@ -38,6 +38,11 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
   const rows = (r: { results: Record<string, number | string | null>[] } | undefined) => r?.results ?? [];
   const num = (v: unknown) => Number(v ?? 0);
   const u = rows(usersRow)[0] ?? {};
+  const usageLabels = (r: Record<string, unknown>) => ({
+    provider: String(r.provider),
+    operation: String(r.operation),
+    outcome: Number(r.ok) ? "ok" : "error",
+  });
   return `${[
     family(
       "statex_submissions",
@@ -107,37 +112,19 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
       "statex_provider_calls_last_24h",
       "gauge",
       "AI provider calls in the last 24 hours, by provider, operation and outcome.",
-      rows(usage).map((r) =>
-        sample(
-          "statex_provider_calls_last_24h",
-          { provider: String(r.provider), operation: String(r.operation), outcome: Number(r.ok) ? "ok" : "error" },
-          num(r.n),
-        ),
-      ),
+      rows(usage).map((r) => sample("statex_provider_calls_last_24h", usageLabels(r), num(r.n))),
     ),
     family(
       "statex_provider_latency_avg_seconds",
       "gauge",
       "Mean latency of AI provider calls in the last 24 hours.",
-      rows(usage).map((r) =>
-        sample(
-          "statex_provider_latency_avg_seconds",
-          { provider: String(r.provider), operation: String(r.operation), outcome: Number(r.ok) ? "ok" : "error" },
-          num(r.avg_ms) / 1000,
-        ),
-      ),
+      rows(usage).map((r) => sample("statex_provider_latency_avg_seconds", usageLabels(r), num(r.avg_ms) / 1000)),
     ),
     family(
       "statex_provider_tokens_last_24h",
       "gauge",
-      "Tokens in and out of AI providers in the last 24 hours.",
-      rows(usage).map((r) =>
-        sample(
-          "statex_provider_tokens_last_24h",
-          { provider: String(r.provider), operation: String(r.operation) },
-          num(r.tokens),
-        ),
-      ),
+      "Tokens in and out of AI providers in the last 24 hours, by outcome (one series per group row).",
+      rows(usage).map((r) => sample("statex_provider_tokens_last_24h", usageLabels(r), num(r.tokens))),
     ),
     family("statex_users", "gauge", "Accounts, and how many are not disabled.", [
       sample("statex_users", { state: "all" }, num(u.n)),

@@ -229,8 +229,7 @@ export const portalRoutes = new Hono<AppEnv>()
   })
   .get("/requests/:id", async (c) => {
     const id = c.req.param("id");
-    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
-    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
+    const found = await ownRequest(c, id);
     const { submission: s, steps } = found;
     if (s.userId !== c.get("user").id) {
       // An admin looking at someone else's request is on the record.
@@ -328,8 +327,7 @@ export const portalRoutes = new Hono<AppEnv>()
     await formOf(c);
     const id = c.req.param("id");
     const action = c.req.param("action") as "cancel" | "retry";
-    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
-    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
+    const _found = await ownRequest(c, id);
     const job = c.env.JOB_COORDINATOR.getByName(id);
     const result = action === "cancel" ? await job.cancel(id) : await job.retry(id);
     if (result.outcome === "ok") {
@@ -355,8 +353,7 @@ export const portalRoutes = new Hono<AppEnv>()
     if (decision !== "approve" && decision !== "reject") {
       throw new HttpProblem(400, "bad-request", "Bad Request", "The decision must be approve or reject.");
     }
-    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
-    if (!found) throw new HttpProblem(404, "not-found", "Request not found", "There is no request with that id.");
+    const _found = await ownRequest(c, id);
     const result = await c.env.JOB_COORDINATOR.getByName(id).review(id, decision);
     if (result.outcome === "ok") {
       await audit(c, { action: `submission.review_${decision}d`, targetType: "submission", targetId: id });
@@ -735,6 +732,13 @@ export const portalRoutes = new Hono<AppEnv>()
     if (action === "disable") await revokeAllSessions(d, id);
     return c.redirect("/app/admin?m=user-updated", 303);
   });
+
+/** A request the signed-in user may see (owner or admin), or the portal's 404 page. */
+async function ownRequest(c: Context<AppEnv>, id: string) {
+  const found = await findSubmission(db(c.env.DB), id, c.get("user"));
+  if (!found) throw new HttpProblem(404, "not-found", "Request not found", "You have no request with that id.");
+  return found;
+}
 
 function validZone(zone: string): boolean {
   try {

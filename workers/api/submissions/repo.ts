@@ -8,6 +8,7 @@ import {
   submissions,
   type UserRow,
 } from "../../../shared/db/schema";
+import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { stepsOf } from "../../../shared/workflows";
 
 export const db = (d1: D1Database) => drizzle(d1);
@@ -68,6 +69,8 @@ export async function findSubmission(
   id: string,
   viewer: Viewer | null = null,
 ): Promise<{ submission: SubmissionRow; steps: SubmissionStepRow[] } | null> {
+  // A malformed id names nothing: answered like an unknown one, without a query.
+  if (!SUBMISSION_ID_PATTERN.test(id)) return null;
   const [rows, steps] = await d.batch([
     d
       .select()

@@ -232,10 +232,16 @@ const review = createRoute({
 });
 
 /** The job object of an existing submission, or a 404 problem. */
-/** The job's object, if `viewer` may act on the submission (owner or admin; null: a signed link). */
-async function jobOf(env: Env, id: string, viewer: Viewer | null) {
-  const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(env.DB), id, viewer) : null;
+/** The submission, if `viewer` may see it (owner or admin; null: a signed link); else 404. */
+async function ownSubmission(env: Env, id: string, viewer: Viewer | null) {
+  const found = await findSubmission(db(env.DB), id, viewer);
   if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
+  return found;
+}
+
+/** The job's object of a submission `viewer` may act on. */
+async function jobOf(env: Env, id: string, viewer: Viewer | null) {
+  await ownSubmission(env, id, viewer);
   return env.JOB_COORDINATOR.getByName(id);
 }
 
@@ -269,14 +275,12 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
   })
   .openapi(get, async (c) => {
     const { id } = c.req.valid("param");
-    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
-    if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
+    const found = await ownSubmission(c.env, id, c.get("user"));
     return c.json(await toView(c.env, found), 200);
   })
   .openapi(result, async (c) => {
     const { id } = c.req.valid("param");
-    const found = SUBMISSION_ID_PATTERN.test(id) ? await findSubmission(db(c.env.DB), id, c.get("user")) : null;
-    if (!found) throw notFound("Submission", `You have no submission with id ${JSON.stringify(id.slice(0, 80))}.`);
+    const found = await ownSubmission(c.env, id, c.get("user"));
     const object = found.submission.resultKey ? await c.env.FILES.get(found.submission.resultKey) : null;
     if (!object)
       throw notFound("Result", `Submission ${id} has no result yet; its status is ${found.submission.status}.`);
