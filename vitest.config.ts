@@ -52,7 +52,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             STEP_RETRY_BASE_MS: "20",
-            REVIEW_SIGNING_KEY: "test-review-signing-key",
+            SIGNING_KEY: "test-signing-key",
             ...vars,
           },
           // An empty second database: the backup round trip restores into it.

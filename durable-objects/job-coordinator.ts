@@ -682,11 +682,11 @@ export class JobCoordinator extends DurableObject<Env> {
 
   /**
    * Tells the reviewers a result waits for them: every admin gets an email with the portal
-   * link (and the signed one-click links when `REVIEW_SIGNING_KEY` is set). A mail failure is
+   * link (and the signed one-click links when `SIGNING_KEY` is set). A mail failure is
    * logged, not retried: the request stays visible in the portal's review list.
    */
   async #requestReview(job: JobRow, log: Logger): Promise<void> {
-    const key = (this.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
+    const key = (this.env as Cloudflare.Env).SIGNING_KEY;
     const links = key ? await reviewLinks(key, this.env.PUBLIC_BASE_URL, job.id) : null;
     try {
       await mailReviewers(this.env, job.id, links, log);

@@ -21,6 +21,6 @@ declare namespace Cloudflare {
     /** Largest audio chunk sent for transcription (default 20 MiB); tests make it small. */
     AUDIO_CHUNK_BYTES?: string;
     /** HMAC key of signed review links (`shared/review.ts`); unset, review links are off. */
-    REVIEW_SIGNING_KEY?: string;
+    SIGNING_KEY?: string;
   }
 }

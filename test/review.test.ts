@@ -5,7 +5,7 @@ import type { JobCoordinator } from "../durable-objects/job-coordinator";
 import { reviewLinks, signReview } from "../shared/review";
 import { BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 
-const KEY = "test-review-signing-key"; // vitest.config.ts
+const KEY = "test-signing-key"; // vitest.config.ts
 
 async function submitReviewed(email: string) {
   const res = await postSubmission({
@@ -93,7 +93,7 @@ describe("human review (workflow `reviewed`)", () => {
     const rejectSig = await signReview(KEY, id, "reject", expires);
     const stale = Date.now() - 1;
     const cases = [
-      `?decision=approve&expires=${expires}&signature=${"0".repeat(64)}`,
+      `?decision=approve&expires=${expires}&signature=${"A".repeat(43)}`,
       // A reject signature does not approve.
       `?decision=approve&expires=${expires}&signature=${rejectSig}`,
       `?decision=approve&expires=${stale}&signature=${await signReview(KEY, id, "approve", stale)}`,

@@ -360,7 +360,7 @@ export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validati
   .openapi(review, async (c) => {
     const { id } = c.req.valid("param");
     const link = c.req.valid("query");
-    const key = (c.env as Cloudflare.Env).REVIEW_SIGNING_KEY;
+    const key = (c.env as Cloudflare.Env).SIGNING_KEY;
     if (!key) throw notFound("Review", "Review links are not enabled on this deployment.");
     const verdict = await verifyReview(key, { id, ...link });
     if (verdict !== "ok") {

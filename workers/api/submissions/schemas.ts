@@ -142,8 +142,8 @@ export const SubmissionReviewQuery = z.object({
     .openapi({ description: "When the link stops working (epoch ms)." }),
   signature: z
     .string()
-    .regex(/^[0-9a-f]{64}$/i, { error: "signature must be 64 hex digits" })
-    .openapi({ description: "HMAC-SHA256 of the link, hex." }),
+    .regex(/^[A-Za-z0-9_-]{43}$/, { error: "signature must be 43 base64url characters" })
+    .openapi({ description: "HMAC-SHA256 of the link, base64url." }),
 });
 
 export const ProblemSchema = z
