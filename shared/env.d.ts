@@ -20,7 +20,10 @@ declare namespace Cloudflare {
     STEP_RETRY_BASE_MS?: string;
     /** Largest audio chunk sent for transcription (default 20 MiB); tests make it small. */
     AUDIO_CHUNK_BYTES?: string;
-    /** HMAC key of signed review links (`shared/review.ts`); unset, review links are off. */
+    /** Root key of every signed link and token (`shared/signing.ts`); unset, signed links are off. */
     SIGNING_KEY?: string;
+    /** Largest inbound email taken (bytes; default 20 MiB) and most attachments (default 10). */
+    INBOUND_MAX_BYTES?: string;
+    INBOUND_MAX_ATTACHMENTS?: string;
   }
 }

@@ -12,6 +12,9 @@ import { base64url, timingSafeEqual } from "./crypto";
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
+/** The deployment's `SIGNING_KEY`, or "" when unset (signing then throws `MissingSigningKey`). */
+export const signingKey = (env: Env): string => (env as Cloudflare.Env).SIGNING_KEY ?? "";
+
 export type SigningPurpose = "review" | "unsubscribe" | "email-confirm" | "email-thread" | "download";
 
 /** Thrown where a feature needs `SIGNING_KEY` and the deployment has none. */

@@ -13,3 +13,8 @@ declare module "parse-prometheus-text-format" {
   /** Parses Prometheus text exposition into metric families (the package ships no types). */
   export default function parsePrometheusTextFormat(text: string): unknown[];
 }
+
+/** Vite's `import.meta.glob` (vitest transforms it at build time). */
+interface ImportMeta {
+  glob<T>(pattern: string, options: { query?: string; import?: string; eager: true }): Record<string, T>;
+}

@@ -17,6 +17,7 @@ import { webhooksRouter } from "./api/webhooks/routes";
 import type { AppEnv } from "./app-env";
 import { auditRouter } from "./audit/routes";
 import { requireApi } from "./auth/middleware";
+import { emailRoutes } from "./email/confirm";
 import { readiness, renderMetrics } from "./ops/metrics";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
@@ -138,6 +139,8 @@ app.use("/app", pageHeaders);
 app.use("/auth/*", pageHeaders);
 app.route("/auth", authRoutes);
 app.route("/app", portalRoutes);
+app.use("/email/*", pageHeaders);
+app.route("/email", emailRoutes);
 
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
 app.get("/readyz", readiness);

@@ -34,8 +34,8 @@ const handler = {
     await consume(batch, env);
   },
 
-  async email(message, _env, _ctx) {
-    await handleInboundEmail(message);
+  async email(message, env, _ctx) {
+    await handleInboundEmail(message, env);
   },
 
   async scheduled(controller, env, ctx) {

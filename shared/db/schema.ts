@@ -110,5 +110,6 @@ export type NotificationRow = typeof notifications.$inferSelect;
 export * from "./api";
 export * from "./audit";
 export * from "./content";
+export * from "./email";
 export * from "./orchestration";
 export * from "./webhooks";

@@ -1,14 +1,405 @@
-import { createLogger } from "../../shared/log";
+/**
+ * Requests by plain email (the `email()` handler behind Email Routing).
+ *
+ * A new message never starts a job by itself: headers are forgeable and Email Workers see no
+ * SPF/DKIM/DMARC results, so its sender gets an acknowledgement with a signed confirmation
+ * link (`confirm.tsx`), and only the person who can read that mailbox can spend its quota.
+ * The acknowledgement's `Reply-To` is a signed plus-address (`address.ts`): a reply to it —
+ * which only that mailbox can write — joins the conversation without another confirmation:
+ * it adds to a request still waiting for confirmation, or follows up a confirmed one.
+ *
+ * Every message ends one way: a pending or accepted request with an answer in its thread, an
+ * ignored automatic message (never answered: no loops), a bounce fed to the suppression list,
+ * or `setReject` with a human reason. Nothing throws out of here.
+ */
+import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { emailThreads, type InboundEmailRow, inboundEmails, submissions, users } from "../../shared/db/schema";
+import { createLogger, type Logger } from "../../shared/log";
+import { escapeHtml } from "../../shared/markdown";
+import { newTraceId } from "../../shared/trace";
+import { db } from "../api/submissions/repo";
+import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
+import { inboundAddress, newInboundId, readRecipient, threadAddress } from "./address";
+import { confirmLink, createFromConversation, followUpText } from "./confirm-service";
+import { answer, replySubject } from "./outbound";
+import { type ParsedMail, parseMail } from "./parse";
+import { classify } from "./policy";
+
+/** Cloudflare Email Routing accepts at most 25 MiB; we refuse a little earlier, with a reason. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_MAX_ATTACHMENTS = 10;
+/** Unconfirmed requests one address may have waiting: bounds the mail a forger can make us send. */
+export const MAX_PENDING_PER_SENDER = 3;
+export const PENDING_TTL_MS = 7 * 24 * 3600_000;
+
+const num = (value: string | undefined, fallback: number) => {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+export function inboundLimits(env: Env) {
+  const e = env as Cloudflare.Env;
+  return {
+    maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
+    maxAttachments: num(e.INBOUND_MAX_ATTACHMENTS, DEFAULT_MAX_ATTACHMENTS),
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+
+export const pendingRawKey = (id: string) => `mail/pending/${id}.eml`;
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+interface Context {
+  env: Env;
+  message: ForwardableEmailMessage;
+  log: Logger;
+  correlationId: string;
+  id: string;
+  now: number;
+}
+
+type Outcome = Pick<InboundEmailRow, "status"> &
+  Partial<Pick<InboundEmailRow, "reason" | "rawKey" | "parentId" | "submissionId" | "userId">>;
+
+/** The email handler: decides, records, answers. */
+export async function handleInboundEmail(message: ForwardableEmailMessage, env: Env): Promise<void> {
+  const correlationId = newTraceId();
+  const log = createLogger({ correlationId, component: "email" });
+  const ctx: Context = { env, message, log, correlationId, id: newInboundId(), now: Date.now() };
+  try {
+    await receive(ctx);
+  } catch (error) {
+    log.error("inbound email failed", { error, to: message.to });
+    message.setReject(
+      `StateX could not process this message because of an error on our side (reference ${correlationId}). Please try again later.`,
+    );
+  }
+}
+
+function reject(ctx: Context, reason: string, publicReason: string): void {
+  ctx.log.info("inbound email rejected", { reason, to: ctx.message.to, rawSize: ctx.message.rawSize });
+  ctx.message.setReject(publicReason);
+}
+
+async function record(
+  ctx: Context,
+  fields: { dedupeKey: string; mail: ParsedMail | null; sender: string },
+  outcome: Outcome,
+): Promise<boolean> {
+  const inserted = await db(ctx.env.DB)
+    .insert(inboundEmails)
+    .values({
+      id: ctx.id,
+      dedupeKey: fields.dedupeKey,
+      messageId: fields.mail?.messageId ?? null,
+      sender: fields.sender,
+      recipient: ctx.message.to.toLowerCase(),
+      subject: fields.mail?.subject ?? "",
+      rawSize: ctx.message.rawSize,
+      correlationId: ctx.correlationId,
+      createdAt: ctx.now,
+      ...outcome,
+    })
+    .onConflictDoNothing()
+    .returning({ id: inboundEmails.id });
+  return inserted.length > 0;
+}
+
+async function receive(ctx: Context): Promise<void> {
+  const { env, message, log } = ctx;
+  const limits = inboundLimits(env);
+  if (message.rawSize > limits.maxBytes) {
+    return reject(
+      ctx,
+      "too large",
+      `Your message is ${mib(message.rawSize)}; StateX takes messages up to ${mib(limits.maxBytes)} by email. Please upload large files in the portal (${env.PUBLIC_BASE_URL}/app/requests/new).`,
+    );
+  }
+  const raw = new Uint8Array(await new Response(message.raw).arrayBuffer());
+  let mail: ParsedMail;
+  try {
+    mail = await parseMail(raw);
+  } catch (error) {
+    log.warn("unparseable inbound email", { error });
+    return reject(ctx, "unparseable", "StateX could not read this message: its MIME structure is not valid.");
+  }
+  const sender = mail.from ?? message.from.toLowerCase();
+  const dedupeKey = mail.messageId ? `mid:${mail.messageId}` : `sha256:${await sha256Hex(raw)}`;
+  const [seen] = await db(env.DB)
+    .select({ id: inboundEmails.id, status: inboundEmails.status })
+    .from(inboundEmails)
+    .where(eq(inboundEmails.dedupeKey, dedupeKey))
+    .limit(1);
+  // A rejection decides nothing lasting: a resent message is judged again, and rejected again.
+  if (seen && seen.status !== "rejected") {
+    log.info("duplicate inbound email ignored", { inboundId: seen.id, status: seen.status });
+    return;
+  }
+
+  const kind = classify(mail, message.from, [parseAddress(env.MAIL_FROM), inboundAddress(env).address]);
+  if (kind.kind === "bounce" || kind.kind === "complaint") {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "bounce", reason: kind.reason });
+    await suppressBounced(ctx, kind.recipients, kind.kind);
+    return;
+  }
+  if (kind.kind === "automatic") {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "ignored", reason: kind.reason });
+    log.info("automatic inbound email ignored", { reason: kind.reason });
+    return;
+  }
+
+  const recipient = await readRecipient(env, message.to, ctx.now);
+  if (recipient.kind === "unknown") {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "unknown recipient" });
+    return reject(
+      ctx,
+      "unknown recipient",
+      `There is no mailbox ${message.to} at StateX. Send requests to ${inboundAddress(env).address}.`,
+    );
+  }
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$|^[^@\s]+@[^@\s]+\.localhost$/.test(sender)) {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "no sender address" });
+    return reject(ctx, "no sender", "StateX could not tell who sent this message (no valid From address).");
+  }
+  const files = mail.attachments.filter((a) => !a.inline);
+  if (files.length > limits.maxAttachments) {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "too many attachments" });
+    return reject(
+      ctx,
+      "too many attachments",
+      `Your message has ${files.length} attachments; StateX takes up to ${limits.maxAttachments} by email. Please send fewer, or upload them in the portal.`,
+    );
+  }
+  if (mail.text.length > MAX_TEXT_CHARS) {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "text too long" });
+    return reject(
+      ctx,
+      "text too long",
+      `Your message has ${mail.text.length} characters of text; StateX takes up to ${MAX_TEXT_CHARS}. Please attach long documents as files instead.`,
+    );
+  }
+  if (!mail.text.trim() && files.length === 0) {
+    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "empty" });
+    return reject(ctx, "empty", "Your message has no text or attachments for StateX to work on.");
+  }
+
+  if (recipient.kind === "thread") {
+    const handled = await continueConversation(ctx, { dedupeKey, mail, raw, sender }, recipient.inboundId);
+    if (handled) return;
+  } else if (recipient.kind === "bad-token") {
+    log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
+  }
+  await startConversation(ctx, { dedupeKey, mail, raw, sender });
+}
+
+function parseAddress(value: string): string {
+  return (/<([^>]+)>/.exec(value)?.[1] ?? value).trim().toLowerCase();
+}
+
+/** Bounces and complaints: hard failures and complaints stop all further mail to the address. */
+async function suppressBounced(
+  ctx: Context,
+  recipients: { address: string; severity: "hard" | "soft"; status: string; diagnostic: string }[],
+  kind: "bounce" | "complaint",
+): Promise<void> {
+  for (const r of recipients) {
+    if (r.severity !== "hard") continue;
+    ctx.log.warn("address bounced", { kind, address: r.address, status: r.status });
+  }
+}
+
+interface Incoming {
+  dedupeKey: string;
+  mail: ParsedMail;
+  raw: Uint8Array;
+  sender: string;
+}
+
+/** A new conversation: keep the message, ask its sender to confirm. */
+async function startConversation(ctx: Context, incoming: Incoming): Promise<void> {
+  const { env, log } = ctx;
+  const d = db(env.DB);
+  const [{ waiting } = { waiting: 0 }] = await d
+    .select({ waiting: sql<number>`count(*)` })
+    .from(inboundEmails)
+    .where(
+      and(
+        eq(inboundEmails.sender, incoming.sender),
+        eq(inboundEmails.status, "pending"),
+        gte(inboundEmails.createdAt, ctx.now - PENDING_TTL_MS),
+      ),
+    );
+  if (waiting >= MAX_PENDING_PER_SENDER) {
+    // Not answered: a forger must not make us mail someone without end.
+    await record(
+      ctx,
+      { dedupeKey: incoming.dedupeKey, mail: incoming.mail, sender: incoming.sender },
+      { status: "ignored", reason: `sender already has ${waiting} unconfirmed requests` },
+    );
+    log.warn("too many unconfirmed requests from one sender", { waiting });
+    return;
+  }
+  const rawKey = pendingRawKey(ctx.id);
+  await env.FILES.put(rawKey, incoming.raw, {
+    httpMetadata: { contentType: "message/rfc822" },
+    customMetadata: { inboundId: ctx.id, correlationId: ctx.correlationId },
+  });
+  const inserted = await record(
+    ctx,
+    { dedupeKey: incoming.dedupeKey, mail: incoming.mail, sender: incoming.sender },
+    { status: "pending", rawKey },
+  );
+  if (!inserted) {
+    // The same message arrived twice at once; the other delivery answers it.
+    await env.FILES.delete(rawKey);
+    return;
+  }
+  const [account] = await d.select({ id: users.id }).from(users).where(eq(users.email, incoming.sender)).limit(1);
+  const link = await confirmLink(env, ctx.id, ctx.now);
+  const files = incoming.mail.attachments.filter((a) => !a.inline);
+  const paragraphs = [
+    "Hello,",
+    "StateX received your request by email. Before we work on it, please confirm that you sent it — email addresses can be forged, and this keeps anyone else from spending your quota.",
+    account
+      ? "It will belong to your StateX account."
+      : "Confirming also creates a free StateX account for this address, where you can follow your requests; you can sign in later with a link sent to this address.",
+    `Your request: "${excerpt(incoming.mail.text || `${files.length} attachment(s)`)}"${files.length ? ` with ${files.length} attachment(s)` : ""}.`,
+    "To add details before confirming, just reply to this message. If you did not send it, ignore this message and nothing will happen.",
+  ];
+  await answer(
+    env,
+    {
+      to: incoming.sender,
+      subject: replySubject(incoming.mail.subject),
+      replyTo: await threadAddress(env, ctx.id, ctx.now),
+      inReplyTo: incoming.mail.messageId,
+      references: incoming.mail.references,
+      ...actionBody(paragraphs, link, "Confirm my request", "The link works for 7 days."),
+    },
+    log,
+    ctx.message,
+  );
+  log.info("inbound request waiting for confirmation", { inboundId: ctx.id, registered: Boolean(account) });
+}
 
 /**
- * Inbound mail. Requests by email need sender verification and threading before they may
- * start jobs (a forged sender must not spend anyone's quota), so until that lands every
- * message is rejected with a human reason, which the sending server returns as a bounce.
+ * A reply to one of our messages (a valid signed plus-address). To a request still waiting for
+ * confirmation it adds text; to a confirmed one it starts a follow-up in the same thread. A
+ * reply from another address than the conversation's starts a new conversation instead.
  */
-export async function handleInboundEmail(message: ForwardableEmailMessage): Promise<void> {
-  createLogger({ correlationId: crypto.randomUUID(), component: "email" }).info("inbound email rejected", {
-    to: message.to,
-    rawSize: message.rawSize,
+async function continueConversation(ctx: Context, incoming: Incoming, rootId: string): Promise<boolean> {
+  const { env, log } = ctx;
+  const d = db(env.DB);
+  const [root] = await d.select().from(inboundEmails).where(eq(inboundEmails.id, rootId)).limit(1);
+  if (!root || root.sender !== incoming.sender) {
+    log.info("thread reply from another sender or for a removed conversation; treating as new", { rootId });
+    return false;
+  }
+  if (root.status === "pending") {
+    const rawKey = pendingRawKey(ctx.id);
+    await env.FILES.put(rawKey, incoming.raw, { httpMetadata: { contentType: "message/rfc822" } });
+    if (!(await record(ctx, incoming, { status: "appended", rawKey, parentId: root.id }))) {
+      await env.FILES.delete(rawKey);
+      return true;
+    }
+    await answer(
+      env,
+      {
+        to: incoming.sender,
+        subject: replySubject(incoming.mail.subject || root.subject),
+        replyTo: await threadAddress(env, root.id, ctx.now),
+        inReplyTo: incoming.mail.messageId,
+        references: incoming.mail.references,
+        ...actionBody(
+          ["Hello,", "we added your message to your request. It starts as soon as you confirm it."],
+          await confirmLink(env, root.id, ctx.now),
+          "Confirm my request",
+          "The link works for 7 days.",
+        ),
+      },
+      log,
+      ctx.message,
+    );
+    log.info("reply added to a pending request", { rootId });
+    return true;
+  }
+  if (root.status !== "accepted" || !root.userId) return false;
+
+  // The conversation's latest request, whose result this reply answers.
+  const [previous] = await d
+    .select({ submission: submissions, thread: emailThreads })
+    .from(emailThreads)
+    .innerJoin(submissions, eq(submissions.id, emailThreads.submissionId))
+    .where(eq(emailThreads.rootInboundId, root.id))
+    .orderBy(desc(emailThreads.createdAt))
+    .limit(1);
+  const [owner] = await d.select().from(users).where(eq(users.id, root.userId)).limit(1);
+  if (!owner || owner.disabledAt) {
+    await record(ctx, incoming, { status: "rejected", reason: "account disabled or removed" });
+    ctx.message.setReject("The StateX account of this conversation is not active.");
+    return true;
+  }
+  const text = previous ? await followUpText(env, incoming.mail.text, previous.submission) : incoming.mail.text;
+  const chain = previous ? (previous.thread.references.match(/<[^<>\s]+>/g)?.map((r) => r.slice(1, -1)) ?? []) : [];
+  const references = [...new Set([...chain, ...incoming.mail.references])];
+  const { submissionId } = await createFromConversation(env, {
+    user: owner,
+    text,
+    messages: [{ inboundId: ctx.id, raw: incoming.raw, mail: incoming.mail }],
+    rootInboundId: root.id,
+    subject: root.subject || incoming.mail.subject,
+    references,
+    correlationId: ctx.correlationId,
+    log,
   });
-  message.setReject("StateX does not take requests by email yet. Please use https://statex.example or the API.");
+  await record(ctx, incoming, {
+    status: "accepted",
+    parentId: root.id,
+    submissionId,
+    userId: owner.id,
+    rawKey: null,
+  });
+  await answer(
+    env,
+    {
+      to: incoming.sender,
+      subject: replySubject(incoming.mail.subject || root.subject),
+      replyTo: await threadAddress(env, root.id, ctx.now),
+      inReplyTo: incoming.mail.messageId,
+      references: incoming.mail.references,
+      ...actionBody(
+        ["Hello,", "we received your follow-up and are working on it. The result will arrive in this thread."],
+        `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`,
+        "Follow it in the portal",
+        `Request ${submissionId}.`,
+      ),
+    },
+    log,
+    ctx.message,
+  );
+  log.info("follow-up request from a thread reply", { rootId: root.id, submissionId });
+  return true;
+}
+
+function excerpt(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Text and HTML of a short answer with one call-to-action link. */
+function actionBody(paragraphs: string[], link: string, linkText: string, note: string) {
+  const text = [...paragraphs.flatMap((p) => [p, ""]), `${linkText}: ${link}`, "", note, "", "-- ", "StateX", ""].join(
+    "\n",
+  );
+  const html = `<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">${paragraphs
+    .map((p) => `<p>${escapeHtml(p)}</p>`)
+    .join(
+      "",
+    )}<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none;font-weight:600">${escapeHtml(linkText)}</a></p><p style="font-size:13px;color:#5b6470">${escapeHtml(note)} Or paste this address into your browser: ${escapeHtml(link)}</p></body></html>`;
+  return { text, html };
 }

@@ -1,5 +1,5 @@
 // The browser build: the node one pulls in mime-types and its 180 KB database, unused here.
-import { createMimeMessage } from "mimetext/browser";
+import { createMimeMessage, Mailbox } from "mimetext/browser";
 import { escapeHtml, renderMarkdown } from "../../shared/markdown";
 
 export interface OutgoingEmail {
@@ -29,7 +29,10 @@ export function toRaw(mail: OutgoingEmail): string {
   msg.setHeader("Message-ID", `<${mail.messageId}>`);
   // RFC 3834: tells autoresponders not to answer, which prevents mail loops.
   msg.setHeader("Auto-Submitted", "auto-generated");
-  for (const [name, value] of Object.entries(mail.headers ?? {})) msg.setHeader(name, value);
+  for (const [name, value] of Object.entries(mail.headers ?? {})) {
+    // mimetext takes address headers as Mailbox objects only.
+    msg.setHeader(name, name.toLowerCase() === "reply-to" ? new Mailbox(parseMailbox(value)) : value);
+  }
   // mimetext labels but does not encode bodies; base64 keeps any language and any line
   // length within SMTP's 7-bit, 998-octet lines.
   msg.addMessage({ contentType: "text/plain", encoding: "base64", data: base64Lines(mail.text) });

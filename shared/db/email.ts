@@ -1,0 +1,81 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { users } from "./accounts";
+
+/**
+ * What became of one inbound message:
+ * - `pending`: waiting for its sender to confirm through the signed link (nothing runs yet);
+ * - `accepted`: confirmed, or a reply in a known thread; `submissionId` is the request it made;
+ * - `appended`: a reply to a still-pending request, whose text joins that request;
+ * - `expired`: never confirmed in time; removed by the retention sweep;
+ * - `ignored`: an auto-reply, a mailing list, our own mail: taken in and dropped, never answered;
+ * - `bounce`: a delivery status notification or complaint, fed to the suppression list;
+ * - `rejected`: refused with a reason the sending server returns to its user.
+ */
+export const INBOUND_STATUSES = [
+  "pending",
+  "accepted",
+  "appended",
+  "expired",
+  "ignored",
+  "bounce",
+  "rejected",
+] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+
+/**
+ * Inbound mail, one row per message. `dedupeKey` (the Message-ID, or a hash of the raw message
+ * when it has none) is unique, so a redelivered message is recognised and done only once.
+ */
+export const inboundEmails = sqliteTable(
+  "inbound_emails",
+  {
+    id: text("id").primaryKey(),
+    dedupeKey: text("dedupe_key").notNull(),
+    /** The Message-ID without angle brackets, when the message had one. */
+    messageId: text("message_id"),
+    /** The sender's address (lower-cased header `From`), to whom every answer goes. */
+    sender: text("sender").notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull().default(""),
+    status: text("status", { enum: INBOUND_STATUSES }).notNull(),
+    /** Why it was ignored, rejected or bounced: for operators, never shown to the sender. */
+    reason: text("reason"),
+    /** R2 key of the raw message, kept until its request is removed. */
+    rawKey: text("raw_key"),
+    rawSize: integer("raw_size").notNull(),
+    /** For `appended`: the pending message this one adds to. */
+    parentId: text("parent_id"),
+    /** The request this message made (or, for a reply, the request it followed up). */
+    submissionId: text("submission_id"),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    correlationId: text("correlation_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    confirmedAt: integer("confirmed_at"),
+  },
+  (t) => [
+    uniqueIndex("inbound_emails_dedupe_unique").on(t.dedupeKey),
+    index("inbound_emails_submission_idx").on(t.submissionId),
+    index("inbound_emails_status_created_idx").on(t.status, t.createdAt),
+    index("inbound_emails_parent_idx").on(t.parentId),
+  ],
+);
+
+/**
+ * The email thread a request belongs to: what its outgoing mail must carry so mail clients
+ * show it in the same conversation (`In-Reply-To` the sender's last message, `References` the
+ * chain, `Re:` the original subject).
+ */
+export const emailThreads = sqliteTable("email_threads", {
+  submissionId: text("submission_id").primaryKey(),
+  /** The inbound message that began the conversation (its confirmation token's subject). */
+  rootInboundId: text("root_inbound_id").notNull(),
+  subject: text("subject").notNull(),
+  /** The sender's Message-ID we answer (without brackets). */
+  inReplyTo: text("in_reply_to"),
+  /** Every Message-ID of the conversation so far, oldest first, space-separated with brackets. */
+  references: text("references").notNull().default(""),
+  createdAt: integer("created_at").notNull(),
+});
+
+export type InboundEmailRow = typeof inboundEmails.$inferSelect;
+export type EmailThreadRow = typeof emailThreads.$inferSelect;

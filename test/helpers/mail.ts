@@ -1,0 +1,131 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import PostalMime, { type Email } from "postal-mime";
+import { vi } from "vitest";
+import worker from "../../workers/index";
+
+/** What the platform did with one inbound message, as Email Routing would see it. */
+export interface Delivery {
+  /** The `setReject` reason, or null when the message was taken in. */
+  rejected: string | null;
+  /** Raw messages sent back with `message.reply()`. */
+  replies: string[];
+  /** Whether the handler threw (it never should). */
+  threw: unknown;
+}
+
+const corpus = import.meta.glob<string>("../fixtures/mail/*.eml", { query: "?raw", import: "default", eager: true });
+
+/** The messages of `test/fixtures/mail/`, by file name. */
+export const fixtures: Record<string, string> = Object.fromEntries(
+  Object.entries(corpus).map(([path, raw]) => [path.split("/").pop() ?? path, raw]),
+);
+
+export function fixture(name: string): string {
+  const raw = fixtures[name];
+  if (raw === undefined) throw new Error(`no fixture ${name}`);
+  return raw;
+}
+
+function headersOf(raw: string): Headers {
+  const head = raw.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  const headers = new Headers();
+  for (const line of head.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {
+    const at = line.indexOf(":");
+    if (at > 0) {
+      try {
+        headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+      } catch {
+        // a header value Headers refuses; the handler parses the raw message anyway
+      }
+    }
+  }
+  return headers;
+}
+
+/**
+ * Delivers a raw message to the Worker's `email()` handler the way Email Routing does (and as
+ * Miniflare's `/cdn-cgi/local/email` does locally): a ForwardableEmailMessage with the raw
+ * stream, its size, its headers, and `setReject`/`forward`/`reply`. `reply` follows Email
+ * Routing's rule that only a message with a Message-ID, not auto-submitted, can be answered.
+ */
+export async function deliverMail(
+  raw: string | Uint8Array,
+  envelope: { from: string; to: string },
+  options: { rawSize?: number } = {},
+): Promise<Delivery> {
+  const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
+  const headers = headersOf(typeof raw === "string" ? raw : new TextDecoder().decode(bytes.subarray(0, 65536)));
+  const delivery: Delivery = { rejected: null, replies: [], threw: null };
+  const message = {
+    from: envelope.from,
+    to: envelope.to,
+    raw: new Response(bytes).body as ReadableStream<Uint8Array>,
+    rawSize: options.rawSize ?? bytes.byteLength,
+    headers,
+    setReject(reason: string) {
+      delivery.rejected = reason;
+    },
+    async forward() {
+      throw new Error("forward is not used");
+    },
+    async reply(reply: EmailMessage) {
+      if (!headers.get("message-id") || (headers.get("auto-submitted") ?? "no").toLowerCase() !== "no") {
+        throw new Error("Original email is not replyable");
+      }
+      const rawReply = (reply as unknown as Record<string, unknown>)["EmailMessage::raw"];
+      delivery.replies.push(
+        typeof rawReply === "string" ? rawReply : await new Response(rawReply as ReadableStream).text(),
+      );
+      return { messageId: `reply-${delivery.replies.length}@local` };
+    },
+  } as unknown as ForwardableEmailMessage;
+  const ctx = createExecutionContext();
+  try {
+    await worker.email?.(message, env, ctx);
+  } catch (error) {
+    delivery.threw = error;
+  }
+  await waitOnExecutionContext(ctx);
+  return delivery;
+}
+
+/** A plain message from `from`, optionally in reply to `inReplyTo`. */
+export function plainMail(m: {
+  from: string;
+  to?: string;
+  subject?: string;
+  text: string;
+  messageId?: string;
+  inReplyTo?: string;
+  headers?: Record<string, string>;
+}): string {
+  const lines = [
+    `From: ${m.from}`,
+    `To: ${m.to ?? "requests@statex.localhost"}`,
+    `Subject: ${m.subject ?? "A request"}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${m.messageId ?? `${crypto.randomUUID()}@client.example`}>`,
+    ...(m.inReplyTo ? [`In-Reply-To: <${m.inReplyTo}>`, `References: <${m.inReplyTo}>`] : []),
+    ...Object.entries(m.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+    "MIME-Version: 1.0",
+    'Content-Type: text/plain; charset="utf-8"',
+    "Content-Transfer-Encoding: 8bit",
+    "",
+    m.text,
+    "",
+  ];
+  return lines.join("\r\n");
+}
+
+/** The newest mail the `send_email` binding wrote to `to`, parsed (waits for the file). */
+export async function sentMailTo(to: string): Promise<Email> {
+  return vi.waitFor(
+    async () => {
+      const res = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(to)}`);
+      if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
+      return PostalMime.parse(await res.arrayBuffer());
+    },
+    { timeout: 5_000, interval: 50 },
+  );
+}

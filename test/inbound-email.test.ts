@@ -1,0 +1,464 @@
+import { env, exports } from "cloudflare:workers";
+import PostalMime from "postal-mime";
+import { describe, expect, it } from "vitest";
+import { threadAddress } from "../workers/email/address";
+import { waitForStatus } from "./helpers/api";
+import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
+
+const INBOX = "requests@statex.localhost";
+const BASE = "http://127.0.0.1:8787";
+
+type Row = {
+  id: string;
+  status: string;
+  reason: string | null;
+  sender: string;
+  submission_id: string | null;
+  user_id: string | null;
+  raw_key: string | null;
+  parent_id: string | null;
+  message_id: string | null;
+};
+
+async function rowsFrom(sender: string): Promise<Row[]> {
+  const { results } = await env.DB.prepare("SELECT * FROM inbound_emails WHERE sender = ? ORDER BY created_at, id")
+    .bind(sender)
+    .all<Row>();
+  return results;
+}
+
+async function parseReply(delivery: Delivery, index = 0) {
+  const raw = delivery.replies[index];
+  expect(raw, "a reply was sent").toBeTruthy();
+  return PostalMime.parse(raw ?? "");
+}
+
+/** The confirmation link of an acknowledgement. */
+function confirmPath(text: string | undefined): string {
+  const match = /http:\/\/127\.0\.0\.1:8787(\/email\/confirm\/[A-Za-z0-9_.-]+)/.exec(text ?? "");
+  expect(match, "the acknowledgement carries a confirmation link").toBeTruthy();
+  return match?.[1] ?? "";
+}
+
+async function confirm(path: string) {
+  return exports.default.fetch(`${BASE}${path}`, { method: "POST" });
+}
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+describe("requests by email: a new message waits for its sender's confirmation", () => {
+  it("answers in the sender's thread with a signed confirmation link, and starts nothing yet", async () => {
+    const from = unique("new-sender");
+    const messageId = `${crypto.randomUUID()}@client.example`;
+    const delivery = await deliverMail(
+      plainMail({
+        from,
+        subject: "Quarterly numbers",
+        text: "Please summarise the quarter: revenue up 12%.",
+        messageId,
+      }),
+      { from, to: INBOX },
+    );
+    expect(delivery.threw).toBeNull();
+    expect(delivery.rejected).toBeNull();
+    const [row] = await rowsFrom(from);
+    expect(row?.status).toBe("pending");
+    expect(row?.submission_id).toBeNull();
+    expect(await env.FILES.head(row?.raw_key ?? "")).not.toBeNull();
+    const { results } = await env.DB.prepare("SELECT id FROM submissions WHERE email = ?").bind(from).all();
+    expect(results).toHaveLength(0);
+
+    const reply = await parseReply(delivery);
+    expect(reply.inReplyTo).toBe(`<${messageId}>`);
+    expect(reply.references).toContain(`<${messageId}>`);
+    expect(reply.subject).toBe("Re: Quarterly numbers");
+    expect(reply.headers.find((h) => h.key === "auto-submitted")?.value).toBe("auto-replied");
+    expect(reply.replyTo?.[0]?.address).toMatch(
+      /^requests\+in_[0-9a-z]{26}\.[0-9a-z]+\.[a-z2-7]{16}@statex\.localhost$/,
+    );
+    expect((reply.replyTo?.[0]?.address ?? "").split("@")[0]?.length).toBeLessThanOrEqual(64);
+    expect(reply.text).toContain("creates a free StateX account");
+    confirmPath(reply.text);
+  });
+
+  it("GET shows the request and changes nothing; POST creates the account and runs the job; a second POST does not run it twice", async () => {
+    const from = unique("confirmer");
+    const delivery = await deliverMail(
+      plainMail({ from, text: "Summarise: the supplier raised prices by 8% from January.\n\n-- \nJohn\nSales" }),
+      { from, to: INBOX },
+    );
+    const path = confirmPath((await parseReply(delivery)).text);
+
+    const page = await exports.default.fetch(`${BASE}${path}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Confirm and start my request");
+    expect((await rowsFrom(from))[0]?.status).toBe("pending");
+
+    const confirmed = await confirm(path);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain("Request confirmed");
+    const [row] = await rowsFrom(from);
+    expect(row?.status).toBe("accepted");
+    const submissionId = row?.submission_id ?? "";
+    expect(submissionId).toMatch(/^sub_/);
+    const user = await env.DB.prepare("SELECT id, email_verified_at, password_hash FROM users WHERE email = ?")
+      .bind(from)
+      .first<{ id: string; email_verified_at: number | null; password_hash: string | null }>();
+    expect(user?.email_verified_at).not.toBeNull();
+    expect(user?.password_hash).toBeNull();
+    expect(row?.user_id).toBe(user?.id);
+    const submission = await env.DB.prepare("SELECT user_id, source FROM submissions WHERE id = ?")
+      .bind(submissionId)
+      .first<{ user_id: string; source: string }>();
+    expect(submission).toEqual({ user_id: user?.id, source: "email" });
+    // The request text is the new text only: the signature is gone.
+    const input = (await (await env.FILES.get(`inputs/${submissionId}.json`))?.json()) as { text: string };
+    expect(input.text).toBe("Summarise: the supplier raised prices by 8% from January.");
+    // The raw message moved from the pending area to the request's own objects.
+    expect(row?.raw_key).toBe(`work/${submissionId}/mail/${row?.id}.eml`);
+    expect(await env.FILES.head(row?.raw_key ?? "")).not.toBeNull();
+    expect((await env.FILES.list({ prefix: `mail/pending/${row?.id}` })).objects).toHaveLength(0);
+    await waitForStatus(submissionId, ["completed"]);
+
+    const again = await confirm(path);
+    expect(await again.text()).toContain("Already confirmed");
+    const { results } = await env.DB.prepare("SELECT id FROM submissions WHERE email = ?").bind(from).all();
+    expect(results).toHaveLength(1);
+  });
+
+  it("a registered address's request belongs to that account", async () => {
+    const from = unique("registered");
+    const userId = `usr_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase()}`;
+    await env.DB.prepare(
+      "INSERT INTO users (id, email, name, role, email_verified_at, locale, time_zone, created_at, updated_at) VALUES (?, ?, '', 'user', 1, 'en', 'UTC', 1, 1)",
+    )
+      .bind(userId, from)
+      .run();
+    const delivery = await deliverMail(plainMail({ from, text: "Analyse our churn: 40 customers left in Q3." }), {
+      from,
+      to: INBOX,
+    });
+    const reply = await parseReply(delivery);
+    expect(reply.text).toContain("belong to your StateX account");
+    await confirm(confirmPath(reply.text));
+    const [row] = await rowsFrom(from);
+    const owner = await env.DB.prepare("SELECT user_id FROM submissions WHERE id = ?")
+      .bind(row?.submission_id)
+      .first<{ user_id: string }>();
+    expect(owner?.user_id).toBe(userId);
+  });
+
+  it("refuses forged, tampered and expired-looking confirmation links", async () => {
+    for (const path of [
+      "/email/confirm/in_x.1.abc",
+      "/email/confirm/nonsense",
+      "/email/confirm/in_01JF000000000000000000DEM0.zzzz.AAAA",
+    ]) {
+      const res = await confirm(path);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("not valid");
+    }
+  });
+});
+
+describe("replies thread into their conversation", () => {
+  it("a reply before confirming adds to the request; after confirming, the request has both texts", async () => {
+    const from = unique("adder");
+    const first = await deliverMail(plainMail({ from, subject: "Lease", text: "Summarise the lease terms." }), {
+      from,
+      to: INBOX,
+    });
+    const ack = await parseReply(first);
+    const plus = ack.replyTo?.[0]?.address ?? "";
+    const second = await deliverMail(
+      plainMail({
+        from,
+        to: plus,
+        subject: "Re: Lease",
+        text: "Also: the deposit is three months' rent.\n\nOn Tue, StateX wrote:\n> old",
+        inReplyTo: ack.messageId?.replace(/[<>]/g, ""),
+      }),
+      { from, to: plus },
+    );
+    expect(second.rejected).toBeNull();
+    const rows = await rowsFrom(from);
+    expect(rows.map((r) => r.status)).toEqual(["pending", "appended"]);
+    expect(rows[1]?.parent_id).toBe(rows[0]?.id);
+    await confirm(confirmPath((await parseReply(second)).text));
+    const [root] = await rowsFrom(from);
+    const input = (await (await env.FILES.get(`inputs/${root?.submission_id}.json`))?.json()) as { text: string };
+    expect(input.text).toBe("Summarise the lease terms.\n\nAdded later:\nAlso: the deposit is three months' rent.");
+  });
+
+  it("a reply to a finished request follows it up without another confirmation, in the same thread", async () => {
+    const from = unique("follower");
+    const first = await deliverMail(plainMail({ from, subject: "Prices", text: "Summarise: prices rise 5%." }), {
+      from,
+      to: INBOX,
+    });
+    const ack = await parseReply(first);
+    await confirm(confirmPath(ack.text));
+    const [root] = await rowsFrom(from);
+    await waitForStatus(root?.submission_id ?? "", ["completed"]);
+
+    const plus = ack.replyTo?.[0]?.address ?? "";
+    const replyId = `${crypto.randomUUID()}@client.example`;
+    const follow = await deliverMail(
+      plainMail({ from, to: plus, subject: "Re: Prices", text: "And what if they rise 10%?", messageId: replyId }),
+      { from, to: plus },
+    );
+    expect(follow.rejected).toBeNull();
+    const rows = await rowsFrom(from);
+    const latest = rows.at(-1);
+    expect(latest?.status).toBe("accepted");
+    expect(latest?.submission_id).toMatch(/^sub_/);
+    expect(latest?.submission_id).not.toBe(root?.submission_id);
+    expect(latest?.user_id).toBe(root?.user_id);
+    const input = (await (await env.FILES.get(`inputs/${latest?.submission_id}.json`))?.json()) as { text: string };
+    expect(input.text.startsWith("And what if they rise 10%?")).toBe(true);
+    expect(input.text).toContain(`Earlier in this conversation (request ${root?.submission_id})`);
+    expect(input.text).toContain("Summarise: prices rise 5%.");
+    const thread = await env.DB.prepare("SELECT * FROM email_threads WHERE submission_id = ?")
+      .bind(latest?.submission_id)
+      .first<{ in_reply_to: string; references: string; root_inbound_id: string }>();
+    expect(thread?.in_reply_to).toBe(replyId);
+    expect(thread?.root_inbound_id).toBe(root?.id);
+    const answer = await parseReply(follow);
+    expect(answer.inReplyTo).toBe(`<${replyId}>`);
+    expect(answer.text).toContain("follow-up");
+    await waitForStatus(latest?.submission_id ?? "", ["completed"]);
+  });
+
+  it("a tampered token, or a reply from another address, starts a new conversation instead", async () => {
+    const from = unique("owner");
+    const ack = await parseReply(
+      await deliverMail(plainMail({ from, text: "Summarise the memo." }), { from, to: INBOX }),
+    );
+    const plus = ack.replyTo?.[0]?.address ?? "";
+    const tampered = plus.replace(
+      /\.([a-z2-7])([a-z2-7]{15})@/,
+      (_m, c: string, rest: string) => `.${c === "a" ? "b" : "a"}${rest}@`,
+    );
+    expect(tampered).not.toBe(plus);
+    const forged = await deliverMail(plainMail({ from, to: tampered, text: "Added by a forger?" }), {
+      from,
+      to: tampered,
+    });
+    expect(forged.rejected).toBeNull();
+    expect((await rowsFrom(from)).map((r) => r.status)).toEqual(["pending", "pending"]);
+
+    const stranger = unique("stranger");
+    await deliverMail(plainMail({ from: stranger, to: plus, text: "I got this forwarded." }), {
+      from: stranger,
+      to: plus,
+    });
+    expect((await rowsFrom(stranger)).map((r) => [r.status, r.parent_id])).toEqual([["pending", null]]);
+  });
+
+  it("the signed plus-address survives case folding and refuses other domains", async () => {
+    const address = await threadAddress(env, "in_01JF000000000000000000DEM0");
+    const from = unique("folder");
+    // Upper-cased by a mail system on the way: still our conversation (here: unknown id, so new).
+    const delivery = await deliverMail(plainMail({ from, to: address.toUpperCase(), text: "Hi" }), {
+      from,
+      to: address.toUpperCase(),
+    });
+    expect(delivery.rejected).toBeNull();
+    const other = await deliverMail(plainMail({ from, to: "requests@elsewhere.example", text: "Hi" }), {
+      from,
+      to: "requests@elsewhere.example",
+    });
+    expect(other.rejected).toMatch(/no mailbox/);
+  });
+});
+
+describe("what is never answered, and clean rejections", () => {
+  it("a redelivered message (same Message-ID) is done once", async () => {
+    const from = unique("dup");
+    const raw = plainMail({
+      from,
+      text: "Summarise this once.",
+      messageId: `dup-${crypto.randomUUID()}@client.example`,
+    });
+    const a = await deliverMail(raw, { from, to: INBOX });
+    const b = await deliverMail(raw, { from, to: INBOX });
+    expect(a.replies).toHaveLength(1);
+    expect(b.replies).toHaveLength(0);
+    expect(b.rejected).toBeNull();
+    expect(await rowsFrom(from)).toHaveLength(1);
+  });
+
+  it.each([
+    ["auto-reply.eml", "martin@example.com", /Auto-Submitted/],
+    ["newsletter-bulk.eml", "news@example.com", /Precedence: bulk/],
+    ["own-loop.eml", "results@statex.localhost", /our own address/],
+  ])("%s is ignored and never answered", async (name, sender, reason) => {
+    const delivery = await deliverMail(fixture(name), { from: sender, to: INBOX });
+    expect(delivery).toEqual({ rejected: null, replies: [], threw: null });
+    const [row] = await rowsFrom(sender);
+    expect(row?.status).toBe("ignored");
+    expect(row?.reason).toMatch(reason);
+  });
+
+  it("a bounce and a complaint are recorded with the addresses that failed, and never answered", async () => {
+    const bounce = await deliverMail(fixture("bounce-dsn.eml"), { from: "", to: INBOX });
+    expect(bounce).toEqual({ rejected: null, replies: [], threw: null });
+    const complaint = await deliverMail(fixture("complaint-arf.eml"), { from: "fbl@example.net", to: INBOX });
+    expect(complaint).toEqual({ rejected: null, replies: [], threw: null });
+    const { results } = await env.DB.prepare(
+      "SELECT status, reason FROM inbound_emails WHERE message_id IN ('bounce-20261124-0001@mx.example.net', 'arf-3344@fbl.example.net') ORDER BY message_id DESC",
+    ).all<{ status: string; reason: string }>();
+    expect(results.map((r) => r.status)).toEqual(["bounce", "bounce"]);
+  });
+
+  it("rejects a message over the size limit before reading it, and keeps nothing", async () => {
+    const from = unique("big");
+    // A 30 MB attachment: the size Email Routing reports is over our limit.
+    const body = plainMail({ from, text: "See attached." });
+    const delivery = await deliverMail(body, { from, to: INBOX }, { rawSize: 30 * 1024 * 1024 });
+    expect(delivery.rejected).toMatch(/30 MB.*up to 20 MB/);
+    expect(delivery.replies).toHaveLength(0);
+    expect(await rowsFrom(from)).toHaveLength(0);
+    expect((await env.FILES.list({ prefix: "mail/pending/" })).objects.every((o) => !o.key.includes(from))).toBe(true);
+  });
+
+  it("rejects empty messages, unknown mailboxes and too many attachments with a human reason", async () => {
+    expect((await deliverMail(fixture("empty.eml"), { from: "someone@example.com", to: INBOX })).rejected).toMatch(
+      /no text or attachments/,
+    );
+    const from = unique("lost");
+    expect(
+      (
+        await deliverMail(plainMail({ from, to: "sales@statex.localhost", text: "hi" }), {
+          from,
+          to: "sales@statex.localhost",
+        })
+      ).rejected,
+    ).toMatch(/no mailbox sales@statex\.localhost/);
+    const boundary = "b1";
+    const parts = Array.from({ length: 11 }, (_, i) =>
+      [
+        `--${boundary}`,
+        `Content-Type: text/plain; name="n${i}.txt"`,
+        `Content-Disposition: attachment; filename="n${i}.txt"`,
+        "",
+        `note ${i}`,
+      ].join("\r\n"),
+    );
+    const many = [
+      `From: ${from}`,
+      `To: ${INBOX}`,
+      "Subject: many",
+      `Message-ID: <${crypto.randomUUID()}@client.example>`,
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      "",
+      `--${boundary}`,
+      "Content-Type: text/plain",
+      "",
+      "Read these.",
+      ...parts,
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+    expect((await deliverMail(many, { from, to: INBOX })).rejected).toMatch(/11 attachments.*up to 10/);
+  });
+
+  it("bounds the acknowledgements one address can make us send", async () => {
+    const from = unique("flood");
+    const deliveries = [];
+    for (let i = 0; i < 5; i++)
+      deliveries.push(await deliverMail(plainMail({ from, text: `Request ${i}` }), { from, to: INBOX }));
+    expect(deliveries.map((d) => d.replies.length)).toEqual([1, 1, 1, 0, 0]);
+    expect((await rowsFrom(from)).map((r) => r.status)).toEqual([
+      "pending",
+      "pending",
+      "pending",
+      "ignored",
+      "ignored",
+    ]);
+  });
+
+  it("answers through send_email when message.reply is not allowed (no Message-ID)", async () => {
+    const delivery = await deliverMail(fixture("no-message-id.eml"), { from: "legacy-system@example.com", to: INBOX });
+    expect(delivery.rejected).toBeNull();
+    expect(delivery.replies).toHaveLength(0);
+    const [row] = await rowsFrom("legacy-system@example.com");
+    expect(row?.status).toBe("pending");
+    const mail = await sentMailTo("legacy-system@example.com");
+    expect(mail.text).toContain("/email/confirm/");
+    expect(mail.from?.address).toBe("results@statex.localhost");
+  });
+});
+
+describe("the corpus: every message becomes a request, a threaded reply or a clean rejection", () => {
+  const expected: Record<string, { from: string; status: string; text?: RegExp; notText?: RegExp }> = {
+    "gmail-alternative.eml": {
+      from: "jana.novakova@example.cz",
+      status: "pending",
+      text: /^Dobrý den,\n\nprosím o shrnutí naší smlouvy o podpoře: jaké jsou reakční doby a co když je nedodržíte\?\n\nDíky,\nJana$/,
+    },
+    "outlook-related.eml": {
+      from: "petr.dvorak@example.com",
+      status: "pending",
+      text: /99\.9% uptime promise includes planned maintenance/,
+      notText: /Old quoted text|image001/,
+    },
+    "apple-mixed-attachment.eml": {
+      from: "eva@example.org",
+      status: "pending",
+      text: /^Please check the attached invoice against our price list and list any differences\.$/,
+    },
+    "seznam-iso-8859-2.eml": {
+      from: "karel.cerny@seznam.cz",
+      status: "pending",
+      text: /reklamačním řádu: lhůta pro vyřízení je 30 dní/,
+      notText: /napsal|Výsledek je níže/,
+    },
+    "gmail-forwarded.eml": {
+      from: "ops@example.com",
+      status: "pending",
+      text: /draft the key points\?[\s\S]*My order 4411 arrived nine days late/,
+    },
+    "malformed-boundary.eml": {
+      from: "broken@example.com",
+      status: "pending",
+      text: /^Please summarise: the meeting moved to Thursday and the budget is frozen until January\.$/,
+    },
+    "no-message-id.eml": { from: "legacy-system@example.com", status: "pending" },
+    "auto-reply.eml": { from: "martin@example.com", status: "ignored" },
+    "newsletter-bulk.eml": { from: "news@example.com", status: "ignored" },
+    "own-loop.eml": { from: "results@statex.localhost", status: "ignored" },
+    "bounce-dsn.eml": { from: "mailer-daemon@mx.example.net", status: "bounce" },
+    "complaint-arf.eml": { from: "fbl@example.net", status: "bounce" },
+    "empty.eml": { from: "someone@example.com", status: "rejected" },
+  };
+
+  it("covers every file in test/fixtures/mail", () => {
+    expect(Object.keys(fixtures).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  for (const [name, want] of Object.entries(expected)) {
+    it(`${name} → ${want.status}`, async () => {
+      const delivery = await deliverMail(fixture(name), { from: want.from, to: INBOX });
+      expect(delivery.threw).toBeNull();
+      const [row] = await rowsFrom(want.from);
+      expect(row?.status).toBe(want.status);
+      if (want.status === "rejected") expect(delivery.rejected).toBeTruthy();
+      else expect(delivery.rejected).toBeNull();
+      if (want.status !== "pending") return;
+      // The confirmed request carries the cleaned text.
+      const ack =
+        delivery.replies.length > 0
+          ? await parseReply(delivery)
+          : await PostalMime.parse(
+              await (await env.SENT_MAIL.fetch(`http://sent/?to=${encodeURIComponent(want.from)}`)).text(),
+            );
+      await confirm(confirmPath(ack.text));
+      const [done] = await rowsFrom(want.from);
+      const input = (await (await env.FILES.get(`inputs/${done?.submission_id}.json`))?.json()) as { text: string };
+      if (want.text) expect(input.text).toMatch(want.text);
+      if (want.notText) expect(input.text).not.toMatch(want.notText);
+    });
+  }
+});

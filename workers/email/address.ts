@@ -1,0 +1,58 @@
+/**
+ * The inbound address and its signed plus-addresses. Our acknowledgement's `Reply-To` is
+ * `requests+<conversation>.<expiry>.<signature>@domain`: a reply to it can only come from
+ * someone who received our mail, so it joins that conversation without another confirmation.
+ * Everything is lower case (some mail systems fold the case of local parts) and fits the
+ * 64-character limit of a local part: conversation ids are `in_` + ULID (29), the expiry is a
+ * day number in base 36, the signature 80 bits of HMAC-SHA256 in base32 (16).
+ */
+import { ulid } from "../../shared/ids";
+import { signingKey, signText, verifyText } from "../../shared/signing";
+
+export const DEFAULT_INBOUND_ADDRESS = "requests@statex.localhost";
+/** How long a reply to our mail still joins its conversation. */
+export const THREAD_TOKEN_DAYS = 60;
+const DAY_MS = 86_400_000;
+const SIGNATURE = { encoding: "base32", bytes: 10 } as const;
+
+export const newInboundId = (now?: number) => `in_${ulid(now)}`;
+export const INBOUND_ID_PATTERN = /^in_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function inboundAddress(env: Env): { local: string; domain: string; address: string } {
+  const configured = ((env as Cloudflare.Env).INBOUND_ADDRESS || DEFAULT_INBOUND_ADDRESS).trim().toLowerCase();
+  const [local = "requests", domain = "statex.localhost"] = configured.split("@");
+  return { local, domain, address: `${local}@${domain}` };
+}
+
+/** The plus-address that threads replies into conversation `inboundId`. */
+export async function threadAddress(env: Env, inboundId: string, now = Date.now()): Promise<string> {
+  const { local, domain } = inboundAddress(env);
+  const subject = inboundId.toLowerCase();
+  const expiry = Math.floor((now + THREAD_TOKEN_DAYS * DAY_MS) / DAY_MS).toString(36);
+  const signature = await signText(signingKey(env), "email-thread", `${subject}.${expiry}`, SIGNATURE);
+  return `${local}+${subject}.${expiry}.${signature}@${domain}`;
+}
+
+export type Recipient =
+  | { kind: "new" }
+  | { kind: "thread"; inboundId: string }
+  | { kind: "bad-token"; reason: "expired" | "invalid" }
+  | { kind: "unknown" };
+
+/** Which of our addresses a message was sent to, and the conversation its token names. */
+export async function readRecipient(env: Env, to: string, now = Date.now()): Promise<Recipient> {
+  const { local, domain } = inboundAddress(env);
+  const [toLocal = "", toDomain = ""] = to.trim().toLowerCase().split("@");
+  if (toDomain !== domain) return { kind: "unknown" };
+  if (toLocal === local) return { kind: "new" };
+  if (!toLocal.startsWith(`${local}+`)) return { kind: "unknown" };
+  const token = toLocal.slice(local.length + 1);
+  const match = /^(in_[0-9a-z]{26})\.([0-9a-z]{1,6})\.([a-z2-7]{16})$/.exec(token);
+  if (!match || !signingKey(env)) return { kind: "bad-token", reason: "invalid" };
+  const [, subject = "", expiry = "", signature = ""] = match;
+  if (!(await verifyText(signingKey(env), "email-thread", `${subject}.${expiry}`, signature, SIGNATURE))) {
+    return { kind: "bad-token", reason: "invalid" };
+  }
+  if (Number.parseInt(expiry, 36) * DAY_MS < now) return { kind: "bad-token", reason: "expired" };
+  return { kind: "thread", inboundId: `in_${subject.slice(3).toUpperCase()}` };
+}

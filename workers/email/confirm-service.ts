@@ -1,0 +1,98 @@
+/**
+ * Turning a confirmed email conversation into a request: the signed confirmation link, the
+ * submission itself (through the same intake as the API and the portal), the raw messages
+ * kept beside it in R2, and the thread its result will be mailed in.
+ */
+import { eq } from "drizzle-orm";
+import { emailThreads, type SubmissionRow, type UserRow } from "../../shared/db/schema";
+import type { Logger } from "../../shared/log";
+import { issueToken, signingKey } from "../../shared/signing";
+import { db } from "../api/submissions/repo";
+import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
+import { acceptSubmission, inputKey } from "../api/submissions/service";
+import type { ParsedMail } from "./parse";
+
+/** How long a confirmation link works; unconfirmed requests expire with it. */
+export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
+
+export async function confirmLink(env: Env, inboundId: string, now = Date.now()): Promise<string> {
+  const token = await issueToken(signingKey(env), "email-confirm", inboundId, CONFIRM_TTL_MS, now);
+  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/email/confirm/${token}`;
+}
+
+/** Where a message of a confirmed request is kept: with the request, removed with it. */
+export const messageKey = (submissionId: string, inboundId: string) => `work/${submissionId}/mail/${inboundId}.eml`;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * The text of a follow-up: the reply first, then what it answers (the earlier request and its
+ * result), so the pipeline sees the whole conversation; clipped to the intake's limit.
+ */
+export async function followUpText(env: Env, reply: string, previous: SubmissionRow): Promise<string> {
+  const input = await env.FILES.get(inputKey(previous.id));
+  const earlier = input ? (((await input.json()) as { text?: string }).text ?? "") : "";
+  const result = previous.resultKey ? ((await (await env.FILES.get(previous.resultKey))?.text()) ?? "") : "";
+  const room = Math.max(0, MAX_TEXT_CHARS - reply.length - 200);
+  const context = [
+    `Earlier in this conversation (request ${previous.id}):`,
+    clip(earlier, Math.floor(room / 2)),
+    ...(result ? ["", "Its result:", clip(result, Math.floor(room / 2))] : []),
+  ].join("\n");
+  return clip(`${reply.trim()}\n\n---\n${context}`, MAX_TEXT_CHARS);
+}
+
+export interface ConversationMessage {
+  inboundId: string;
+  raw: Uint8Array | ReadableStream;
+  mail: Pick<ParsedMail, "messageId" | "references">;
+}
+
+/** Accepts the request of a conversation and records its thread. */
+export async function createFromConversation(
+  env: Env,
+  args: {
+    user: Pick<UserRow, "id" | "email">;
+    text: string;
+    messages: ConversationMessage[];
+    rootInboundId: string;
+    subject: string;
+    /** Message-IDs of the conversation before these messages. */
+    references: string[];
+    correlationId: string;
+    log: Logger;
+  },
+): Promise<{ submissionId: string }> {
+  const { id } = await acceptSubmission(
+    env,
+    { text: clip(args.text, MAX_TEXT_CHARS), workflow: "analyse" },
+    { user: args.user, source: "email", correlationId: args.correlationId, log: args.log },
+  );
+  for (const m of args.messages) {
+    await env.FILES.put(messageKey(id, m.inboundId), m.raw, { httpMetadata: { contentType: "message/rfc822" } });
+  }
+  const ids = args.messages.map((m) => m.mail.messageId).filter((m): m is string => Boolean(m));
+  const chain = [...new Set([...args.references, ...args.messages.flatMap((m) => m.mail.references), ...ids])];
+  await db(env.DB)
+    .insert(emailThreads)
+    .values({
+      submissionId: id,
+      rootInboundId: args.rootInboundId,
+      subject: args.subject,
+      inReplyTo: ids.at(-1) ?? null,
+      references: chain.map((r) => `<${r}>`).join(" "),
+      createdAt: Date.now(),
+    })
+    .onConflictDoNothing();
+  return { submissionId: id };
+}
+
+/** The thread a submission's mail belongs to, if it came by email. */
+export async function threadOf(env: Env, submissionId: string) {
+  const [row] = await db(env.DB)
+    .select()
+    .from(emailThreads)
+    .where(eq(emailThreads.submissionId, submissionId))
+    .limit(1);
+  return row ?? null;
+}

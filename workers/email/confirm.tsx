@@ -1,0 +1,214 @@
+/**
+ * `/email/confirm/<token>`: the sender of a request by email confirms it. GET only shows what
+ * will happen (mail scanners fetch links; a GET must change nothing); POST confirms. The signed
+ * token is the proof: only the mailbox that received our acknowledgement holds it. Confirming
+ * creates a passwordless account for an unknown address (signed in later by magic link) and
+ * starts the request with everything the conversation said so far.
+ */
+import { and, asc, eq } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { type InboundEmailRow, inboundEmails, type UserRow } from "../../shared/db/schema";
+import { readToken, signingKey } from "../../shared/signing";
+import { db } from "../api/submissions/repo";
+import type { AppEnv } from "../app-env";
+import { audit } from "../audit/record";
+import { createUser, findUserByEmail, markVerified } from "../auth/service";
+import { Layout } from "../portal/layout";
+import { createFromConversation, messageKey } from "./confirm-service";
+import { parseMail } from "./parse";
+
+type Page = { status: 200 | 400 | 404 | 410; title: string; body: string; link?: { href: string; text: string } };
+
+function render(c: Context<AppEnv>, page: Page, form?: { action: string; summary: string[] }) {
+  return c.html(
+    <Layout title={page.title}>
+      <div class="card narrow">
+        <h1>{page.title}</h1>
+        <p>{page.body}</p>
+        {form ? (
+          <>
+            <ul>
+              {form.summary.map((line) => (
+                <li>{line}</li>
+              ))}
+            </ul>
+            <form method="post" action={form.action}>
+              <button type="submit">Confirm and start my request</button>
+            </form>
+          </>
+        ) : null}
+        {page.link ? (
+          <p>
+            <a href={page.link.href}>{page.link.text}</a>
+          </p>
+        ) : null}
+      </div>
+    </Layout>,
+    page.status,
+  );
+}
+
+const INVALID: Page = {
+  status: 400,
+  title: "This link is not valid",
+  body: "The confirmation link is incomplete or was changed. Open it from the email we sent you.",
+};
+const EXPIRED: Page = {
+  status: 410,
+  title: "This link has expired",
+  body: "Confirmation links work for 7 days. Send your request again and confirm the new message.",
+};
+const GONE: Page = {
+  status: 404,
+  title: "Nothing to confirm",
+  body: "This request is no longer waiting for confirmation.",
+};
+
+const requestLink = (c: Context<AppEnv>, id: string) => ({
+  href: `${c.env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${id}`,
+  text: `Follow request ${id} in the portal`,
+});
+
+async function load(c: Context<AppEnv>, token: string): Promise<InboundEmailRow | Page> {
+  const key = signingKey(c.env);
+  if (!key) return GONE;
+  const check = await readToken(key, "email-confirm", token);
+  if (check.status !== "ok") return check.status === "expired" ? EXPIRED : INVALID;
+  const [row] = await db(c.env.DB).select().from(inboundEmails).where(eq(inboundEmails.id, check.subject)).limit(1);
+  return row ?? GONE;
+}
+
+async function accountFor(c: Context<AppEnv>, email: string): Promise<UserRow | null> {
+  const d = db(c.env.DB);
+  const user = (await findUserByEmail(d, email)) ?? (await createUser(d, { email, verified: true })) ?? null;
+  const found = user ?? (await findUserByEmail(d, email));
+  // Confirming proves the mailbox: an unverified account is verified by it.
+  if (found && !found.emailVerifiedAt) await markVerified(d, found.id);
+  return found;
+}
+
+export const emailRoutes = new Hono<AppEnv>()
+  .get("/confirm/:token", async (c) => {
+    const row = await load(c, c.req.param("token"));
+    if ("title" in row) return render(c, row);
+    if (row.status === "accepted" && row.submissionId) {
+      return render(c, {
+        status: 200,
+        title: "Already confirmed",
+        body: "This request is confirmed and on its way.",
+        link: requestLink(c, row.submissionId),
+      });
+    }
+    if (row.status !== "pending") return render(c, GONE);
+    const added = await db(c.env.DB)
+      .select({ id: inboundEmails.id })
+      .from(inboundEmails)
+      .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")));
+    const registered = Boolean(await findUserByEmail(db(c.env.DB), row.sender));
+    return render(
+      c,
+      {
+        status: 200,
+        title: "Confirm your request",
+        body: `You are confirming a request sent by email from ${row.sender}.`,
+      },
+      {
+        action: c.req.path,
+        summary: [
+          `Subject: ${row.subject || "(none)"}`,
+          ...(added.length ? [`With ${added.length} later message(s) you added.`] : []),
+          registered
+            ? "It will belong to your StateX account."
+            : "A StateX account will be created for this address; sign in later with a link sent there.",
+          "The result will be emailed to you in the same thread.",
+        ],
+      },
+    );
+  })
+  .post("/confirm/:token", async (c) => {
+    const row = await load(c, c.req.param("token"));
+    if ("title" in row) return render(c, row);
+    const d = db(c.env.DB);
+    const now = Date.now();
+    const [claimed] = await d
+      .update(inboundEmails)
+      .set({ status: "accepted", confirmedAt: now })
+      .where(and(eq(inboundEmails.id, row.id), eq(inboundEmails.status, "pending")))
+      .returning();
+    if (!claimed) {
+      const [current] = await d.select().from(inboundEmails).where(eq(inboundEmails.id, row.id)).limit(1);
+      if (current?.status === "accepted" && current.submissionId) {
+        return render(c, {
+          status: 200,
+          title: "Already confirmed",
+          body: "This request is confirmed and on its way.",
+          link: requestLink(c, current.submissionId),
+        });
+      }
+      return render(c, GONE);
+    }
+    try {
+      const user = await accountFor(c, row.sender);
+      if (!user || user.disabledAt) {
+        await d
+          .update(inboundEmails)
+          .set({ status: "rejected", reason: "account disabled" })
+          .where(eq(inboundEmails.id, row.id));
+        return render(c, {
+          status: 410,
+          title: "Account not active",
+          body: "The StateX account of this address is disabled.",
+        });
+      }
+      const later = await d
+        .select()
+        .from(inboundEmails)
+        .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")))
+        .orderBy(asc(inboundEmails.createdAt));
+      const messages = [];
+      const texts: string[] = [];
+      for (const m of [row, ...later]) {
+        const object = m.rawKey ? await c.env.FILES.get(m.rawKey) : null;
+        if (!object) continue;
+        const raw = new Uint8Array(await object.arrayBuffer());
+        const mail = await parseMail(raw);
+        if (mail.text) texts.push(m === row ? mail.text : `Added later:\n${mail.text}`);
+        messages.push({ inboundId: m.id, raw, mail, pendingKey: m.rawKey });
+      }
+      const { submissionId } = await createFromConversation(c.env, {
+        user,
+        text: texts.join("\n\n"),
+        messages,
+        rootInboundId: row.id,
+        subject: row.subject,
+        references: [],
+        correlationId: row.correlationId,
+        log: c.get("log"),
+      });
+      for (const m of messages) {
+        await d
+          .update(inboundEmails)
+          .set({ submissionId, userId: user.id, rawKey: messageKey(submissionId, m.inboundId) })
+          .where(eq(inboundEmails.id, m.inboundId));
+        if (m.pendingKey) await c.env.FILES.delete(m.pendingKey);
+      }
+      c.set("user", user);
+      await audit(c, {
+        action: "submission.created",
+        targetType: "submission",
+        targetId: submissionId,
+        after: { source: "email", inboundId: row.id },
+      });
+      c.get("log").info("request by email confirmed", { inboundId: row.id, submissionId });
+      return render(c, {
+        status: 200,
+        title: "Request confirmed",
+        body: `Thank you. We are working on your request; the result will arrive by email at ${row.sender}, in the same thread.`,
+        link: requestLink(c, submissionId),
+      });
+    } catch (error) {
+      // Not accepted after all: let the sender try the link again.
+      await d.update(inboundEmails).set({ status: "pending", confirmedAt: null }).where(eq(inboundEmails.id, row.id));
+      throw error;
+    }
+  });

@@ -1,0 +1,82 @@
+/**
+ * Answers to inbound mail, in the sender's thread: `In-Reply-To` their message, `References`
+ * the chain, `Re:` their subject, `Auto-Submitted: auto-replied` (RFC 3834, so their
+ * autoresponder stays quiet) and a `Reply-To` plus-address that threads their next reply.
+ * Sent with `message.reply()` where Email Routing allows it, else through `send_email`.
+ */
+import { EmailMessage } from "cloudflare:email";
+import { ulid } from "../../shared/ids";
+import type { Logger } from "../../shared/log";
+import { parseMailbox, toRaw } from "../notifications/compose";
+
+export interface ThreadedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  replyTo?: string;
+  /** The Message-ID answered, without brackets. */
+  inReplyTo?: string | null;
+  /** Earlier Message-IDs of the thread, oldest first, without brackets. */
+  references?: string[];
+}
+
+/** `Re: ` once, whatever the sender's client put there (Re:, RE:, Aw:, Odp:, Fwd:). */
+export function replySubject(subject: string): string {
+  const bare = subject.replace(/^\s*((re|aw|odp|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+/i, "").trim();
+  return `Re: ${bare || "your request"}`;
+}
+
+function threadHeaders(mail: ThreadedMail): Record<string, string> {
+  const headers: Record<string, string> = { "Auto-Submitted": "auto-replied" };
+  if (mail.replyTo) headers["Reply-To"] = mail.replyTo;
+  if (mail.inReplyTo) {
+    headers["In-Reply-To"] = `<${mail.inReplyTo}>`;
+    // RFC 5322 §3.6.4; at most the last 20 ids, as mail clients trim long chains too.
+    const chain = [...(mail.references ?? []).filter((r) => r !== mail.inReplyTo), mail.inReplyTo].slice(-20);
+    headers.References = chain.map((r) => `<${r}>`).join(" ");
+  }
+  return headers;
+}
+
+function domainOf(address: string): string {
+  return address.split("@")[1] ?? "statex.localhost";
+}
+
+/** The raw reply, from `from`, with a Message-ID of our own domain. */
+export function composeThreaded(mail: ThreadedMail, from: { name?: string; addr: string }): string {
+  return toRaw({
+    from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: `reply.${ulid()}@${domainOf(from.addr)}`,
+    headers: threadHeaders(mail),
+  });
+}
+
+/**
+ * Answers an inbound message. `message.reply()` is tried first when the answer goes to the
+ * envelope sender and the message has a Message-ID (Email Routing's conditions); any refusal
+ * falls back to the `send_email` binding from `MAIL_FROM`, which threads just the same.
+ */
+export async function answer(
+  env: Env,
+  mail: ThreadedMail,
+  log: Logger,
+  inbound?: ForwardableEmailMessage,
+): Promise<"reply" | "send_email"> {
+  if (inbound && mail.inReplyTo && inbound.from.toLowerCase() === mail.to.toLowerCase()) {
+    try {
+      const raw = composeThreaded(mail, { name: "StateX", addr: inbound.to });
+      await inbound.reply(new EmailMessage(inbound.to, inbound.from, raw));
+      return "reply";
+    } catch (error) {
+      log.warn("message.reply refused; sending through send_email", { error });
+    }
+  }
+  const from = parseMailbox(env.MAIL_FROM);
+  await env.EMAIL.send(new EmailMessage(from.addr, mail.to, composeThreaded(mail, from)));
+  return "send_email";
+}

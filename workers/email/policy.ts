@@ -1,0 +1,115 @@
+/**
+ * What an inbound message is, before anything acts on it: a bounce or complaint to feed the
+ * suppression list, automatic mail never to be answered (loops), or a person's message.
+ * Sender identity is never decided here: headers can be forged, so identity comes only from
+ * signed tokens (`address.ts`, `confirm.ts`).
+ */
+import type { ParsedMail } from "./parse";
+
+export type MailKind =
+  | { kind: "bounce"; recipients: BouncedRecipient[]; reason: string }
+  | { kind: "complaint"; recipients: BouncedRecipient[]; reason: string }
+  | { kind: "automatic"; reason: string }
+  | { kind: "person" };
+
+export interface BouncedRecipient {
+  address: string;
+  /** `hard`: permanent (5.x.x, e.g. no such user); `soft`: temporary, not suppressed. */
+  severity: "hard" | "soft";
+  status: string;
+  diagnostic: string;
+}
+
+const AUTOMATIC_SENDERS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply)([+@-]|$)/i;
+
+function decode(content: Uint8Array | ArrayBuffer | string): string {
+  if (typeof content === "string") return content;
+  return new TextDecoder().decode(content);
+}
+
+/**
+ * Per-recipient fields of a `message/delivery-status` body (RFC 3464): blocks separated by
+ * blank lines; the first is about the message, the rest one per recipient.
+ */
+export function parseDeliveryStatus(body: string): BouncedRecipient[] {
+  const out: BouncedRecipient[] = [];
+  const blocks = body
+    .replace(/\r\n?/g, "\n")
+    .replace(/\n[ \t]+/g, " ")
+    .split(/\n\s*\n/);
+  for (const block of blocks) {
+    const fields = new Map<string, string>();
+    for (const line of block.split("\n")) {
+      const at = line.indexOf(":");
+      if (at > 0) fields.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+    }
+    const recipient = fields.get("final-recipient") ?? fields.get("original-recipient");
+    if (!recipient) continue;
+    const address = recipient
+      .replace(/^[^;]*;\s*/, "")
+      .replace(/[<>]/g, "")
+      .trim()
+      .toLowerCase();
+    if (!/^[^@\s]+@[^@\s]+$/.test(address)) continue;
+    const action = (fields.get("action") ?? "").toLowerCase();
+    const status = fields.get("status") ?? "";
+    if (action && action !== "failed" && action !== "delayed") continue; // delivered, relayed, expanded
+    out.push({
+      address,
+      severity: action === "failed" && status.startsWith("5") ? "hard" : "soft",
+      status,
+      diagnostic: (fields.get("diagnostic-code") ?? "").slice(0, 300),
+    });
+  }
+  return out;
+}
+
+/** The complained-about recipient of an ARF report (RFC 5965). */
+function parseFeedbackReport(mail: ParsedMail): BouncedRecipient[] {
+  const report = mail.email.attachments.find((a) => a.mimeType.toLowerCase() === "message/feedback-report");
+  const original = mail.email.attachments.find((a) => /^(message\/rfc822|text\/rfc822-headers)$/i.test(a.mimeType));
+  const fromReport = report ? /^Original-Rcpt-To:\s*<?([^>\s]+@[^>\s]+)>?/im.exec(decode(report.content))?.[1] : null;
+  const fromOriginal = original ? /^To:.*?<?([^<>\s,]+@[^<>\s,]+)>?/im.exec(decode(original.content))?.[1] : null;
+  const address = (fromReport ?? fromOriginal)?.toLowerCase();
+  return address ? [{ address, severity: "hard", status: "complaint", diagnostic: "feedback report" }] : [];
+}
+
+/** Decides what kind of mail this is. `ourAddresses`: every address we send from. */
+export function classify(mail: ParsedMail, envelopeFrom: string, ourAddresses: string[]): MailKind {
+  const h = mail.headers;
+  const contentType = (h.get("content-type") ?? "").toLowerCase();
+  const reportType = /report-type\s*=\s*"?([\w-]+)/.exec(contentType)?.[1];
+  if (contentType.startsWith("multipart/report") && reportType === "feedback-report") {
+    return { kind: "complaint", recipients: parseFeedbackReport(mail), reason: "feedback report (complaint)" };
+  }
+  const statusPart = mail.email.attachments.find((a) => a.mimeType.toLowerCase() === "message/delivery-status");
+  if ((contentType.startsWith("multipart/report") && reportType === "delivery-status") || statusPart) {
+    const recipients = statusPart ? parseDeliveryStatus(decode(statusPart.content)) : [];
+    return { kind: "bounce", recipients, reason: "delivery status notification" };
+  }
+  const envelope = envelopeFrom.toLowerCase();
+  if (envelope === "" || envelope === "<>" || /^(mailer-daemon|postmaster)@/.test(envelope)) {
+    return { kind: "bounce", recipients: [], reason: `bounce without a delivery report (from ${envelope || "<>"})` };
+  }
+  const autoSubmitted = (h.get("auto-submitted") ?? "no").toLowerCase();
+  if (autoSubmitted !== "no") return { kind: "automatic", reason: `Auto-Submitted: ${autoSubmitted}` };
+  const precedence = (h.get("precedence") ?? "").toLowerCase();
+  if (["bulk", "junk", "list", "auto_reply"].includes(precedence)) {
+    return { kind: "automatic", reason: `Precedence: ${precedence}` };
+  }
+  const suppress = (h.get("x-auto-response-suppress") ?? "").toLowerCase();
+  if (suppress && suppress !== "none") return { kind: "automatic", reason: `X-Auto-Response-Suppress: ${suppress}` };
+  for (const name of ["x-autoreply", "x-autorespond", "x-autoresponder", "x-loop", "list-id", "feedback-id"]) {
+    if (h.has(name)) return { kind: "automatic", reason: `${name} header` };
+  }
+  const from = mail.from ?? "";
+  if (AUTOMATIC_SENDERS.test(from) || AUTOMATIC_SENDERS.test(envelope)) {
+    return { kind: "automatic", reason: `automatic sender ${from || envelope}` };
+  }
+  const ours = ourAddresses.map((a) => a.toLowerCase());
+  const base = (address: string) => address.replace(/\+[^@]*@/, "@");
+  if (ours.some((o) => base(o) === base(from) || base(o) === base(envelope))) {
+    return { kind: "automatic", reason: "mail from our own address (loop)" };
+  }
+  return { kind: "person" };
+}
