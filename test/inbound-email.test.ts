@@ -1,7 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../shared/log";
+import { deleteAccount } from "../workers/account/delete";
 import { threadAddress } from "../workers/email/address";
+import { sweepInbound } from "../workers/email/cleanup";
 import { waitForStatus } from "./helpers/api";
 import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
 
@@ -461,4 +464,38 @@ describe("the corpus: every message becomes a request, a threaded reply or a cle
       if (want.notText) expect(input.text).not.toMatch(want.notText);
     });
   }
+});
+
+describe("what inbound mail leaves behind", () => {
+  it("an unconfirmed request expires with its link: the raw message goes and the link no longer confirms", async () => {
+    const from = unique("forgetful");
+    const ack = await parseReply(await deliverMail(plainMail({ from, text: "Summarise later." }), { from, to: INBOX }));
+    const [row] = await rowsFrom(from);
+    expect(await env.FILES.head(row?.raw_key ?? "")).not.toBeNull();
+    const result = await sweepInbound(env, Date.now() + 8 * 86_400_000);
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    const [after] = await rowsFrom(from);
+    expect(after?.status).toBe("expired");
+    expect(await env.FILES.head(row?.raw_key ?? "")).toBeNull();
+    const res = await exports.default.fetch(`${BASE}${confirmPath(ack.text)}`, { method: "POST" });
+    expect(res.status).toBe(404);
+    expect((await rowsFrom(from))[0]?.submission_id).toBeNull();
+  });
+
+  it("deleting an account removes its conversations, its messages in R2 and anything pending from its address", async () => {
+    const from = unique("leaver");
+    const ack = await parseReply(await deliverMail(plainMail({ from, text: "Summarise this." }), { from, to: INBOX }));
+    await confirm(confirmPath(ack.text));
+    await deliverMail(plainMail({ from, text: "A second, unconfirmed one." }), { from, to: INBOX });
+    const rows = await rowsFrom(from);
+    expect(rows.map((r) => r.status)).toEqual(["accepted", "pending"]);
+    await waitForStatus(rows[0]?.submission_id ?? "", ["completed"]);
+    await deleteAccount(env, rows[0]?.user_id ?? "", createLogger({ correlationId: "t" }));
+    expect(await rowsFrom(from)).toHaveLength(0);
+    for (const r of rows) expect(await env.FILES.head(r.raw_key ?? "none")).toBeNull();
+    const thread = await env.DB.prepare("SELECT count(*) AS n FROM email_threads WHERE submission_id = ?")
+      .bind(rows[0]?.submission_id)
+      .first<{ n: number }>();
+    expect(thread?.n).toBe(0);
+  });
 });

@@ -186,20 +186,3 @@ describe("the scheduled re-drive", () => {
     expect(sendBatch).not.toHaveBeenCalled();
   });
 });
-
-describe("inbound email (until requests by email land)", () => {
-  it("rejects every message with a human reason", async () => {
-    const setReject = vi.fn();
-    const message = {
-      from: "someone@example.com",
-      to: "requests@statex.localhost",
-      rawSize: 120,
-      headers: new Headers({ subject: "hello" }),
-      raw: new Response("Subject: hello\r\n\r\nhi").body,
-      setReject,
-    } as unknown as ForwardableEmailMessage;
-    await worker.email(message, env, createExecutionContext());
-    expect(setReject).toHaveBeenCalledTimes(1);
-    expect(setReject.mock.calls[0]?.[0]).toMatch(/does not take requests by email yet/);
-  });
-});

@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
 import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
+import { deleteInboundOf } from "../email/cleanup";
 
 /**
  * Deletes an account and everything of it: R2 objects of its submissions, each job's
@@ -34,6 +35,9 @@ export async function deleteAccount(
 
   const keys = (await Promise.all(subs.map((s) => submissionObjectKeys(env.FILES, s)))).flat();
   await deleteObjects(env.FILES, keys);
+
+  const [owner] = await d.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  if (owner) await deleteInboundOf(env, owner, ids);
 
   // Stop each job and drop what its object stored (the address, the input key, outputs).
   await Promise.all(ids.map((id) => env.JOB_COORDINATOR.getByName(id).purge()));

@@ -3,6 +3,7 @@ import { sweepIdempotencyKeys } from "../api/idempotency";
 import { db } from "../api/submissions/repo";
 import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
+import { sweepInbound } from "../email/cleanup";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";
 
@@ -33,6 +34,7 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
       return;
     case CRONS.retention:
       await sweepExpired(env, now);
+      await sweepInbound(env, now);
       await sweepIdempotencyKeys(db(env.DB), now);
       await writeAuditHead(env, now);
       return;

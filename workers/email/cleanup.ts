@@ -1,0 +1,78 @@
+/**
+ * What inbound mail leaves behind, removed on time: unconfirmed requests expire with their
+ * confirmation links (their raw messages go), every inbound record goes after the retention
+ * period, and deleting an account removes its conversations and anything still pending from
+ * its address.
+ */
+import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
+import { emailThreads, inboundEmails } from "../../shared/db/schema";
+import { createLogger } from "../../shared/log";
+import { db } from "../api/submissions/repo";
+import { deleteObjects } from "../api/submissions/storage";
+import { CONFIRM_TTL_MS } from "./confirm-service";
+
+const DAY = 86_400_000;
+const PAGE = 500;
+
+/** The daily sweep: expire unconfirmed requests, drop records past retention. */
+export async function sweepInbound(env: Env, now = Date.now()): Promise<{ expired: number; removed: number }> {
+  const d = db(env.DB);
+  const log = createLogger({ correlationId: `inbound-sweep-${now}`, component: "email" });
+  const stale = await d
+    .update(inboundEmails)
+    .set({ status: "expired" })
+    .where(
+      and(inArray(inboundEmails.status, ["pending", "appended"]), lt(inboundEmails.createdAt, now - CONFIRM_TTL_MS)),
+    )
+    .returning({ rawKey: inboundEmails.rawKey });
+  await deleteObjects(
+    env.FILES,
+    stale.map((s) => s.rawKey).filter((k): k is string => Boolean(k)),
+  );
+  const days = Number(env.RETENTION_DAYS) > 0 ? Number(env.RETENTION_DAYS) : 30;
+  let removed = 0;
+  for (;;) {
+    const old = await d
+      .select({ id: inboundEmails.id, rawKey: inboundEmails.rawKey })
+      .from(inboundEmails)
+      .where(lt(inboundEmails.createdAt, now - days * DAY))
+      .limit(PAGE);
+    if (old.length === 0) break;
+    await deleteObjects(
+      env.FILES,
+      old.map((o) => o.rawKey).filter((k): k is string => Boolean(k)),
+    );
+    await d.delete(inboundEmails).where(
+      inArray(
+        inboundEmails.id,
+        old.map((o) => o.id),
+      ),
+    );
+    removed += old.length;
+    if (old.length < PAGE) break;
+  }
+  if (stale.length || removed) log.info("inbound mail swept", { expired: stale.length, removed });
+  return { expired: stale.length, removed };
+}
+
+/** Account deletion: the account's conversations and whatever its address left pending. */
+export async function deleteInboundOf(env: Env, user: { id: string; email: string }, submissionIds: string[]) {
+  const d = db(env.DB);
+  const mine = or(eq(inboundEmails.userId, user.id), eq(inboundEmails.sender, user.email));
+  const raws = await d
+    .select({ rawKey: inboundEmails.rawKey })
+    .from(inboundEmails)
+    .where(and(mine, isNotNull(inboundEmails.rawKey)));
+  await deleteObjects(
+    env.FILES,
+    raws.map((r) => r.rawKey).filter((k): k is string => Boolean(k)),
+  );
+  await d.batch([
+    d.delete(inboundEmails).where(mine),
+    d
+      .delete(emailThreads)
+      .where(
+        submissionIds.length ? inArray(emailThreads.submissionId, submissionIds) : eq(emailThreads.submissionId, ""),
+      ),
+  ]);
+}
