@@ -5,6 +5,7 @@ import { createLogger } from "../shared/log";
 import { deleteAccount } from "../workers/account/delete";
 import { threadAddress } from "../workers/email/address";
 import { sweepInbound } from "../workers/email/cleanup";
+import { resultLink } from "../workers/email/result-link";
 import { waitForStatus } from "./helpers/api";
 import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
 
@@ -497,5 +498,35 @@ describe("what inbound mail leaves behind", () => {
       .bind(rows[0]?.submission_id)
       .first<{ n: number }>();
     expect(thread?.n).toBe(0);
+  });
+});
+
+describe("signed result links (for results too large to mail)", () => {
+  it("serve the sanitised result without signing in, and refuse tampered or expired links", async () => {
+    const from = unique("reader");
+    const ack = await parseReply(
+      await deliverMail(plainMail({ from, text: "Summarise <script>alert(1)</script> this." }), { from, to: INBOX }),
+    );
+    await confirm(confirmPath(ack.text));
+    const [row] = await rowsFrom(from);
+    const id = row?.submission_id ?? "";
+    await waitForStatus(id, ["completed"]);
+    const link = await resultLink(env, id);
+    const page = await exports.default.fetch(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("cache-control")).toBe("private, no-store");
+    const html = await page.text();
+    expect(html).toContain(`Result of request ${id}`);
+    expect(html).not.toContain("<script>alert(1)</script>");
+    const md = await exports.default.fetch(`${link}?format=md`);
+    expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+    expect(await md.text()).toBe(await (await env.FILES.get(`results/${id}.md`))?.text());
+
+    const tampered = link.replace(/.$/, (ch) => (ch === "A" ? "B" : "A"));
+    expect((await exports.default.fetch(tampered)).status).toBe(400);
+    const old = await resultLink(env, id, Date.now() - 15 * 86_400_000);
+    expect((await exports.default.fetch(old)).status).toBe(410);
+    const other = await resultLink(env, "sub_01JF000000000000000000NONE");
+    expect((await exports.default.fetch(other)).status).toBe(404);
   });
 });

@@ -18,6 +18,7 @@ import type { AppEnv } from "./app-env";
 import { auditRouter } from "./audit/routes";
 import { requireApi } from "./auth/middleware";
 import { emailRoutes } from "./email/confirm";
+import { resultRoutes } from "./email/result-link";
 import { readiness, renderMetrics } from "./ops/metrics";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
@@ -141,6 +142,7 @@ app.route("/auth", authRoutes);
 app.route("/app", portalRoutes);
 app.use("/email/*", pageHeaders);
 app.route("/email", emailRoutes);
+app.route("/email", resultRoutes);
 
 app.get("/healthz", (c) => c.json({ ok: true, environment: c.env.ENVIRONMENT }));
 app.get("/readyz", readiness);
