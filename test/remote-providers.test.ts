@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createProvider } from "../shared/ai";
 import { OpenAiProvider } from "../shared/ai/openai";
 import { ProviderError } from "../shared/ai/provider";
-import { type AiBinding, WorkersAiProvider } from "../shared/ai/workers-ai";
+import { type AiBinding, WorkersAiProvider, type WorkersAiRunOptions } from "../shared/ai/workers-ai";
 
 const TEXT = "Please summarise the incident report. The database failed twice on Monday.";
 // What the models are asked for: one JSON object of the structured analysis.
@@ -203,5 +203,27 @@ describe("embeddings", () => {
     expect(result.vectors).toEqual([[0.6, 0.8]]);
     const error = await provider.embed(["one", "two"]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
+  });
+  it("Workers AI: hands the job's traceparent to the binding, and its trace id to an AI Gateway", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const seen: (WorkersAiRunOptions | undefined)[] = [];
+    const ai: AiBinding = {
+      async run(_model, _inputs, options) {
+        seen.push(options);
+        return { shape: [1, 2], data: [[0.6, 0.8]] };
+      },
+    };
+    await new WorkersAiProvider(ai, "m").embed(["x"], { traceparent });
+    expect(seen[0]?.extraHeaders).toEqual({ traceparent });
+    expect(seen[0]?.gateway).toBeUndefined();
+    const viaGateway = createProvider({ AI_PROVIDER: "workers-ai", AI: ai, AI_GATEWAY_ID: "statex-gw" });
+    await viaGateway.embed(["x"], { traceparent });
+    expect(seen[1]?.gateway).toEqual({ id: "statex-gw", metadata: { traceId } });
+    expect(seen[1]?.extraHeaders).toEqual({ traceparent });
+    // Without a trace (a caller's own X-Request-Id), nothing is invented.
+    await viaGateway.embed(["x"]);
+    expect(seen[2]?.extraHeaders).toBeUndefined();
+    expect(seen[2]?.gateway).toEqual({ id: "statex-gw" });
   });
 });

@@ -28,6 +28,8 @@ export interface ProviderConfig {
   AI_TRANSCRIBE_MODEL?: string;
   AI_EMBED_MODEL?: string;
   WORKERS_AI_MODEL?: string;
+  /** Optional AI Gateway id: Workers AI calls go through it, tagged with the trace id. */
+  AI_GATEWAY_ID?: string;
   PROVIDER_TIMEOUT_MS?: string;
   AI?: unknown;
 }
@@ -50,6 +52,7 @@ export function createProvider(env: ProviderConfig, which: string | undefined = 
       return new WorkersAiProvider(
         env.AI as ConstructorParameters<typeof WorkersAiProvider>[0],
         env.WORKERS_AI_MODEL || "@cf/meta/llama-3.1-8b-instruct",
+        env.AI_GATEWAY_ID,
       );
     case "openai":
       if (!env.AI_BASE_URL || !env.AI_API_KEY || !env.AI_MODEL) {

@@ -17,8 +17,23 @@ import {
 
 /** The slice of the `AI` binding this provider uses; tests hand in a fake of just this. */
 export interface AiBinding {
-  run(model: string, inputs: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<unknown>;
+  run(model: string, inputs: Record<string, unknown>, options?: WorkersAiRunOptions): Promise<unknown>;
 }
+
+/** The subset of the binding's `AiOptions` this provider sets. */
+export interface WorkersAiRunOptions {
+  signal?: AbortSignal;
+  /**
+   * Sent with the binding's own HTTP call to Workers AI: the job's `traceparent`, so a trace
+   * that Cloudflare (or an AI Gateway in front) records carries the request's trace id.
+   */
+  extraHeaders?: Record<string, string>;
+  /** AI Gateway routing; its `metadata` is searchable in the gateway's logs. */
+  gateway?: { id: string; metadata?: Record<string, string> };
+}
+
+/** The trace id of a `traceparent` (the request's correlation id), for gateway metadata. */
+const traceIdOf = (traceparent: string) => traceparent.split("-")[1] ?? traceparent;
 
 /**
  * Workers AI error codes that no retry fixes (bad input, unknown model, account limits).
@@ -35,16 +50,20 @@ export class WorkersAiProvider implements AiProvider {
   readonly #ai: AiBinding;
   readonly #model: string;
 
-  constructor(ai: AiBinding, model: string) {
+  readonly #gatewayId: string | undefined;
+
+  /** `gatewayId`: route calls through this AI Gateway (`AI_GATEWAY_ID`), tagged with the trace id. */
+  constructor(ai: AiBinding, model: string, gatewayId?: string) {
     this.#ai = ai;
     this.#model = model;
+    this.#gatewayId = gatewayId || undefined;
   }
 
   async analyse(input: AnalysisInput, options: AnalyseOptions = {}): Promise<Analysis> {
     const { structured, usage } = await askStructured(
       this.name,
       async (messages) => {
-        const output = await this.#run(this.#model, { max_tokens: 1200, temperature: 0.2, messages }, options.signal);
+        const output = await this.#run(this.#model, { max_tokens: 1200, temperature: 0.2, messages }, options);
         const content =
           typeof output === "object" && output !== null && "response" in output && typeof output.response === "string"
             ? output.response.trim()
@@ -67,7 +86,7 @@ export class WorkersAiProvider implements AiProvider {
   }
 
   async transcribe(audio: AudioInput, options: AnalyseOptions = {}): Promise<Transcript> {
-    const output = await this.#run(WORKERS_AI_WHISPER, { audio: [...audio.bytes] }, options.signal);
+    const output = await this.#run(WORKERS_AI_WHISPER, { audio: [...audio.bytes] }, options);
     const text =
       typeof output === "object" && output !== null && "text" in output && typeof output.text === "string"
         ? output.text.trim()
@@ -77,7 +96,7 @@ export class WorkersAiProvider implements AiProvider {
   }
 
   async embed(texts: string[], options: AnalyseOptions = {}): Promise<Embeddings> {
-    const output = (await this.#run(WORKERS_AI_EMBEDDINGS, { text: texts }, options.signal)) as { data?: unknown };
+    const output = (await this.#run(WORKERS_AI_EMBEDDINGS, { text: texts }, options)) as { data?: unknown };
     const vectors = Array.isArray(output?.data) ? (output.data as number[][]) : null;
     if (!vectors || vectors.length !== texts.length) {
       throw new ProviderError(this.name, "Workers AI returned no embeddings.", true);
@@ -85,9 +104,18 @@ export class WorkersAiProvider implements AiProvider {
     return { vectors, provider: this.name, model: WORKERS_AI_EMBEDDINGS };
   }
 
-  async #run(model: string, inputs: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+  async #run(model: string, inputs: Record<string, unknown>, options: AnalyseOptions): Promise<unknown> {
+    const { signal, traceparent } = options;
+    const run: WorkersAiRunOptions = { signal };
+    if (traceparent) run.extraHeaders = { traceparent };
+    if (this.#gatewayId) {
+      run.gateway = {
+        id: this.#gatewayId,
+        ...(traceparent ? { metadata: { traceId: traceIdOf(traceparent) } } : {}),
+      };
+    }
     try {
-      return await this.#ai.run(model, inputs, { signal });
+      return await this.#ai.run(model, inputs, run);
     } catch (cause) {
       if (signal?.aborted) throw signal.reason ?? cause;
       const text = cause instanceof Error ? cause.message : String(cause);
