@@ -8,6 +8,7 @@ import { HttpProblem, internalProblem, problemResponse } from "../shared/http/pr
 import { correlationIdFrom, createLogger } from "../shared/log";
 import { traceparentFor } from "../shared/trace";
 import { accountRouter } from "./account/routes";
+import { adminSubmissionsRouter } from "./admin/submissions";
 import { contentRouter } from "./api/content/routes";
 import { sitePages } from "./api/content/site";
 import { searchRouter } from "./api/search/routes";
@@ -158,6 +159,7 @@ app.route("/v1/submissions", submissionsRouter);
 app.route("/v1/webhooks", webhooksRouter);
 app.route("/v1/account", accountRouter);
 app.route("/v1/admin/audit", auditRouter);
+app.route("/v1/admin/submissions", adminSubmissionsRouter);
 app.route("/v1/content", contentRouter);
 app.route("/v1/search", searchRouter);
 app.use(sitePages);

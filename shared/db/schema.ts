@@ -29,6 +29,11 @@ export const submissions = sqliteTable(
     /** Where the result is emailed (the owner's address at submission time). */
     email: text("email").notNull(),
     textChars: integer("text_chars").notNull(),
+    /**
+     * The first characters of the request text (whitespace collapsed), so admins can find a
+     * request by its words (`submissions_search`, FTS5) without reading R2. Goes with the row.
+     */
+    excerpt: text("excerpt"),
     /** R2 key of the raw input (`inputs/<id>.json`). */
     inputKey: text("input_key").notNull(),
     /** R2 key of the result markdown (`results/<id>.md`), once stored. */
@@ -55,6 +60,8 @@ export const submissions = sqliteTable(
     index("submissions_user_created_idx").on(t.userId, t.createdAt),
     // The per-owner concurrency limit counts an owner's running jobs.
     index("submissions_email_status_idx").on(t.email, t.status),
+    // The admin dashboard counts finished jobs per hour.
+    index("submissions_completed_idx").on(t.completedAt),
   ],
 );
 
@@ -74,7 +81,11 @@ export const submissionSteps = sqliteTable(
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),
   },
-  (t) => [primaryKey({ columns: [t.submissionId, t.name] })],
+  (t) => [
+    primaryKey({ columns: [t.submissionId, t.name] }),
+    // The admin dashboard's step-duration percentiles read a time range.
+    index("submission_steps_finished_idx").on(t.finishedAt),
+  ],
 );
 
 /**

@@ -3,7 +3,17 @@ import { and, asc, desc, eq, gt, gte, lt, lte } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { verifyChain } from "../../shared/audit";
 import { type AuditRow, auditLog } from "../../shared/db/schema";
+import {
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  ftsQuery,
+  SearchSyntaxError,
+  snippetHtml,
+  snippetSql,
+} from "../../shared/fts";
 import { HttpProblem } from "../../shared/http/problem";
+import { isFtsSyntaxError, rowMapper } from "../admin/rows";
 import { authProblems, problem } from "../api/openapi";
 import { db } from "../api/submissions/repo";
 import { validationHook } from "../api/validation";
@@ -11,7 +21,7 @@ import type { AppEnv } from "../app-env";
 import { requireApi } from "../auth/middleware";
 
 /** Admin-only: anyone else gets the same 404 as a path that does not exist. */
-const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get("user").role !== "admin") {
     throw new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
   }
@@ -26,26 +36,89 @@ export interface AuditFilter {
   targetId?: string;
   from?: string;
   to?: string;
+  /** Only rows with a smaller id (the newest-first cursor). */
   before?: number;
+  /** Free text over action, actor, target, correlation id and before/after (FTS5). */
+  q?: string;
+  /** With `q`: best match first (default) or newest first. */
+  sort?: "relevance" | "newest";
+  /** Rows to skip (the relevance cursor). */
+  offset?: number;
 }
 
-/** Audit rows matching `f`, newest first. */
-export function searchAudit(d1: D1Database, f: AuditFilter, limit: number): Promise<AuditRow[]> {
-  return db(d1)
-    .select()
-    .from(auditLog)
-    .where(
-      and(
-        f.action ? eq(auditLog.action, f.action) : undefined,
-        f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
-        f.targetId ? eq(auditLog.targetId, f.targetId) : undefined,
-        f.from ? gte(auditLog.at, Date.parse(f.from)) : undefined,
-        f.to ? lte(auditLog.at, Date.parse(f.to)) : undefined,
-        f.before ? lt(auditLog.id, f.before) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLog.id))
-    .limit(limit);
+/** An audit row found by a search; `snippet` marks the matched words (with `q` only). */
+export type AuditHit = AuditRow & { snippet: string | null };
+
+const auditRow = rowMapper(auditLog);
+
+/**
+ * Audit rows matching `f`: newest first, or with `q` best match first. Returns one page and the
+ * cursor of the next (null on the last page).
+ */
+export async function searchAudit(
+  d1: D1Database,
+  f: AuditFilter,
+  limit: number,
+): Promise<{ rows: AuditHit[]; next: Cursor | null }> {
+  if (!f.q) {
+    const rows = await db(d1)
+      .select()
+      .from(auditLog)
+      .where(
+        and(
+          f.action ? eq(auditLog.action, f.action) : undefined,
+          f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
+          f.targetId ? eq(auditLog.targetId, f.targetId) : undefined,
+          f.from ? gte(auditLog.at, Date.parse(f.from)) : undefined,
+          f.to ? lte(auditLog.at, Date.parse(f.to)) : undefined,
+          f.before ? lt(auditLog.id, f.before) : undefined,
+        ),
+      )
+      .orderBy(desc(auditLog.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit).map((r) => ({ ...r, snippet: null }));
+    const last = page.at(-1);
+    return { rows: page, next: rows.length > limit && last ? { before: last.id } : null };
+  }
+  const where = ["audit_search MATCH ?"];
+  const binds: (string | number)[] = [ftsQuery(f.q)];
+  const add = (clause: string, value: string | number | undefined) => {
+    if (value === undefined || value === "") return;
+    where.push(clause);
+    binds.push(value);
+  };
+  add("a.action = ?", f.action);
+  add("a.actor_id = ?", f.actorId);
+  add("a.target_id = ?", f.targetId);
+  add("a.at >= ?", f.from ? Date.parse(f.from) : undefined);
+  add("a.at <= ?", f.to ? Date.parse(f.to) : undefined);
+  add("a.id < ?", f.before);
+  const newest = f.sort === "newest";
+  const offset = newest ? 0 : (f.offset ?? 0);
+  let found: Record<string, unknown>[];
+  try {
+    const result = await d1
+      .prepare(
+        `SELECT a.*, ${snippetSql("audit_search")} AS snippet
+         FROM audit_search JOIN audit_log AS a ON a.id = audit_search.rowid
+         WHERE ${where.join(" AND ")}
+         ORDER BY ${newest ? "a.id DESC" : "audit_search.rank, a.id DESC"}
+         LIMIT ? OFFSET ?`,
+      )
+      .bind(...binds, limit + 1, offset)
+      .all<Record<string, unknown>>();
+    found = result.results;
+  } catch (error) {
+    if (isFtsSyntaxError(error)) throw new SearchSyntaxError("The search text could not be read.", error);
+    throw error;
+  }
+  const page = found.slice(0, limit).map((r) => ({ ...auditRow(r), snippet: (r.snippet as string | null) ?? null }));
+  const last = page.at(-1);
+  const more = found.length > limit && last;
+  return {
+    rows: page,
+    next: more ? (newest ? { before: last.id } : { offset: offset + limit }) : null,
+  };
 }
 
 /** Every audit row in id order, a page at a time. */
@@ -75,8 +148,44 @@ const AuditEntry = z
     before: z.unknown().nullable(),
     after: z.unknown().nullable(),
     hash: z.string(),
+    snippet: z.string().nullable().openapi({
+      description:
+        "With `q`: the best-matching text, HTML-escaped, each matched word in `<mark>…</mark>`; otherwise null.",
+    }),
   })
   .openapi("AuditEntry");
+
+/** `q`, `sort` and `cursor`: the free-text part of an admin search's query string. */
+export const searchQuery = {
+  q: z.string().max(200).optional().openapi({
+    description:
+      "Free text (FTS5). Every word must match; a trailing `*` matches a prefix (`sign*`). Quotes and operators are matched as text. Diacritics are ignored.",
+    example: "role_changed admin",
+  }),
+  sort: z
+    .enum(["relevance", "newest"])
+    .optional()
+    .openapi({ description: "With `q`: best match first (default) or newest first. Without `q`: always newest." }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: "`nextCursor` of the previous page, unchanged. A cursor belongs to its query." }),
+};
+
+/** The filter's row-position part from an API cursor (400 bad-search if it is not ours). */
+export function cursorFilter(token: string | undefined, key: "number"): { offset?: number; before?: number };
+export function cursorFilter(token: string | undefined, key: "string"): { offset?: number; before?: string };
+export function cursorFilter(
+  token: string | undefined,
+  key: "number" | "string",
+): { offset?: number; before?: number | string } {
+  if (!token) return {};
+  const cursor = decodeCursor(token);
+  if ("offset" in cursor) return { offset: cursor.offset };
+  if (typeof cursor.before !== key) throw new SearchSyntaxError("The cursor is not one this API issued.");
+  return { before: cursor.before };
+}
 
 /** `/v1/admin/audit`: search the trail and verify its chain. */
 export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -85,7 +194,8 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
       method: "get",
       path: "/",
       summary: "Search the audit trail",
-      description: "Newest first. Filters combine; `before` is the `id` to continue below (cursor).",
+      description:
+        "Newest first, or with `q` best match first with a highlighted `snippet`. Filters combine. Page on with `cursor` = the previous `nextCursor` (`before`, the `id` to continue below, still works for newest-first lists).",
       tags: ["Admin"],
       security: [{ bearerAuth: [] }],
       middleware: [requireApi("admin:read"), adminOnly] as const,
@@ -98,6 +208,7 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
           to: z.iso.datetime().optional().openapi({ description: "Latest time (ISO 8601)." }),
           before: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
+          ...searchQuery,
         }),
       },
       responses: {
@@ -105,28 +216,34 @@ export const auditRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
           description: "Entries.",
           content: {
             "application/json": {
-              schema: z.object({ items: z.array(AuditEntry), nextBefore: z.number().int().nullable() }),
+              schema: z.object({
+                items: z.array(AuditEntry),
+                nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page." }),
+                nextBefore: z.number().int().nullable().openapi({ description: "Newest-first lists only." }),
+              }),
             },
           },
         },
+        400: problem("The search text has nothing to look for, or the cursor is not one this API issued."),
         ...authProblems("admin:read"),
         404: problem("Not an admin."),
         422: problem("A query parameter is invalid."),
       },
     }),
     async (c) => {
-      const q = c.req.valid("query");
-      const rows = await searchAudit(c.env.DB, q, q.limit + 1);
-      const page = rows.slice(0, q.limit);
+      const { cursor, ...q } = c.req.valid("query");
+      const { rows, next } = await searchAudit(c.env.DB, { ...q, ...cursorFilter(cursor, "number") }, q.limit);
       return c.json(
         {
-          items: page.map((r) => ({
+          items: rows.map((r) => ({
             ...r,
             at: new Date(r.at).toISOString(),
             before: r.before ? JSON.parse(r.before) : null,
             after: r.after ? JSON.parse(r.after) : null,
+            snippet: snippetHtml(r.snippet),
           })),
-          nextBefore: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
+          nextCursor: next ? encodeCursor(next) : null,
+          nextBefore: next && "before" in next ? Number(next.before) : null,
         },
         200,
       );

@@ -21,7 +21,12 @@ export function Layout(props: {
         ["/app", "Requests"],
         ["/app/requests/new", "New request"],
         ["/app/profile", "Profile"],
-        ...(props.user.role === "admin" ? [["/app/admin", "Admin"]] : []),
+        ...(props.user.role === "admin"
+          ? [
+              ["/app/admin", "Admin"],
+              ["/app/admin/dashboard", "Dashboard"],
+            ]
+          : []),
       ]
     : [
         ["/auth/signin", "Sign in"],

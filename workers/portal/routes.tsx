@@ -15,9 +15,7 @@ import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
 import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { acceptSubmission } from "../api/submissions/service";
 import type { AppEnv } from "../app-env";
-import { auditCsv } from "../audit/csv";
 import { audit } from "../audit/record";
-import { type AuditFilter, searchAudit } from "../audit/routes";
 import {
   createApiKey,
   listApiKeys,
@@ -27,34 +25,12 @@ import {
   revokeApiKey,
   revokeSession,
 } from "../auth/service";
+import { adminPages } from "./admin";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
 
 const PAGE_SIZE = 20;
-const AUDIT_PAGE = 50;
-/** The most rows one CSV export carries; narrow the filter for more. */
-const AUDIT_CSV_MAX = 10_000;
-
-/** The audit filter of a portal request's query string (unknown keys ignored). */
-function auditFilter(
-  c: Context<AppEnv>,
-): AuditFilter & Record<"action" | "actorId" | "targetId" | "from" | "to", string | undefined> {
-  const q = (name: string) => c.req.query(name)?.trim().slice(0, 100) || undefined;
-  const time = (name: string) => {
-    const v = q(name);
-    return v && !Number.isNaN(Date.parse(v)) ? v : undefined;
-  };
-  const before = Number(c.req.query("before"));
-  return {
-    action: q("action"),
-    actorId: q("actorId"),
-    targetId: q("targetId"),
-    from: time("from"),
-    to: time("to"),
-    before: Number.isInteger(before) && before > 0 ? before : undefined,
-  };
-}
 const TERMINAL = new Set<SubmissionStatus>(["completed", "failed", "cancelled"]);
 
 const flashes: Record<string, Flash> = {
@@ -445,9 +421,18 @@ export const portalRoutes = new Hono<AppEnv>()
       "/app/admin",
       <>
         <h1>Admin</h1>
-        <p>
-          <a href="/app/admin/audit">Audit trail</a> — who did what, searchable, with CSV export.
-        </p>
+        <ul>
+          <li>
+            <a href="/app/admin/dashboard">Dashboard</a> — jobs by outcome, step durations, provider errors,
+            notification delivery.
+          </li>
+          <li>
+            <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.
+          </li>
+          <li>
+            <a href="/app/admin/audit">Audit trail</a> — who did what, free-text search, CSV export.
+          </li>
+        </ul>
         <h2>Users</h2>
         <div class="card">
           <table>
@@ -588,111 +573,6 @@ export const portalRoutes = new Hono<AppEnv>()
       </>,
     );
   })
-  .get("/admin/audit.csv", requireAdmin, async (c) => {
-    const rows = await searchAudit(c.env.DB, auditFilter(c), AUDIT_CSV_MAX);
-    await audit(c, { action: "admin.exported_audit", after: { rows: rows.length, filter: auditFilter(c) } });
-    return c.body(auditCsv(rows), 200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="statex-audit-${new Date().toISOString().slice(0, 10)}.csv"`,
-    });
-  })
-  .get("/admin/audit", requireAdmin, async (c) => {
-    const filter = auditFilter(c);
-    const rows = await searchAudit(c.env.DB, filter, AUDIT_PAGE + 1);
-    const shown = rows.slice(0, AUDIT_PAGE);
-    const query = (extra: Record<string, string>) =>
-      new URLSearchParams(
-        Object.fromEntries(
-          Object.entries({ ...filter, ...extra }).filter(
-            (e): e is [string, string] => typeof e[1] === "string" && e[1] !== "",
-          ),
-        ),
-      ).toString();
-    const last = shown.at(-1);
-    const zone = c.get("user").timeZone;
-    return page(
-      c,
-      "Audit trail",
-      "/app/admin",
-      <>
-        <p>
-          <a href="/app/admin">← Admin</a>
-        </p>
-        <h1>Audit trail</h1>
-        <form class="filters" method="get" action="/app/admin/audit">
-          {(
-            [
-              ["action", "Action", "e.g. auth.signin"],
-              ["actorId", "Actor id", "usr_…"],
-              ["targetId", "Target id", "sub_…, usr_…"],
-              ["from", "From (ISO time)", "2026-11-01T00:00:00Z"],
-              ["to", "To (ISO time)", "2026-11-30T23:59:59Z"],
-            ] as const
-          ).map(([name, label, hint]) => (
-            <div>
-              <label for={`audit-${name}`}>{label}</label>
-              <input id={`audit-${name}`} name={name} type="text" value={filter[name] ?? ""} placeholder={hint} />
-            </div>
-          ))}
-          <button type="submit" class="secondary">
-            Search
-          </button>
-          <a class="button secondary" href={`/app/admin/audit.csv?${query({})}`}>
-            Download CSV
-          </a>
-        </form>
-        <div class="card">
-          {shown.length === 0 ? (
-            <p>No entries match.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col" class="opt">
-                    Target
-                  </th>
-                  <th scope="col" class="opt">
-                    From
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((r) => (
-                  <tr>
-                    <td>
-                      <Time ms={r.at} zone={zone} />
-                      <div class="muted mono">#{r.id}</div>
-                    </td>
-                    <td class="mono">{r.action}</td>
-                    <td>
-                      {r.actorType}
-                      <div class="muted mono">{r.actorId ?? "—"}</div>
-                    </td>
-                    <td class="opt mono">{r.targetId ? `${r.targetType}: ${r.targetId}` : "—"}</td>
-                    <td class="opt">
-                      {r.ip ?? "—"}
-                      <div class="muted mono">{r.correlationId}</div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          <div class="pager">
-            <span />
-            {rows.length > AUDIT_PAGE && last ? (
-              <a href={`/app/admin/audit?${query({ before: String(last.id) })}`}>Older →</a>
-            ) : (
-              <span />
-            )}
-          </div>
-        </div>
-      </>,
-    );
-  })
   .post("/admin/users/:id", requireAdmin, async (c) => {
     const body = await formOf(c);
     const id = c.req.param("id");
@@ -731,7 +611,8 @@ export const portalRoutes = new Hono<AppEnv>()
     });
     if (action === "disable") await revokeAllSessions(d, id);
     return c.redirect("/app/admin?m=user-updated", 303);
-  });
+  })
+  .route("/admin", adminPages);
 
 /** A request the signed-in user may see (owner or admin), or the portal's 404 page. */
 async function ownRequest(c: Context<AppEnv>, id: string) {

@@ -20,6 +20,8 @@ export interface NewSubmission {
   source: SubmissionRow["source"];
   email: string;
   textChars: number;
+  /** The start of the request text, for admin search (`excerptOf`). */
+  excerpt?: string | null;
   inputKey: string;
   correlationId: string;
   /** Workflow name (`shared/workflows.ts`); default `analyse`. */
@@ -37,6 +39,7 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
       source: s.source,
       email: s.email,
       textChars: s.textChars,
+      excerpt: s.excerpt ?? null,
       inputKey: s.inputKey,
       correlationId: s.correlationId,
       workflow: s.workflow ?? "analyse",
@@ -53,6 +56,12 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
     ),
   ]);
 }
+
+/** How much of a request's text D1 keeps for search (the full text stays in R2). */
+export const EXCERPT_CHARS = 300;
+
+/** The start of a request's text, whitespace collapsed: what admin search indexes. */
+export const excerptOf = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, EXCERPT_CHARS);
 
 /** Who may see a submission: its owner, or an admin. */
 export type Viewer = Pick<UserRow, "id" | "role">;

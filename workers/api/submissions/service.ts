@@ -3,7 +3,7 @@ import { newSubmissionId } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 import type { JobMessage } from "../../../shared/messages";
 import { emitWebhookEvent } from "../webhooks/deliver";
-import { db, insertSubmission } from "./repo";
+import { db, excerptOf, insertSubmission } from "./repo";
 import type { CreateSubmissionInput, SubmissionView } from "./schemas";
 
 /** The raw input as kept in R2 at `inputs/<id>.json`: what the pipeline reads. */
@@ -68,6 +68,7 @@ export async function acceptSubmission(
       source: ctx.source,
       email: ctx.user.email,
       textChars: input.text.length,
+      excerpt: excerptOf(input.text),
       inputKey: key,
       correlationId: ctx.correlationId,
       workflow: input.workflow,
