@@ -35,7 +35,7 @@ export async function jobsByOutcome(
 ): Promise<{ buckets: number[]; counts: Record<(typeof OUTCOMES)[number], number[]> }> {
   const { results } = await d1
     .prepare(
-      `SELECT (completed_at - ?1) / ?3 AS b, status, COUNT(*) AS n FROM submissions
+      `SELECT CAST((completed_at - ?1) / ?3 AS INTEGER) AS b, status, COUNT(*) AS n FROM submissions
        WHERE completed_at >= ?1 AND completed_at < ?2 AND status IN ('completed', 'failed', 'cancelled')
        GROUP BY b, status`,
     )

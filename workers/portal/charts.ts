@@ -39,8 +39,8 @@ const defaultFormat = (v: number) => String(Math.round(v * 100) / 100);
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /**
- * The top of a value axis: the smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `max` (1 for an
- * empty or all-zero chart), and its ticks from 0 in equal steps.
+ * The top of a value axis: the first multiple at or above `max` of a round step (1, 2, 2.5 or
+ * 5 × 10ⁿ, at most `maxTicks` steps), and its ticks from 0; 0–1 for an empty or all-zero chart.
  */
 export function niceScale(max: number, maxTicks = 5): { top: number; ticks: number[] } {
   const m = clean(max);
