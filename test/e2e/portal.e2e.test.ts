@@ -71,6 +71,8 @@ beforeAll(async () => {
   await mkdir(shots, { recursive: true });
   persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-"));
   await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
+  // The demo seed: an admin (admin@statex.localhost) for the admin pages.
+  await run(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", "migrations/seed/demo.sql"]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   server = spawn(
     wranglerBin,
@@ -198,6 +200,38 @@ describe("the portal in a real browser", () => {
     await shot(page, "09-sign-in-phone");
     await context.close();
   });
+
+  it("shows an admin the dashboard's SVG charts and the request search, within the CSP", async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    await page.goto(`${base}/auth/signin`);
+    await page.getByLabel("Email").fill("admin@statex.localhost");
+    await page.getByLabel("Password").fill("admin-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${base}/app`);
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+    await page.waitForURL(`${base}/app/admin/dashboard`);
+    const charts = page.locator('svg[role="img"]');
+    expect(await charts.count()).toBe(4);
+    // The first test's request finished within the last 24 hours: the jobs chart has a bar.
+    expect(await page.locator("#chart-jobs-title").count()).toBe(1);
+    expect(await charts.first().locator("rect title").count()).toBeGreaterThan(0);
+    await shot(page, "10-admin-dashboard");
+
+    await page.goto(`${base}/app/admin/requests`);
+    await page.getByLabel("Search text").fill("support queue");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/\/app\/admin\/requests\?q=support/);
+    expect(await page.locator("mark").count()).toBeGreaterThan(0);
+    await shot(page, "11-admin-request-search");
+
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it("keeps a signed-out visitor out of the portal", async () => {
     const context = await browser.newContext();

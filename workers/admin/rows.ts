@@ -11,4 +11,4 @@ export function rowMapper<T extends Table>(table: T): (row: Record<string, unkno
 
 /** A D1 failure inside an FTS5 query that the query text caused, as opposed to an outage. */
 export const isFtsSyntaxError = (error: unknown) =>
-  error instanceof Error && /fts5|malformed match|unterminated string|no such column/i.test(error.message);
+  error instanceof Error && /fts5|malformed match|unterminated string/i.test(error.message);

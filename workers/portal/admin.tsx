@@ -114,7 +114,7 @@ function SearchBox(props: { id: string; value?: string; sort?: string }) {
         <input
           id={`${props.id}-q`}
           name="q"
-          type="search"
+          type="text"
           value={props.value ?? ""}
           placeholder="words, ids, addresses; prefix*"
           aria-describedby={`${props.id}-q-hint`}
