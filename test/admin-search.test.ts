@@ -299,6 +299,11 @@ describe("admin audit search with free text", () => {
     }
     const bad = await get(`/v1/admin/audit?cursor=${encodeCursor({ before: "sub_x" })}`, await adminKey());
     expect(bad.status).toBe(400);
+    // A relevance cursor means nothing to a newest-first list.
+    const foreign = await get(`/v1/admin/audit?cursor=${encodeCursor({ offset: 50 })}`, await adminKey());
+    expect(foreign.status).toBe(400);
+    const submissions = await get(`/v1/admin/submissions?cursor=${encodeCursor({ offset: 50 })}`, await adminKey());
+    expect(submissions.status).toBe(400);
   });
 });
 

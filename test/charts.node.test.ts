@@ -21,6 +21,18 @@ describe("niceScale", () => {
     }
   });
 
+  it("steps counts by whole numbers", () => {
+    expect(niceScale(1, 5, true)).toEqual({ top: 1, ticks: [0, 1] });
+    expect(niceScale(3, 5, true)).toEqual({ top: 3, ticks: [0, 1, 2, 3] });
+    expect(niceScale(12, 5, true)).toEqual({ top: 12, ticks: [0, 3, 6, 9, 12] });
+    for (const max of [1, 2, 7, 13, 99, 250]) {
+      expect(
+        niceScale(max, 5, true).ticks.every((t) => Number.isInteger(t)),
+        String(max),
+      ).toBe(true);
+    }
+  });
+
   it("gives an empty, zero, negative or non-finite chart a scale of 0 to 1", () => {
     for (const max of [0, -5, Number.NaN, Number.POSITIVE_INFINITY])
       expect(niceScale(max)).toEqual({ top: 1, ticks: [0, 1] });
@@ -80,6 +92,16 @@ describe("barChart", () => {
     });
     expect(zeros).toContain("No data in this range");
     expect(heights(zeros)).toEqual([]);
+    const ok = barChart({
+      ...base,
+      categories: ["a"],
+      series: [{ name: "x", color: "#000", values: [0] }],
+      zeroText: "No <failed> calls",
+    });
+    expect(ok).toContain("No &lt;failed&gt; calls");
+    expect(barChart({ ...base, categories: [], series: [], zeroText: "No failed calls" })).toContain(
+      "No data in this range",
+    );
     expect(zeros).not.toContain("NaN");
   });
 

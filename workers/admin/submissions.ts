@@ -70,6 +70,9 @@ export async function searchSubmissions(
   add("s.created_at <= ?", f.to ? Date.parse(f.to) : undefined);
   add("s.id < ?", f.before);
   const relevance = text !== undefined && f.sort !== "newest";
+  if (f.offset !== undefined && !relevance) {
+    throw new SearchSyntaxError("The cursor belongs to a search by relevance; start again without it.");
+  }
   const offset = relevance ? (f.offset ?? 0) : 0;
   const sql = text
     ? `SELECT s.*, ${snippetSql("submissions_search")} AS snippet

@@ -60,6 +60,9 @@ export async function searchAudit(
   f: AuditFilter,
   limit: number,
 ): Promise<{ rows: AuditHit[]; next: Cursor | null }> {
+  if (f.offset !== undefined && (!f.q || f.sort === "newest")) {
+    throw new SearchSyntaxError("The cursor belongs to a search by relevance; start again without it.");
+  }
   if (!f.q) {
     const rows = await db(d1)
       .select()

@@ -449,6 +449,7 @@ function Dashboard(props: { hours: number; data: Awaited<ReturnType<typeof dashb
             description: `Jobs that finished in the range: ${totals.map(([o, n]) => `${n} ${o}`).join(", ")}.`,
             categories: labels,
             stacked: true,
+            integer: true,
             series: OUTCOMES.map((o) => ({ name: o, color: OUTCOME_COLORS[o], values: jobs.counts[o] })),
           }),
         )}
@@ -520,6 +521,7 @@ function Dashboard(props: { hours: number; data: Awaited<ReturnType<typeof dashb
             categories: providers.map((p) => p.provider),
             series: [{ name: "error rate", color: "#b42318", values: providers.map((p) => p.rate * 100) }],
             max: 100,
+            zeroText: "No failed calls",
             format: (v) => `${Math.round(v * 10) / 10}%`,
           }),
         )}
@@ -546,6 +548,7 @@ function Dashboard(props: { hours: number; data: Awaited<ReturnType<typeof dashb
               : "No notification in the range.",
             categories: notifications.map((n) => n.channel),
             stacked: true,
+            integer: true,
             series: [
               { name: "sent", color: "#0f7b3f", values: notifications.map((n) => n.sent) },
               { name: "failed", color: "#b42318", values: notifications.map((n) => n.failed) },

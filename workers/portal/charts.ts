@@ -28,6 +28,10 @@ export interface BarChartSpec {
   max?: number;
   /** How values read on the axis and in tooltips (default: up to 2 decimals). */
   format?: (value: number) => string;
+  /** Counts: ticks at whole numbers only. */
+  integer?: boolean;
+  /** Shown when there are categories but every value is 0 (default: the no-data text). */
+  zeroText?: string;
   /** Label every n-th category only, so dense axes stay legible (default: about 12 labels). */
   labelEvery?: number;
   width?: number;
@@ -42,12 +46,14 @@ const r1 = (v: number) => Math.round(v * 10) / 10;
  * The top of a value axis: the first multiple at or above `max` of a round step (1, 2, 2.5 or
  * 5 × 10ⁿ, at most `maxTicks` steps), and its ticks from 0; 0–1 for an empty or all-zero chart.
  */
-export function niceScale(max: number, maxTicks = 5): { top: number; ticks: number[] } {
+export function niceScale(max: number, maxTicks = 5, integer = false): { top: number; ticks: number[] } {
   const m = clean(max);
   if (m === 0) return { top: 1, ticks: [0, 1] };
   const rough = m / maxTicks;
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = ([1, 2, 2.5, 5, 10].find((f) => f * power >= rough) ?? 10) * power;
+  const nice = ([1, 2, 2.5, 5, 10].find((f) => f * power >= rough) ?? 10) * power;
+  // Counts step by whole numbers (2.5 × 10ⁿ only from 25 up).
+  const step = integer ? Math.max(1, nice === 2.5 ? 3 : Math.ceil(nice)) : nice;
   const top = Math.ceil(m / step - 1e-9) * step;
   const ticks: number[] = [];
   for (let t = 0; t <= top + step / 2; t += step) ticks.push(Math.round(t * 1e9) / 1e9);
@@ -67,7 +73,9 @@ export function barChart(spec: BarChartSpec): string {
   const values = spec.series.map((s) => spec.categories.map((_, i) => clean(s.values[i])));
   const totals = spec.categories.map((_, i) => values.reduce((sum, v) => sum + (v[i] ?? 0), 0));
   const dataMax = spec.stacked ? Math.max(0, ...totals) : Math.max(0, ...values.flat());
-  const { top, ticks } = spec.max ? { top: spec.max, ticks: niceScale(spec.max).ticks } : niceScale(dataMax);
+  const { top, ticks } = spec.max
+    ? { top: spec.max, ticks: niceScale(spec.max).ticks }
+    : niceScale(dataMax, 5, spec.integer);
   const left = 52;
   const right = 12;
   const legendH = spec.series.length > 0 ? 22 : 0;
@@ -100,17 +108,19 @@ export function barChart(spec: BarChartSpec): string {
     );
   }
   if (n === 0 || dataMax === 0) {
+    const text = n > 0 && spec.zeroText ? spec.zeroText : "No data in this range";
     parts.push(
-      `<text x="${r1(left + plotW / 2)}" y="${r1(topPad + plotH / 2)}" font-size="14" text-anchor="middle" fill="#5b6470">No data in this range</text>`,
+      `<text x="${r1(left + plotW / 2)}" y="${r1(topPad + plotH / 2)}" font-size="14" text-anchor="middle" fill="#5b6470">${escapeHtml(text)}</text>`,
     );
   }
   if (n > 0) {
     const band = plotW / n;
     const gap = Math.min(band * 0.2, 8);
     const every = spec.labelEvery ?? Math.max(1, Math.ceil(n / 12));
+    // Few categories: bars keep a readable width instead of filling the plot.
+    const bw = Math.min(band - gap, 96);
     spec.categories.forEach((category, i) => {
-      const x0 = left + i * band + gap / 2;
-      const bw = band - gap;
+      const x0 = left + i * band + (band - bw) / 2;
       let base = 0;
       values.forEach((vs, si) => {
         const v = vs[i] ?? 0;
