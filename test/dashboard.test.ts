@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   jobsByOutcome,
@@ -9,6 +9,7 @@ import {
 } from "../workers/admin/dashboard";
 import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
+import { apiKeyFor, BASE } from "./helpers/api";
 import { PortalClient } from "./helpers/client";
 
 const HOUR = 3_600_000;
@@ -122,6 +123,30 @@ describe("dashboard figures from D1", () => {
     expect(month.bucketMs).toBe(24 * HOUR);
     expect((month.to - month.from) / month.bucketMs).toBe(30);
     expect(month.to).toBeGreaterThanOrEqual(NOW);
+  });
+});
+
+describe("GET /v1/admin/dashboard", () => {
+  it("serves the same figures as JSON to an admin key, and nobody else", async () => {
+    const get = async (path: string, key?: string) =>
+      exports.default.fetch(`${BASE}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const admin = await apiKeyFor("dash-api@example.com", { role: "admin", scopes: ["admin:read"] });
+    const res = await get("/v1/admin/dashboard?hours=72", admin);
+    expect(res.status).toBe(200);
+    const body = await res.json<{ jobs: { completed: number }[]; bucketSeconds: number; steps: { step: string }[] }>();
+    expect(body.bucketSeconds).toBe(3600);
+    expect(body.jobs).toHaveLength(72);
+    // The earlier tests' rows in this file are in the window.
+    expect(body.jobs.reduce((n, b) => n + b.completed, 0)).toBeGreaterThan(0);
+    expect(body.steps.map((s) => s.step)).toContain("analyse");
+    expect((await get("/v1/admin/dashboard?hours=5", admin)).status).toBe(422);
+    expect((await get("/v1/admin/dashboard")).status).toBe(401);
+    expect(
+      (await get("/v1/admin/dashboard", await apiKeyFor("dash-unscoped@example.com", { role: "admin" }))).status,
+    ).toBe(403);
+    expect(
+      (await get("/v1/admin/dashboard", await apiKeyFor("dash-plain@example.com", { scopes: ["admin:read"] }))).status,
+    ).toBe(404);
   });
 });
 

@@ -8,6 +8,7 @@ import { HttpProblem, internalProblem, problemResponse } from "../shared/http/pr
 import { correlationIdFrom, createLogger } from "../shared/log";
 import { traceparentFor } from "../shared/trace";
 import { accountRouter } from "./account/routes";
+import { adminDashboardRouter } from "./admin/dashboard-routes";
 import { adminSubmissionsRouter } from "./admin/submissions";
 import { contentRouter } from "./api/content/routes";
 import { sitePages } from "./api/content/site";
@@ -160,6 +161,7 @@ app.route("/v1/webhooks", webhooksRouter);
 app.route("/v1/account", accountRouter);
 app.route("/v1/admin/audit", auditRouter);
 app.route("/v1/admin/submissions", adminSubmissionsRouter);
+app.route("/v1/admin/dashboard", adminDashboardRouter);
 app.route("/v1/content", contentRouter);
 app.route("/v1/search", searchRouter);
 app.use(sitePages);
