@@ -53,6 +53,10 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             STEP_RETRY_BASE_MS: "20",
             SIGNING_KEY: "test-signing-key",
+            // Small upload limits, so the 413 tests send kilobytes, not megabytes.
+            UPLOAD_MAX_FILE_BYTES: "65536",
+            UPLOAD_MAX_REQUEST_BYTES: "204800",
+            UPLOAD_MAX_FILES: "4",
             ...vars,
           },
           // An empty second database: the backup round trip restores into it.

@@ -14,5 +14,7 @@ export interface AppEnv {
     apiKey?: ApiKeyRow;
     /** The browser session, when the request authenticated with a cookie. */
     session?: SessionRow;
+    /** Set by multipart intake once the body is read: what `Idempotency-Key` compares. */
+    idempotencyFingerprint?: string;
   };
 }

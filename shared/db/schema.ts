@@ -122,5 +122,6 @@ export * from "./api";
 export * from "./audit";
 export * from "./content";
 export * from "./email";
+export * from "./files";
 export * from "./orchestration";
 export * from "./webhooks";

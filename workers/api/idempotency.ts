@@ -4,6 +4,8 @@ import { sha256Hex } from "../../shared/crypto";
 import { idempotencyKeys } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
 import type { AppEnv } from "../app-env";
+import { uploadLimits } from "./submissions/files";
+import { isMultipart, readMultipartSubmission } from "./submissions/intake";
 import { db } from "./submissions/repo";
 
 /** How long a first response is kept and replayed. */
@@ -13,12 +15,21 @@ const STALE_MS = 60_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Response headers replayed with a stored response. */
 const KEPT_HEADERS = ["content-type", "location"];
+/** The fingerprint of a multipart request whose body is still being read. */
+const PENDING = "pending";
 
 /**
  * `Idempotency-Key` on a POST (after authentication, so keys are per user): the first
  * response (anything but a 5xx) is stored and replayed for 24 hours with
  * `Idempotent-Replayed: true`; the same key while the first request runs gets 409 with
  * `Retry-After`; the same key with a different body gets 422.
+ *
+ * A JSON body is fingerprinted whole. A multipart body is streamed, not buffered, so its
+ * fingerprint (fields, and per file: field name, file name, declared type, SHA-256 of the
+ * bytes; not the boundary) is only known once the handler has read it: the key is claimed
+ * first, and the handler reports the fingerprint through `c.set("idempotencyFingerprint")`.
+ * A re-send after the first response is hashed without storing anything, then replayed or
+ * refused.
  */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("idempotency-key");
@@ -32,8 +43,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     );
   }
   const user = c.get("user");
-  const body = await c.req.arrayBuffer();
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(body)}`);
+  const multipart = isMultipart(c.req.raw);
+  const fingerprint = multipart
+    ? null
+    : await sha256Hex(`${c.req.method} ${c.req.path}\n${new TextDecoder().decode(await c.req.arrayBuffer())}`);
   const d = db(c.env.DB);
   const now = Date.now();
 
@@ -55,7 +68,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     .values({
       userId: user.id,
       key,
-      fingerprint,
+      fingerprint: fingerprint ?? PENDING,
       status: "in_progress",
       createdAt: now,
       expiresAt: now + IDEMPOTENCY_TTL_MS,
@@ -73,7 +86,25 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       throw new HttpProblem(409, "idempotency-conflict", "Conflict", "Retry the request.", {
         headers: { "Retry-After": "1" },
       });
-    if (existing.fingerprint !== fingerprint) {
+    if (multipart && existing.status === "in_progress") {
+      throw new HttpProblem(
+        409,
+        "idempotency-conflict",
+        "Request In Progress",
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+        { headers: { "Retry-After": "1" } },
+      );
+    }
+    const sent =
+      fingerprint ??
+      (
+        await readMultipartSubmission(c.env, c.req.raw, {
+          submissionId: "",
+          limits: uploadLimits(c.env),
+          hashOnly: true,
+        })
+      ).fingerprint;
+    if (existing.fingerprint !== sent) {
       throw new HttpProblem(
         422,
         "idempotency-key-reuse",
@@ -102,8 +133,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     throw error;
   }
   const res = c.res;
-  if (res.status >= 500) {
-    // A server failure is not an answer: let the client retry with the same key.
+  const final = fingerprint ?? c.get("idempotencyFingerprint");
+  if (res.status >= 500 || !final) {
+    // A server failure is not an answer, nor is a multipart body refused before it was read
+    // whole (no fingerprint to hold a re-send to): let the client retry with the same key.
     await d.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
     return;
   }
@@ -113,7 +146,13 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   );
   await d
     .update(idempotencyKeys)
-    .set({ status: "done", responseStatus: res.status, responseHeaders: JSON.stringify(kept), responseBody: text })
+    .set({
+      status: "done",
+      fingerprint: final,
+      responseStatus: res.status,
+      responseHeaders: JSON.stringify(kept),
+      responseBody: text,
+    })
     .where(and(eq(idempotencyKeys.userId, user.id), eq(idempotencyKeys.key, key)));
 });
 

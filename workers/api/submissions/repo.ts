@@ -4,12 +4,14 @@ import {
   type SubmissionRow,
   type SubmissionStatus,
   type SubmissionStepRow,
+  submissionFiles,
   submissionSteps,
   submissions,
   type UserRow,
 } from "../../../shared/db/schema";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { stepsOf } from "../../../shared/workflows";
+import { fileRows, type StoredUpload } from "./files";
 
 export const db = (d1: D1Database) => drizzle(d1);
 type Db = ReturnType<typeof db>;
@@ -26,10 +28,12 @@ export interface NewSubmission {
   correlationId: string;
   /** Workflow name (`shared/workflows.ts`); default `analyse`. */
   workflow?: string;
+  /** Files already in R2; their rows join the batch. */
+  files?: StoredUpload[];
   now: number;
 }
 
-/** Writes the submission and its pending steps in one D1 batch: all or nothing. */
+/** Writes the submission, its pending steps and its file rows in one D1 batch: all or nothing. */
 export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
   await d.batch([
     d.insert(submissions).values({
@@ -54,6 +58,7 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
         status: "pending" as const,
       })),
     ),
+    ...(s.files && s.files.length > 0 ? [d.insert(submissionFiles).values(fileRows(s.id, s.files, s.now))] : []),
   ]);
 }
 

@@ -1,23 +1,31 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
+import { ACCEPTED_TYPES } from "../../../shared/filetypes";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { verifyReview } from "../../../shared/review";
+import { WORKFLOW_NAMES } from "../../../shared/workflows";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";
+import { attachmentDisposition, findSubmissionFile } from "./files";
+import { acceptMultipartSubmission, isMultipart } from "./intake";
 import { db, findSubmission, listSubmissions, type Viewer } from "./repo";
 import {
   CreateSubmissionBody,
   ListQuery,
   MAX_JSON_BODY_BYTES,
+  MAX_TEXT_CHARS,
   Submission,
   SubmissionAccepted,
   SubmissionControl,
+  SubmissionFileParams,
   SubmissionIdParam,
   SubmissionPage,
   SubmissionResult,
@@ -57,28 +65,89 @@ function decodeCursor(cursor: string): string {
   return id;
 }
 
-const create = createRoute({
+/** The JSON body's byte limit; a multipart body has its own limits (`UPLOAD_MAX_*`). */
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_JSON_BODY_BYTES,
+  onError: () => {
+    throw new HttpProblem(
+      413,
+      "payload-too-large",
+      "Payload Too Large",
+      `The request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`,
+    );
+  },
+});
+
+function accepted(c: Context<AppEnv>, id: string) {
+  const self = `/v1/submissions/${id}`;
+  return c.json({ id, status: "queued" as const, requestId: c.get("requestId"), links: { self } }, 202, {
+    Location: self,
+  });
+}
+
+/**
+ * `multipart/form-data` intake. It answers the request itself, before the route's JSON
+ * validator: the body is streamed (files go to R2 as they arrive), never parsed as a form.
+ */
+const multipartIntake = createMiddleware<AppEnv>(async (c, next) => {
+  if (!isMultipart(c.req.raw)) return next();
+  const { id, files } = await acceptMultipartSubmission(c.env, c.req.raw, {
+    user: c.get("user"),
+    source: c.get("apiKey") ? "api" : "portal",
+    correlationId: c.get("requestId"),
+    log: c.get("log"),
+    onFingerprint: (fingerprint) => c.set("idempotencyFingerprint", fingerprint),
+  });
+  await audit(c, {
+    action: "submission.created",
+    targetType: "submission",
+    targetId: id,
+    ...(files.length ? { detail: { files: files.length } } : {}),
+  });
+  return accepted(c, id);
+});
+
+/** The multipart form, documented as JSON Schema (the body is streamed, not validated by zod). */
+const MultipartBody = {
+  type: "object" as const,
+  required: ["text"],
+  properties: {
+    text: {
+      type: "string" as const,
+      maxLength: MAX_TEXT_CHARS,
+      description: "The request, in any language (as in the JSON body).",
+    },
+    workflow: {
+      type: "string" as const,
+      enum: [...WORKFLOW_NAMES],
+      description: "Which pipeline runs (as in the JSON body).",
+    },
+    files: {
+      type: "array" as const,
+      items: { type: "string" as const, contentMediaType: "application/octet-stream" },
+      description:
+        "Any number of file parts (up to `UPLOAD_MAX_FILES`), under any field name: documents to read and audio to transcribe. Each part's `Content-Type` must be accepted and match the file's content (magic bytes); without one, the type is taken from the content. Each file at most `UPLOAD_MAX_FILE_BYTES`, the whole request at most `UPLOAD_MAX_REQUEST_BYTES`.",
+    },
+  },
+};
+
+/** `POST /v1/submissions` as documented: JSON or multipart. */
+const createDocumented = createRoute({
   method: "post",
   path: "/",
-  summary: "Submit a text request",
-  description:
-    "Accepts a request, stores it, and queues its job. The result is emailed to `email` and can be followed at the `Location` returned.",
+  summary: "Submit a request (text, or text with files)",
+  description: `Accepts a request, stores it, and queues its job. The result is emailed to the account's address and can be followed at the \`Location\` returned.
+
+Send \`application/json\` for text alone, or \`multipart/form-data\` with a \`text\` field, an optional \`workflow\` field and file parts. Files stream to storage as they arrive; each is checked against the allow-list by its content, and its SHA-256 recorded. Accepted types: ${ACCEPTED_TYPES.map((t) => `\`${t}\``).join(", ")}. A refused request (413, 415, 422) leaves nothing stored.
+
+With \`Idempotency-Key\`, a multipart request is compared by its fields and, per file, field name, file name, declared type and SHA-256 (not by the multipart boundary, which clients choose anew on every send).`,
   tags: ["Submissions"],
   security,
   middleware: [
     requireApi("submissions:write"),
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
-        throw new HttpProblem(
-          413,
-          "payload-too-large",
-          "Payload Too Large",
-          `The request body exceeds ${MAX_JSON_BODY_BYTES} bytes.`,
-        );
-      },
-    }),
+    createMiddleware<AppEnv>(async (c, next) => (isMultipart(c.req.raw) ? next() : jsonBodyLimit(c, next))),
     idempotency,
+    multipartIntake,
   ] as const,
   request: {
     headers: z.object({
@@ -88,7 +157,16 @@ const create = createRoute({
         example: "3f1c9a4e-8f0b-4a51-9d3e-6a2c1b7e0d42",
       }),
     }),
-    body: { required: true, content: { "application/json": { schema: CreateSubmissionBody } } },
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: CreateSubmissionBody },
+        "multipart/form-data": {
+          schema: MultipartBody,
+          encoding: { files: { contentType: ACCEPTED_TYPES.join(", ") } },
+        },
+      },
+    },
   },
   responses: {
     202: {
@@ -96,12 +174,58 @@ const create = createRoute({
       headers: { Location: { schema: { type: "string" }, description: "URL of the new submission." } },
       content: { "application/json": { schema: SubmissionAccepted } },
     },
-    400: problem("Malformed JSON."),
+    400: problem("Malformed JSON or multipart body, or a bad Idempotency-Key."),
     ...authProblems("submissions:write"),
     409: problem("A request with this Idempotency-Key is still in progress."),
-    413: problem("Body too large."),
-    415: problem("Body is not `application/json`."),
-    422: problem("A field is missing or invalid, or the Idempotency-Key was used with another body."),
+    413: problem("The body, a file, or the number of files is over its limit (the limit is in `detail`)."),
+    415: problem(
+      "The body is neither `application/json` nor `multipart/form-data`, or a file's type is not accepted or does not match its content.",
+    ),
+    422: problem("A field is missing or invalid, a file is empty, or the Idempotency-Key was used with another body."),
+    429: problem("The API key's rate limit is reached; see `Retry-After`."),
+  },
+});
+
+/**
+ * The route that runs: the documented one with the JSON body alone, so zod validates JSON and
+ * `hono/client` types it; `multipartIntake` answers multipart requests before validation.
+ * Hidden from the document, where `createDocumented` stands for it.
+ */
+const create = createRoute({
+  ...createDocumented,
+  hide: true,
+  request: {
+    ...createDocumented.request,
+    body: { required: true, content: { "application/json": { schema: CreateSubmissionBody } } },
+  },
+});
+
+const downloadFile = createRoute({
+  method: "get",
+  path: "/{id}/files/{fileId}",
+  summary: "Download a file of a submission",
+  description:
+    "The bytes as uploaded, as an attachment (`Content-Disposition` with the stored name, RFC 6266/8187), with `Content-Length`, an `ETag` (the SHA-256; `If-None-Match` answers 304) and `X-Content-Type-Options: nosniff`. Owner (or admin) only: anyone else gets 404.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:read")] as const,
+  request: { params: SubmissionFileParams },
+  responses: {
+    200: {
+      description: "The file.",
+      headers: {
+        "Content-Disposition": { schema: { type: "string" }, description: "`attachment` with the file name." },
+        ETag: { schema: { type: "string" }, description: "The file's SHA-256, quoted." },
+        "Content-Length": { schema: { type: "integer" }, description: "Size in bytes." },
+      },
+      content: {
+        "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
+      },
+    },
+    304: { description: "Not modified (`If-None-Match` matched the ETag)." },
+    ...authProblems("submissions:read"),
+    404: problem("No such submission or file among yours."),
+    429: problem("The API key's rate limit is reached; see `Retry-After`."),
   },
 });
 
@@ -257,20 +381,47 @@ function controlView(id: string, result: ControlResult) {
   };
 }
 
+const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+router.openAPIRegistry.registerPath(createDocumented);
+
 /** `/v1/submissions`: intake and status. */
-export const submissionsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+export const submissionsRouter = router
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
-    const accepted = await acceptSubmission(c.env, body, {
+    const { id } = await acceptSubmission(c.env, body, {
       user: c.get("user"),
       source: c.get("apiKey") ? "api" : "portal",
       correlationId: c.get("requestId"),
       log: c.get("log"),
     });
-    await audit(c, { action: "submission.created", targetType: "submission", targetId: accepted.id });
-    const self = `/v1/submissions/${accepted.id}`;
-    return c.json({ id: accepted.id, status: "queued" as const, requestId: c.get("requestId"), links: { self } }, 202, {
-      Location: self,
+    await audit(c, { action: "submission.created", targetType: "submission", targetId: id });
+    return accepted(c, id);
+  })
+  .openapi(downloadFile, async (c) => {
+    const { id, fileId } = c.req.valid("param");
+    await ownSubmission(c.env, id, c.get("user"));
+    const file = await findSubmissionFile(db(c.env.DB), id, fileId);
+    const object = file ? await c.env.FILES.get(file.key) : null;
+    if (!file || !object) {
+      throw notFound("File", `Submission ${id} has no file with id ${JSON.stringify(fileId.slice(0, 80))}.`);
+    }
+    const etag = `"${file.sha256}"`;
+    const headers: Record<string, string> = {
+      ETag: etag,
+      "Cache-Control": "private, no-cache",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Security-Policy": "default-src 'none'; sandbox",
+    };
+    const ifNoneMatch = c.req.header("if-none-match");
+    if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
+      await object.body.cancel();
+      return c.body(null, 304, headers);
+    }
+    return c.body(object.body, 200, {
+      ...headers,
+      "Content-Type": file.contentType,
+      "Content-Length": String(file.size),
+      "Content-Disposition": attachmentDisposition(file.name),
     });
   })
   .openapi(get, async (c) => {

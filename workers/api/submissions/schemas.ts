@@ -61,6 +61,19 @@ export const SubmissionPage = z
   })
   .openapi("SubmissionPage");
 
+export const SubmissionFileParams = z.object({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    description: "Submission id (`sub_` + a ULID).",
+    pattern: "^sub_[0-9A-HJKMNP-TV-Z]{26}$",
+  }),
+  fileId: z.string().openapi({
+    param: { name: "fileId", in: "path" },
+    description: "File id (`fil_` + a ULID), from the submission's `files`.",
+    pattern: "^fil_[0-9A-HJKMNP-TV-Z]{26}$",
+  }),
+});
+
 export const SubmissionIdParam = z.object({
   id: z.string().openapi({
     param: { name: "id", in: "path" },
@@ -93,6 +106,23 @@ export const Step = z
   })
   .openapi("Step");
 
+export const SubmissionFile = z
+  .object({
+    id: z.string().openapi({ description: "File id (`fil_` + a ULID).", example: "fil_01JD6Z7Q4YVQ2B3K9M5N8P0R1S" }),
+    name: z.string().openapi({
+      description:
+        "The file name as stored: the last path segment of the name sent, without control characters, at most 200 characters.",
+      example: "supplier-review.pdf",
+    }),
+    contentType: z
+      .string()
+      .openapi({ description: "Media type, checked against the file's content.", example: "application/pdf" }),
+    size: z.number().int().openapi({ description: "Size in bytes." }),
+    sha256: z.string().openapi({ description: "SHA-256 of the bytes, lowercase hex (also the download's ETag)." }),
+    links: z.object({ download: z.string().openapi({ description: "Where the owner downloads the file." }) }),
+  })
+  .openapi("SubmissionFile");
+
 export const Submission = z
   .object({
     id: z.string().openapi({ description: "Submission id." }),
@@ -105,6 +135,7 @@ export const Submission = z
     error: z.string().nullable().openapi({ description: "Why the submission failed, when `status` is `failed`." }),
     workflow: z.string().openapi({ description: "The pipeline the submission runs.", example: "analyse" }),
     steps: z.array(Step).openapi({ description: "The step timeline." }),
+    files: z.array(SubmissionFile).openapi({ description: "Files sent with the request, in the order sent." }),
     result: z
       .object({
         format: z.literal("markdown"),

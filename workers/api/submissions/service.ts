@@ -1,8 +1,17 @@
 import type { SubmissionRow, SubmissionStepRow, UserRow } from "../../../shared/db/schema";
+import { HttpProblem } from "../../../shared/http/problem";
 import { newSubmissionId } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 import type { JobMessage } from "../../../shared/messages";
 import { emitWebhookEvent } from "../webhooks/deliver";
+import {
+  discardUploads,
+  listSubmissionFiles,
+  type StoredUpload,
+  storeSubmissionFile,
+  type UploadLimits,
+  uploadLimits,
+} from "./files";
 import { db, excerptOf, insertSubmission } from "./repo";
 import type { CreateSubmissionInput, SubmissionView } from "./schemas";
 
@@ -22,9 +31,27 @@ export interface StoredInput {
 }
 
 export interface StoredFile {
+  /** `files/<submissionId>/<fileId>`. */
   key: string;
   name: string;
   contentType: string;
+  /** Set for files stored by intake (absent in inputs written before it). */
+  fileId?: string;
+  size?: number;
+  sha256?: string;
+}
+
+/** The context of an acceptance: who, through which channel, under which correlation id. */
+export interface AcceptContext {
+  user: Pick<UserRow, "id" | "email">;
+  source: SubmissionRow["source"];
+  correlationId: string;
+  log: Logger;
+  now?: number;
+  /** A submission id chosen beforehand (files are stored under it before acceptance). */
+  id?: string;
+  /** Files already stored under `files/<id>/` (`storeSubmissionFile`); deleted again if not accepted. */
+  files?: StoredUpload[];
 }
 
 export const inputKey = (id: string) => `inputs/${id}.json`;
@@ -38,17 +65,12 @@ export const resultKey = (id: string) => `results/${id}.md`;
 export async function acceptSubmission(
   env: Env,
   input: CreateSubmissionInput,
-  ctx: {
-    user: Pick<UserRow, "id" | "email">;
-    source: SubmissionRow["source"];
-    correlationId: string;
-    log: Logger;
-    now?: number;
-  },
+  ctx: AcceptContext,
 ): Promise<{ id: string }> {
   const now = ctx.now ?? Date.now();
-  const id = newSubmissionId(now);
+  const id = ctx.id ?? newSubmissionId(now);
   const key = inputKey(id);
+  const files = ctx.files ?? [];
   const stored: StoredInput = {
     id,
     source: ctx.source,
@@ -56,11 +78,28 @@ export async function acceptSubmission(
     text: input.text,
     receivedAt: new Date(now).toISOString(),
     correlationId: ctx.correlationId,
+    ...(files.length > 0
+      ? {
+          files: files.map((f) => ({
+            key: f.key,
+            name: f.name,
+            contentType: f.contentType,
+            fileId: f.id,
+            size: f.size,
+            sha256: f.sha256,
+          })),
+        }
+      : {}),
   };
-  await env.FILES.put(key, JSON.stringify(stored), {
-    httpMetadata: { contentType: "application/json" },
-    customMetadata: { submissionId: id, correlationId: ctx.correlationId },
-  });
+  try {
+    await env.FILES.put(key, JSON.stringify(stored), {
+      httpMetadata: { contentType: "application/json" },
+      customMetadata: { submissionId: id, correlationId: ctx.correlationId },
+    });
+  } catch (error) {
+    await discardUploads(env, files).catch(() => undefined);
+    throw error;
+  }
   try {
     await insertSubmission(db(env.DB), {
       id,
@@ -72,11 +111,12 @@ export async function acceptSubmission(
       inputKey: key,
       correlationId: ctx.correlationId,
       workflow: input.workflow,
+      files,
       now,
     });
   } catch (error) {
-    // Not accepted: leave no orphan input behind.
-    await env.FILES.delete(key).catch(() => undefined);
+    // Not accepted: leave no orphan input or file behind.
+    await env.FILES.delete([key, ...files.map((f) => f.key)]).catch(() => undefined);
     throw error;
   }
   const message: JobMessage = { kind: "job.start", submissionId: id, correlationId: ctx.correlationId };
@@ -96,8 +136,70 @@ export async function acceptSubmission(
     // The submission is accepted; a lost "created" event must not turn that into an error.
     ctx.log.error("could not queue webhook event", { submissionId: id, error });
   }
-  ctx.log.info("submission accepted", { submissionId: id, source: ctx.source, textChars: input.text.length });
+  ctx.log.info("submission accepted", {
+    submissionId: id,
+    source: ctx.source,
+    textChars: input.text.length,
+    files: files.length,
+  });
   return { id };
+}
+
+/** A file to attach that is not stored yet (an email attachment, say). */
+export interface Attachment {
+  name: string | undefined;
+  /** The declared media type; checked against the content. */
+  contentType: string | undefined;
+  body: ReadableStream<Uint8Array> | Uint8Array;
+}
+
+/**
+ * Stores `attachments` under a new submission id and accepts the submission with them: one
+ * call for channels that carry files (inbound email). Limits are the configured ones unless
+ * given. Any file refused (413, 415, 422 as `HttpProblem`) refuses the whole submission and
+ * leaves nothing behind in R2 or D1; callers that prefer to drop a bad attachment and go on
+ * call `storeSubmissionFile` per file themselves and pass `ctx.files`.
+ */
+export async function acceptSubmissionWithFiles(
+  env: Env,
+  input: CreateSubmissionInput,
+  ctx: Omit<AcceptContext, "id" | "files">,
+  attachments: Attachment[],
+  limits: UploadLimits = uploadLimits(env),
+): Promise<{ id: string; files: StoredUpload[] }> {
+  const now = ctx.now ?? Date.now();
+  const id = newSubmissionId(now);
+  const files: StoredUpload[] = [];
+  try {
+    if (attachments.length > limits.maxFiles) {
+      throw new HttpProblem(413, "payload-too-large", "Payload Too Large", `At most ${limits.maxFiles} files.`);
+    }
+    let total = 0;
+    for (const a of attachments) {
+      const stored = await storeSubmissionFile(env, {
+        submissionId: id,
+        name: a.name,
+        declaredType: a.contentType,
+        body: a.body,
+        limits,
+      });
+      files.push(stored);
+      total += stored.size;
+      if (total > limits.maxRequestBytes) {
+        throw new HttpProblem(
+          413,
+          "payload-too-large",
+          "Payload Too Large",
+          `The files add up to more than ${limits.maxRequestBytes} bytes.`,
+        );
+      }
+    }
+  } catch (error) {
+    await discardUploads(env, files).catch(() => undefined);
+    throw error;
+  }
+  await acceptSubmission(env, input, { ...ctx, now, id, files });
+  return { id, files };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -107,7 +209,10 @@ export async function toView(
   env: Env,
   { submission: s, steps }: { submission: SubmissionRow; steps: SubmissionStepRow[] },
 ): Promise<SubmissionView> {
-  const object = s.resultKey ? await env.FILES.get(s.resultKey) : null;
+  const [object, files] = await Promise.all([
+    s.resultKey ? env.FILES.get(s.resultKey) : null,
+    listSubmissionFiles(db(env.DB), s.id),
+  ]);
   return {
     id: s.id,
     status: s.status,
@@ -124,6 +229,14 @@ export async function toView(
       error: st.error,
       startedAt: iso(st.startedAt),
       finishedAt: iso(st.finishedAt),
+    })),
+    files: files.map((f) => ({
+      id: f.id,
+      name: f.name,
+      contentType: f.contentType,
+      size: f.size,
+      sha256: f.sha256,
+      links: { download: `/v1/submissions/${s.id}/files/${f.id}` },
     })),
     result: object ? { format: "markdown", markdown: await object.text(), provider: s.aiProvider } : null,
     requestId: s.correlationId,
