@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { storeSubmissionFile } from "../workers/api/submissions/files";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
@@ -407,5 +408,38 @@ describe("storeSubmissionFile (the module inbound email uses too)", () => {
     const object = await env.FILES.get(stored.key);
     expect(new Uint8Array(await (object as R2ObjectBody).arrayBuffer())).toEqual(bytes);
     await env.FILES.delete(stored.key);
+  });
+});
+
+describe("files in the account export and account deletion", () => {
+  it("exports the files' metadata and bytes, and deleting the account removes the files from R2 and D1", async () => {
+    const email = "export-files@example.com";
+    const pdf = minimalPdf("Exported PDF.");
+    const res = await upload(form("Export my files.", [["report.pdf", pdf, "application/pdf"]]), { email });
+    const { id } = await res.json<{ id: string }>();
+    await waitForStatus(id, ["completed"]);
+    const key = await apiKeyFor(email, { scopes: ["account:manage"] });
+    const zip = await exports.default.fetch(`${BASE}/v1/account/export`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+    const meta = JSON.parse(strFromU8(files[`submissions/${id}/submission.json`] as Uint8Array)) as {
+      files: { id: string; name: string; sha256: string }[];
+    };
+    expect(meta.files).toHaveLength(1);
+    expect(meta.files[0]).toMatchObject({ name: "report.pdf", sha256: await sha256Hex(pdf) });
+    expect(files[`submissions/${id}/files/${meta.files[0]?.id}-report.pdf`]).toEqual(pdf);
+
+    const del = await exports.default.fetch(`${BASE}/v1/account/delete`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ confirm: email }),
+    });
+    expect(del.status).toBe(204);
+    expect((await env.FILES.list({ prefix: `files/${id}/` })).objects).toEqual([]);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM submission_files WHERE submission_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(0);
   });
 });

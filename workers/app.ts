@@ -41,7 +41,8 @@ function fromHttpException(error: HTTPException): HttpProblem {
   const [slug, title] = SLUGS[error.status] ?? ["http-error", "Request Error"];
   let detail = error.message || title;
   if (error.status === 400 && /json/i.test(detail)) detail = "The request body is not valid JSON.";
-  if (error.status === 415) detail = "Send the request body as application/json.";
+  if (error.status === 415)
+    detail = "Send the request body as application/json (or multipart/form-data where files are accepted).";
   return new HttpProblem(
     error.status,
     error.status === 400 && /json/i.test(detail) ? "malformed-json" : slug,

@@ -4,6 +4,7 @@ import {
   apiKeys,
   notifications,
   sessions,
+  submissionFiles,
   submissionSteps,
   submissions,
   users,
@@ -11,6 +12,9 @@ import {
   webhookEndpoints,
 } from "../../shared/db/schema";
 import { db } from "../api/submissions/repo";
+
+/** Most bytes of uploaded files put into one export archive (it is built in memory). */
+const EXPORT_FILE_BYTES = 32 * 1024 * 1024;
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
@@ -21,8 +25,10 @@ const README = `Your StateX data
 profile.json            your account (the password hash is not included)
 sessions.json           browsers signed in to your account
 api-keys.json           your API keys (names, prefixes, scopes; never the keys themselves)
-submissions/<id>/       each request: submission.json (status, steps), input.json (what you
-                        sent), result.md (the result, once there is one)
+submissions/<id>/       each request: submission.json (status, steps, files), input.json (what you
+                        sent), result.md (the result, once there is one), files/ (the files you
+                        sent, while the export stays under 32 MiB of files; past that
+                        submission.json lists them and the API's download link serves them)
 notifications.json      every message StateX sent you about your requests
 webhooks.json           your webhook endpoints (without their secrets) and their deliveries
 `;
@@ -44,13 +50,22 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
   if (!user) throw new Error(`no user ${userId}`);
   const ids = subs.map((s) => s.id);
   const endpointIds = endpoints.map((e) => e.id);
-  const [steps, sent, deliveries] = await Promise.all([
+  const [steps, sent, deliveries, uploads] = await Promise.all([
     ids.length ? d.select().from(submissionSteps).where(inArray(submissionSteps.submissionId, ids)) : [],
     ids.length ? d.select().from(notifications).where(inArray(notifications.submissionId, ids)) : [],
     endpointIds.length
       ? d.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds))
       : [],
+    ids.length
+      ? d
+          .select()
+          .from(submissionFiles)
+          .where(inArray(submissionFiles.submissionId, ids))
+          .orderBy(asc(submissionFiles.submissionId), asc(submissionFiles.position))
+      : [],
   ]);
+  // The archive is built in memory: uploaded bytes are included up to this total.
+  let fileBudget = EXPORT_FILE_BYTES;
 
   const files: Zippable = {
     "README.txt": strToU8(README),
@@ -126,7 +141,23 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
         .filter((st) => st.submissionId === s.id)
         .sort((a, b) => a.position - b.position)
         .map((st) => ({ name: st.name, status: st.status, attempts: st.attempts, error: st.error })),
+      files: uploads
+        .filter((f) => f.submissionId === s.id)
+        .map((f) => ({
+          id: f.id,
+          name: f.name,
+          contentType: f.contentType,
+          size: f.size,
+          sha256: f.sha256,
+          download: `/v1/submissions/${s.id}/files/${f.id}`,
+        })),
     });
+    for (const f of uploads.filter((u) => u.submissionId === s.id && u.size <= fileBudget)) {
+      const object = await env.FILES.get(f.key);
+      if (!object) continue;
+      fileBudget -= f.size;
+      files[`${folder}/files/${f.id}-${f.name}`] = new Uint8Array(await object.arrayBuffer());
+    }
     const [input, result] = await Promise.all([
       env.FILES.get(s.inputKey),
       s.resultKey ? env.FILES.get(s.resultKey) : null,

@@ -143,12 +143,6 @@ Send \`application/json\` for text alone, or \`multipart/form-data\` with a \`te
 With \`Idempotency-Key\`, a multipart request is compared by its fields and, per file, field name, file name, declared type and SHA-256 (not by the multipart boundary, which clients choose anew on every send).`,
   tags: ["Submissions"],
   security,
-  middleware: [
-    requireApi("submissions:write"),
-    createMiddleware<AppEnv>(async (c, next) => (isMultipart(c.req.raw) ? next() : jsonBodyLimit(c, next))),
-    idempotency,
-    multipartIntake,
-  ] as const,
   request: {
     headers: z.object({
       "idempotency-key": z.string().optional().openapi({
@@ -194,6 +188,12 @@ With \`Idempotency-Key\`, a multipart request is compared by its fields and, per
 const create = createRoute({
   ...createDocumented,
   hide: true,
+  middleware: [
+    requireApi("submissions:write"),
+    createMiddleware<AppEnv>(async (c, next) => (isMultipart(c.req.raw) ? next() : jsonBodyLimit(c, next))),
+    idempotency,
+    multipartIntake,
+  ] as const,
   request: {
     ...createDocumented.request,
     body: { required: true, content: { "application/json": { schema: CreateSubmissionBody } } },
@@ -413,7 +413,7 @@ export const submissionsRouter = router
       "Content-Security-Policy": "default-src 'none'; sandbox",
     };
     const ifNoneMatch = c.req.header("if-none-match");
-    if (ifNoneMatch && ifNoneMatch.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
+    if (ifNoneMatch?.split(",").some((t) => t.trim().replace(/^W\//, "") === etag)) {
       await object.body.cancel();
       return c.body(null, 304, headers);
     }
