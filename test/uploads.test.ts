@@ -2,7 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { storeSubmissionFile } from "../workers/api/submissions/files";
+import { db } from "../workers/api/submissions/repo";
+import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
+import { hiddenField, PortalClient } from "./helpers/client";
 import { minimalDocx, minimalPdf, noise, sha256Hex, wav, webmHeader } from "./helpers/files";
 
 const FILE_MAX = Number(env.UPLOAD_MAX_FILE_BYTES);
@@ -441,5 +444,88 @@ describe("files in the account export and account deletion", () => {
       .bind(id)
       .first<{ n: number }>();
     expect(rows?.n).toBe(0);
+  });
+});
+
+describe("the portal's New request form with files", () => {
+  async function signedIn(email: string): Promise<PortalClient> {
+    await createUser(db(env.DB), { email, password: "a long enough password", verified: true });
+    const client = new PortalClient();
+    const form = await client.page("/auth/signin");
+    const res = await client.post("/auth/signin", { email, password: "a long enough password" }, form);
+    expect(res.status).toBe(303);
+    return client;
+  }
+  const portalForm = (csrf: string | undefined, text: string, files: [string, Uint8Array | string, string][]) => {
+    const fd = new FormData();
+    if (csrf !== undefined) fd.append("_csrf", csrf);
+    fd.append("text", text);
+    for (const [name, bytes, type] of files) fd.append("files", new File([bytes], name, { type }));
+    return fd;
+  };
+
+  it("explains the limits, accepts text with files, and lists them with owner-only download links", async () => {
+    const client = await signedIn("portal-upload@example.com");
+    const page = await client.page("/app/requests/new");
+    expect(page).toContain('enctype="multipart/form-data"');
+    expect(page).toContain(`Up to ${env.UPLOAD_MAX_FILES} files, each at most 64 KiB, together at most 200 KiB`);
+    expect(page).toContain(`data-max-file="${FILE_MAX}"`);
+    const pdf = minimalPdf("Portal PDF about loading docks.");
+    const res = await client.request("/app/requests", {
+      method: "POST",
+      body: portalForm(hiddenField(page, "_csrf"), "Please read the attached plan.", [
+        ["plan.pdf", pdf, "application/pdf"],
+        ["", "", "application/octet-stream"],
+      ]),
+    });
+    expect(res.status).toBe(303);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toMatch(/^\/app\/requests\/sub_/);
+    const id = location.split("/").pop() ?? "";
+    await waitForStatus(id, ["completed"]);
+    const detail = await client.page(location);
+    expect(detail).toContain("Attachments");
+    const href = /href="(\/v1\/submissions\/[^"]+\/files\/fil_[^"]+)"/.exec(detail)?.[1] ?? "";
+    expect(href).not.toBe("");
+    // The signed-in owner downloads with the session cookie; someone else gets 404.
+    const own = await client.get(href);
+    expect(own.status).toBe(200);
+    expect(new Uint8Array(await own.arrayBuffer())).toEqual(pdf);
+    const stranger = await signedIn("portal-stranger@example.com");
+    expect((await stranger.get(href)).status).toBe(404);
+    expect((await stranger.get(location)).status).toBe(404);
+  });
+
+  it("refuses a forged form before storing its files, and shows upload limits as a form error", async () => {
+    const client = await signedIn("portal-forged@example.com");
+    const page = await client.page("/app/requests/new");
+    const before = await stored();
+    const forged = await client.request("/app/requests", {
+      method: "POST",
+      body: portalForm("not-the-token", "Forged.", [["a.txt", "hello", "text/plain"]]),
+    });
+    expect(forged.status).toBe(403);
+    const missing = await client.request("/app/requests", {
+      method: "POST",
+      body: portalForm(undefined, "No token.", [["a.txt", "hello", "text/plain"]]),
+    });
+    expect(missing.status).toBe(403);
+    expect(await stored()).toEqual(before);
+
+    const big = await client.request("/app/requests", {
+      method: "POST",
+      body: portalForm(hiddenField(page, "_csrf"), "Too big.", [["big.txt", "a".repeat(FILE_MAX + 1), "text/plain"]]),
+    });
+    expect(big.status).toBe(413);
+    const html = await big.text();
+    expect(html).toContain("New request");
+    expect(html).toContain("the limit for one file");
+    const lie = await client.request("/app/requests", {
+      method: "POST",
+      body: portalForm(hiddenField(page, "_csrf"), "A lie.", [["x.pdf", "plain text", "application/pdf"]]),
+    });
+    expect(lie.status).toBe(415);
+    expect(await lie.text()).toContain("declared as application/pdf");
+    expect(await stored()).toEqual(before);
   });
 });

@@ -22,6 +22,7 @@ import { requireApi } from "./auth/middleware";
 import { emailRoutes } from "./email/confirm";
 import { resultRoutes } from "./email/result-link";
 import { readiness, renderMetrics } from "./ops/metrics";
+import { ASSET_VERSION } from "./portal/assets";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
 
@@ -58,7 +59,7 @@ const isPage = (path: string) => path === "/app" || path.startsWith("/app/") || 
 
 const errorPage = (title: string, detail: string, requestId: string) => html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} — StateX</title><link rel="stylesheet" href="/app/assets/portal.1.css"></head>
+<title>${title} — StateX</title><link rel="stylesheet" href="/app/assets/portal.${ASSET_VERSION}.css"></head>
 <body><main id="main"><div class="card narrow"><h1>${title}</h1><p>${detail}</p>
 <p class="hint">Request id: <span class="mono">${requestId}</span></p><p><a href="/app">Back to StateX</a></p></div></main></body></html>`;
 

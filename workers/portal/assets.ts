@@ -3,7 +3,7 @@
  * immutable caching. They are files (not inline) so the Content-Security-Policy can forbid
  * every inline script and style.
  */
-export const ASSET_VERSION = "1";
+export const ASSET_VERSION = "2";
 
 export const PORTAL_CSS = `
 :root{--bg:#f6f7f9;--card:#fff;--ink:#17202a;--muted:#5b6470;--line:#e1e5ea;--brand:#1d4ed8;--brand-ink:#fff;
@@ -39,6 +39,9 @@ ol.timeline .name{font-weight:600;min-width:6rem}ol.timeline .meta{color:var(--m
 .result table{margin:.5rem 0}.mono{font-family:ui-monospace,Menlo,monospace;font-size:.9em;overflow-wrap:anywhere}
 .secret{background:#fffbe6;border:1px dashed #d4a600;padding:.7rem;border-radius:8px}
 .card>h2:first-child,.card>input+h2{margin-top:0}fieldset{border:1px solid var(--line);border-radius:8px;margin:1rem 0 0;padding:.4rem .9rem .7rem}fieldset label{font-weight:500;display:flex;gap:.5rem;align-items:center}
+.drop{border:2px dashed #c5ccd6;border-radius:8px;padding:.9rem;background:#fafbfc}.drop.over{border-color:var(--brand);background:var(--info-bg)}
+ul.files{list-style:none;padding:0;margin:.6rem 0 0}ul.files li{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap;padding:.35rem 0;border-bottom:1px solid var(--line)}
+ul.files button{padding:.2rem .6rem;font-size:.85rem}progress{width:100%;height:1rem}
 .muted{color:var(--muted)}.pager{display:flex;justify-content:space-between;margin-top:1rem}
 @media (max-width:640px){th.opt,td.opt{display:none}main{padding:1rem .8rem 2rem}.card{padding:1rem}}
 `;
@@ -79,12 +82,143 @@ export const PORTAL_JS = `
       }
     }
   }
+  var form = document.querySelector("[data-upload-form]");
+  if (form && window.FormData && window.XMLHttpRequest) upload(form);
   var count = document.querySelector("[data-count-for]");
   if (count) {
     var area = document.getElementById(count.getAttribute("data-count-for"));
     var max = Number(area.getAttribute("maxlength"));
     var update = function(){ count.textContent = area.value.length + " / " + max + " characters"; };
     area.addEventListener("input", update); update();
+  }
+
+  // New request: files by picker or drag-and-drop, a voice note recorded in the browser, and
+  // an upload with a progress bar. The server checks everything again; this only saves a
+  // wasted upload. Without this script the form posts its file input as it is.
+  function upload(form) {
+    var input = form.querySelector("input[type=file]");
+    var drop = form.querySelector("[data-drop]");
+    var list = form.querySelector("[data-file-list]");
+    var error = form.querySelector("[data-upload-error]");
+    var progressBox = form.querySelector("[data-upload-progress]");
+    var progress = progressBox.querySelector("progress");
+    var status = form.querySelector("[data-upload-status]");
+    var maxFile = Number(form.getAttribute("data-max-file"));
+    var maxRequest = Number(form.getAttribute("data-max-request"));
+    var maxFiles = Number(form.getAttribute("data-max-files"));
+    var chosen = [];
+    var size = function(n){ return n < 1048576 ? Math.max(1, Math.round(n / 1024)) + " KiB" : (n / 1048576).toFixed(1) + " MiB"; };
+    var say = function(text){ error.textContent = text; error.hidden = !text; };
+    var check = function(){
+      if (chosen.length > maxFiles) return "At most " + maxFiles + " files per request.";
+      var total = 0;
+      for (var i = 0; i < chosen.length; i++) {
+        if (chosen[i].size > maxFile) return chosen[i].name + " is " + size(chosen[i].size) + "; each file may be at most " + size(maxFile) + ".";
+        total += chosen[i].size;
+      }
+      if (total > maxRequest) return "The files add up to " + size(total) + "; a request may carry at most " + size(maxRequest) + ".";
+      return "";
+    };
+    var render = function(){
+      list.textContent = "";
+      chosen.forEach(function(f, i){
+        var li = document.createElement("li");
+        var name = document.createElement("span");
+        name.textContent = f.name;
+        var meta = document.createElement("span");
+        meta.className = "muted";
+        meta.textContent = (f.type || "unknown type") + " · " + size(f.size);
+        var remove = document.createElement("button");
+        remove.type = "button"; remove.className = "secondary"; remove.textContent = "Remove";
+        remove.setAttribute("aria-label", "Remove " + f.name);
+        remove.addEventListener("click", function(){ chosen.splice(i, 1); render(); });
+        li.appendChild(name); li.appendChild(meta); li.appendChild(remove);
+        list.appendChild(li);
+      });
+      say(check());
+    };
+    var add = function(files){ for (var i = 0; i < files.length; i++) chosen.push(files[i]); render(); };
+    input.addEventListener("change", function(){ add(input.files); input.value = ""; });
+    form.querySelector("[data-drop-hint]").hidden = false;
+    ["dragenter", "dragover"].forEach(function(t){ drop.addEventListener(t, function(e){ e.preventDefault(); drop.classList.add("over"); }); });
+    ["dragleave", "drop"].forEach(function(t){ drop.addEventListener(t, function(){ drop.classList.remove("over"); }); });
+    drop.addEventListener("drop", function(e){ e.preventDefault(); if (e.dataTransfer) add(e.dataTransfer.files); });
+
+    var recorder = form.querySelector("[data-recorder]");
+    if (recorder && window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+      recorder.hidden = false;
+      var button = recorder.querySelector("[data-record]");
+      var recStatus = recorder.querySelector("[data-record-status]");
+      var active = null;
+      button.addEventListener("click", function(){
+        if (active) { active.stop(); return; }
+        navigator.mediaDevices.getUserMedia({audio: true}).then(function(stream){
+          var chunks = [];
+          var started = Date.now();
+          var timer = setInterval(function(){ recStatus.textContent = "Recording… " + Math.round((Date.now() - started) / 1000) + " s"; }, 500);
+          active = new MediaRecorder(stream);
+          active.addEventListener("dataavailable", function(e){ if (e.data && e.data.size) chunks.push(e.data); });
+          active.addEventListener("stop", function(){
+            clearInterval(timer);
+            stream.getTracks().forEach(function(t){ t.stop(); });
+            var type = (active.mimeType || "audio/webm").split(";")[0];
+            var ext = type.indexOf("mp4") >= 0 ? "m4a" : type.indexOf("ogg") >= 0 ? "ogg" : "webm";
+            var stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+            add([new File(chunks, "voice-note-" + stamp + "." + ext, {type: type})]);
+            recStatus.textContent = "Voice note added.";
+            button.textContent = "Record a voice note";
+            active = null;
+          });
+          active.start(250);
+          button.textContent = "Stop recording";
+          recStatus.textContent = "Recording…";
+        }).catch(function(){ recStatus.textContent = "The microphone is not available; you can upload an audio file instead."; });
+      });
+    }
+
+    form.addEventListener("submit", function(e){
+      var problem = check();
+      if (problem) { e.preventDefault(); say(problem); return; }
+      e.preventDefault();
+      var data = new FormData();
+      // The CSRF token first: the server checks it before it stores any file.
+      data.append("_csrf", form.querySelector("input[name=_csrf]").value);
+      data.append("text", form.querySelector("textarea[name=text]").value);
+      chosen.forEach(function(f){ data.append("files", f, f.name); });
+      var xhr = new XMLHttpRequest();
+      var submit = form.querySelector("button[type=submit]");
+      submit.disabled = true;
+      progressBox.hidden = false;
+      progress.value = 0;
+      status.textContent = chosen.length ? "Uploading…" : "Sending…";
+      xhr.upload.addEventListener("progress", function(ev){
+        if (!ev.lengthComputable) return;
+        var pct = Math.round(ev.loaded / ev.total * 100);
+        progress.value = pct;
+        status.textContent = "Uploading… " + pct + " %";
+      });
+      xhr.addEventListener("load", function(){
+        if (xhr.status < 400 && xhr.responseURL.indexOf("/app/requests/sub_") >= 0) {
+          progress.value = 100;
+          status.textContent = "Upload complete. Opening your request…";
+          setTimeout(function(){ location.assign(xhr.responseURL); }, 400);
+          return;
+        }
+        var doc = xhr.response;
+        var msg = doc && (doc.querySelector(".flash.bad") || doc.querySelector("main .card p"));
+        say(msg ? msg.textContent : "The request was not accepted (HTTP " + xhr.status + ").");
+        progressBox.hidden = true;
+        submit.disabled = false;
+      });
+      xhr.addEventListener("error", function(){
+        say("The upload failed: the connection broke. Try again.");
+        progressBox.hidden = true;
+        submit.disabled = false;
+      });
+      xhr.open("POST", form.getAttribute("action"));
+      xhr.responseType = "document";
+      xhr.send(data);
+    });
   }
 })();
 `;

@@ -5,12 +5,15 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { z } from "zod";
 import { SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
+import { ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY } from "../../shared/filetypes";
 import { HttpProblem } from "../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../shared/ids";
 import { renderMarkdown } from "../../shared/markdown";
 import { deleteAccount } from "../account/delete";
 import { buildExport } from "../account/export";
 import { exportResponse } from "../account/routes";
+import { formatBytes, listSubmissionFiles, uploadLimits } from "../api/submissions/files";
+import { acceptMultipartSubmission, isMultipart } from "../api/submissions/intake";
 import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
 import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { acceptSubmission } from "../api/submissions/service";
@@ -185,21 +188,43 @@ export const portalRoutes = new Hono<AppEnv>()
   })
   .get("/requests/new", (c) => NewRequestPage(c, null, ""))
   .post("/requests", async (c) => {
-    const body = await formOf(c);
-    const parsed = CreateSubmissionBody.safeParse({ text: str(body.text) });
-    if (!parsed.success) {
-      return NewRequestPage(
-        c,
-        { kind: "bad", text: parsed.error.issues[0]?.message ?? "Check the text." },
-        str(body.text),
-      );
+    let id: string;
+    if (isMultipart(c.req.raw)) {
+      // The form with files: streamed like the API's multipart intake. The CSRF token is the
+      // form's first field, checked before any file is stored and again before acceptance.
+      try {
+        ({ id } = await acceptMultipartSubmission(c.env, c.req.raw, {
+          user: c.get("user"),
+          source: "portal",
+          correlationId: c.get("requestId"),
+          log: c.get("log"),
+          extraFields: ["_csrf"],
+          beforeFirstFile: (fields) => checkSessionCsrf(c, fields),
+          checkFields: (fields) => checkSessionCsrf(c, fields),
+        }));
+      } catch (error) {
+        if (error instanceof HttpProblem && error.slug !== "csrf" && [400, 413, 415, 422].includes(error.status)) {
+          return NewRequestPage(c, { kind: "bad", text: error.message }, "", error.status);
+        }
+        throw error;
+      }
+    } else {
+      const body = await formOf(c);
+      const parsed = CreateSubmissionBody.safeParse({ text: str(body.text) });
+      if (!parsed.success) {
+        return NewRequestPage(
+          c,
+          { kind: "bad", text: parsed.error.issues[0]?.message ?? "Check the text." },
+          str(body.text),
+        );
+      }
+      ({ id } = await acceptSubmission(c.env, parsed.data, {
+        user: c.get("user"),
+        source: "portal",
+        correlationId: c.get("requestId"),
+        log: c.get("log"),
+      }));
     }
-    const { id } = await acceptSubmission(c.env, parsed.data, {
-      user: c.get("user"),
-      source: "portal",
-      correlationId: c.get("requestId"),
-      log: c.get("log"),
-    });
     await audit(c, { action: "submission.created", targetType: "submission", targetId: id });
     return c.redirect(`/app/requests/${id}`, 303);
   })
@@ -211,7 +236,10 @@ export const portalRoutes = new Hono<AppEnv>()
       // An admin looking at someone else's request is on the record.
       await audit(c, { action: "admin.viewed_submission", targetType: "submission", targetId: s.id });
     }
-    const result = s.resultKey ? await c.env.FILES.get(s.resultKey) : null;
+    const [result, attachments] = await Promise.all([
+      s.resultKey ? c.env.FILES.get(s.resultKey) : null,
+      listSubmissionFiles(db(c.env.DB), s.id),
+    ]);
     const zone = c.get("user").timeZone;
     // Only admins decide reviews; only then is the job's object asked whether it waits for one.
     const awaitingReview =
@@ -289,6 +317,27 @@ export const portalRoutes = new Hono<AppEnv>()
             </form>
           ) : null}
         </div>
+        {attachments.length > 0 ? (
+          <div class="card">
+            <h2>Attachments</h2>
+            <ul class="files" data-attachments>
+              {attachments.map((f) => (
+                <li>
+                  {/* Served by the API's owner-only download (the session cookie is enough for a GET). */}
+                  <a href={`/v1/submissions/${s.id}/files/${f.id}`} download={f.name}>
+                    {f.name}
+                  </a>{" "}
+                  <span class="muted">
+                    {f.contentType} · {formatBytes(f.size)}
+                  </span>
+                  <span class="mono hint" title="SHA-256">
+                    {f.sha256.slice(0, 16)}…
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
         {result ? (
           <div class="card result">
             <h2>Result</h2>
@@ -630,14 +679,25 @@ function validZone(zone: string): boolean {
   }
 }
 
-function NewRequestPage(c: Context<AppEnv>, flash: Flash | null, text: string) {
+function NewRequestPage(c: Context<AppEnv>, flash: Flash | null, text: string, status?: number) {
+  const limits = uploadLimits(c.env);
   return page(
     c,
     "New request",
     "/app/requests/new",
     <>
       <h1>New request</h1>
-      <form class="card" method="post" action="/app/requests">
+      <form
+        class="card"
+        method="post"
+        action="/app/requests"
+        enctype="multipart/form-data"
+        data-upload-form
+        data-max-file={limits.maxFileBytes}
+        data-max-request={limits.maxRequestBytes}
+        data-max-files={limits.maxFiles}
+      >
+        {/* First in the form, so the server checks it before storing any file. */}
         <Csrf c={c} />
         <label for="text">What do you need?</label>
         <textarea id="text" name="text" maxlength={MAX_TEXT_CHARS} required aria-describedby="text-hint">
@@ -647,13 +707,38 @@ function NewRequestPage(c: Context<AppEnv>, flash: Flash | null, text: string) {
           Up to {MAX_TEXT_CHARS.toLocaleString("en")} characters, in any language. The result appears here and is
           emailed to {c.get("user").email}. <span data-count-for="text" />
         </p>
+        <label for="files">Files and voice notes (optional)</label>
+        <div class="drop" data-drop>
+          <input type="file" id="files" name="files" multiple accept={ACCEPT_ATTRIBUTE} aria-describedby="files-hint" />
+          <p class="hint" data-drop-hint hidden>
+            …or drop files here.
+          </p>
+        </div>
+        <p class="hint" id="files-hint">
+          Up to {limits.maxFiles} files, each at most {formatBytes(limits.maxFileBytes)}, together at most{" "}
+          {formatBytes(limits.maxRequestBytes)}. Accepted: {ACCEPTED_SUMMARY}. Each file is checked by its content, not
+          only its name; documents are read and audio is transcribed into your request.
+        </p>
+        <div class="actions" data-recorder hidden>
+          <button type="button" class="secondary" data-record>
+            Record a voice note
+          </button>
+          <span class="muted" data-record-status aria-live="polite" />
+        </div>
+        <ul class="files" data-file-list aria-live="polite" />
+        <p class="flash bad" data-upload-error role="alert" hidden />
+        <div data-upload-progress hidden>
+          <label for="upload-progress">Upload</label>
+          <progress id="upload-progress" max="100" value="0" />
+          <span class="muted" data-upload-status aria-live="polite" />
+        </div>
         <div class="actions">
           <button type="submit">Send request</button>
         </div>
       </form>
     </>,
     flash,
-    flash?.kind === "bad" ? 422 : 200,
+    status ?? (flash?.kind === "bad" ? 422 : 200),
   );
 }
 

@@ -215,6 +215,8 @@ export async function acceptMultipartSubmission(
   ctx: Omit<AcceptContext, "id" | "files"> & {
     extraFields?: readonly string[];
     beforeFirstFile?: (fields: Record<string, string>) => void;
+    /** Runs on all the fields once the body is read, before validation; may throw. */
+    checkFields?: (fields: Record<string, string>) => void;
     onFingerprint?: (fingerprint: string) => void;
   },
 ): Promise<{ id: string; files: StoredUpload[] }> {
@@ -227,6 +229,7 @@ export async function acceptMultipartSubmission(
   });
   ctx.onFingerprint?.(read.fingerprint);
   try {
+    ctx.checkFields?.(read.fields);
     const data: Record<string, string> = { ...read.fields };
     for (const name of ctx.extraFields ?? []) delete data[name];
     const parsed = CreateSubmissionBody.safeParse(data);

@@ -1,0 +1,230 @@
+/**
+ * `npm run bench`: the JSON intake of `POST /v1/submissions` against a bare Hono + zod
+ * endpoint that answers 202 (test/bench/bare-worker.ts), in one run with one load tool
+ * (autocannon, 50 connections, 127.0.0.1). Both Workers are bundled (the real one as `wrangler
+ * deploy` bundles it) and served by workerd through Miniflare, whose `ready` URL is workerd's
+ * own socket — never through `wrangler dev`'s proxy.
+ *
+ * Three targets, each measured in turn, `BENCH_ROUNDS` rounds (default 3) of
+ * `BENCH_SECONDS` (default 10) s, the median round reported:
+ * - `bare`: the baseline.
+ * - `validation`: the real endpoint with a body that fails zod (`{}` → 422): auth (API key
+ *   lookup in D1, the key's rate-limit Durable Object) and validation, no intake writes.
+ * - `intake`: the real endpoint with a valid body → 202: auth, zod, the input to R2, the
+ *   D1 batch, the queue send, the audit row and the webhook event check.
+ * Queue consumers are left out, so no job runs while the intake is measured.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import autocannon from "autocannon";
+import { build } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const root = path.resolve(import.meta.dirname, "../..");
+const outdir = path.join(root, ".wrangler", "bench-intake");
+const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+
+rmSync(outdir, { recursive: true, force: true });
+const bundled = spawnSync(
+  process.execPath,
+  [
+    path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+    "deploy",
+    "--dry-run",
+    "--env=",
+    "--outdir",
+    outdir,
+  ],
+  {
+    cwd: root,
+    env: { ...process.env, ...quiet },
+    stdio: ["ignore", "ignore", "inherit"],
+  },
+);
+if (bundled.status !== 0) throw new Error("bundling the Worker failed");
+await build({
+  entryPoints: [path.join(import.meta.dirname, "bare-worker.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  mainFields: ["module", "main"],
+  outfile: path.join(outdir, "bare", "index.js"),
+  logLevel: "warning",
+});
+
+const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+const {
+  ai: _ai,
+  vectorize: _vectorize,
+  assets: _assets,
+  modulesRules: _rules,
+  queueConsumers: _consumers,
+  ...options
+} = workerOptions as Record<string, unknown>;
+// The Worker's request log lines reach Node as structured logs; dropped here, not printed.
+const drain = () => undefined;
+const real = new Miniflare(
+  convertV4MiniflareOptions({
+    handleStructuredLogs: drain,
+    workers: [
+      {
+        ...(options as object),
+        name: "statex-edge",
+        modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
+        bindings: {
+          ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}),
+          AI_PROVIDER: "local",
+          // The bench measures intake, not the per-key limit.
+          API_RATE_LIMIT_PER_MINUTE: "1000000000",
+        },
+      },
+    ],
+  } as V4MiniflareOptions),
+);
+const bare = new Miniflare(
+  convertV4MiniflareOptions({
+    handleStructuredLogs: drain,
+    workers: [
+      {
+        name: "bare",
+        modules: [{ type: "ESModule", path: path.join(outdir, "bare", "index.js") }],
+        compatibilityDate: "2026-11-01",
+      },
+    ],
+  } as V4MiniflareOptions),
+);
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: URL, headers: Record<string, string>, body: string, seconds: number): Promise<Round> {
+  const r = await autocannon({
+    url: url.href,
+    method: "POST",
+    headers,
+    body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+try {
+  const [realUrl, bareUrl] = await Promise.all([real.ready, bare.ready]);
+  console.error(`workerd (Miniflare): real Worker at ${realUrl}, bare endpoint at ${bareUrl}`);
+  const d1 = await real.getD1Database("DB");
+  for (const file of readdirSync(path.join(root, "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
+      "--> statement-breakpoint",
+    )) {
+      if (statement.trim()) await d1.prepare(statement).run();
+    }
+  }
+  const key = `sx_bench_0000_${"k".repeat(32)}`;
+  const now = Date.now();
+  await d1
+    .prepare(
+      "INSERT INTO users (id, email, name, role, email_verified_at, created_at, updated_at) VALUES ('usr_bench', 'bench@bench.example', '', 'user', ?, ?, ?)",
+    )
+    .bind(now, now, now)
+    .run();
+  await d1
+    .prepare(
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_bench', 'usr_bench', 'bench', ?, ?, 'submissions:read submissions:write', ?)",
+    )
+    .bind(key.slice(0, 11), createHash("sha256").update(key).digest("hex"), now)
+    .run();
+
+  const text = JSON.stringify({
+    text:
+      "Our warehouse keeps running out of packing material. Orders were delayed three times in October. " +
+      "We need a plan to avoid further delays.",
+  });
+  const json = { "content-type": "application/json" };
+  const auth = { ...json, authorization: `Bearer ${key}` };
+  const targets = {
+    bare: () => load(new URL("/v1/submissions", bareUrl), json, text, SECONDS),
+    validation: () => load(new URL("/v1/submissions", realUrl), auth, "{}", SECONDS),
+    ...(process.env.BENCH_DIAG
+      ? {
+          unauthenticated: () => load(new URL("/v1/submissions", realUrl), json, text, SECONDS),
+          health: () => load(new URL("/healthz", realUrl), {}, "", SECONDS),
+        }
+      : {}),
+    intake: () => load(new URL("/v1/submissions", realUrl), auth, text, SECONDS),
+  };
+  // Warm-up: JIT, D1 and the rate limiter object.
+  await load(new URL("/v1/submissions", bareUrl), json, text, 2);
+  await load(new URL("/v1/submissions", realUrl), auth, text, 2);
+
+  // `BENCH_ONLY=intake,bare` measures a subset (for diagnosis; the report wants all three).
+  const only = process.env.BENCH_ONLY?.split(",");
+  if (only)
+    for (const name of Object.keys(targets))
+      if (!only.includes(name)) delete (targets as Record<string, unknown>)[name];
+  const rounds = Object.fromEntries(Object.keys(targets).map((k) => [k, [] as Round[]])) as Record<
+    keyof typeof targets,
+    Round[]
+  >;
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, run] of Object.entries(targets) as [keyof typeof targets, () => Promise<Round>][]) {
+      const r = await run();
+      rounds[name].push(r);
+      console.error(
+        `round ${round} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+      );
+    }
+  }
+  const summary = Object.fromEntries(
+    Object.entries(rounds).map(([name, rs]) => [
+      name,
+      {
+        rps: Math.round(median(rs.map((r) => r.rps))),
+        p50Ms: median(rs.map((r) => r.p50)),
+        p99Ms: median(rs.map((r) => r.p99)),
+        non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
+        errors: rs.reduce((s, r) => s + r.errors, 0),
+      },
+    ]),
+  ) as Record<keyof typeof targets, { rps: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number }>;
+  const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const report = {
+    tool: `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per target (median round)`,
+    ...summary,
+    ratios: {
+      validationRps: ratio(summary.validation.rps, summary.bare.rps),
+      intakeRps: ratio(summary.intake.rps, summary.bare.rps),
+      validationP99: ratio(summary.validation.p99Ms, summary.bare.p99Ms),
+      intakeP99: ratio(summary.intake.p99Ms, summary.bare.p99Ms),
+    },
+    targets: {
+      "validation ≥ 0.85 × bare req/s": summary.validation.rps >= 0.85 * summary.bare.rps,
+      "intake ≥ 0.60 × bare req/s": summary.intake.rps >= 0.6 * summary.bare.rps,
+      "p99 ≤ 2 × bare p99 (intake)": summary.intake.p99Ms <= 2 * summary.bare.p99Ms,
+    },
+  };
+  console.log(JSON.stringify(report, null, 2));
+} finally {
+  await Promise.all([real.dispose(), bare.dispose()]);
+}
