@@ -101,6 +101,9 @@ beforeAll(async () => {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      // A fake microphone (a beep), allowed without a prompt: the voice-note recorder runs for real.
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
     ],
   });
 }, 120_000);
@@ -154,8 +157,20 @@ describe("the portal in a real browser", () => {
         "Our support queue doubled in October. Response times rose from two hours to nine. " +
           "Customers complain about slow answers. Please analyse the situation and suggest what to change first.",
       );
+    // A document by the file picker, and a voice note recorded from the (fake) microphone.
+    const notes = Buffer.from("Supplier notes: the ticket backlog peaks on Mondays; two agents are on leave.\n");
+    await page.setInputFiles("#files", { name: "supplier-notes.txt", mimeType: "text/plain", buffer: notes });
+    await page.waitForSelector("[data-file-list] li >> text=supplier-notes.txt");
+    await page.getByRole("button", { name: "Record a voice note" }).click();
+    await page.waitForSelector("text=Recording…");
+    await page.waitForTimeout(1500);
+    await page.getByRole("button", { name: "Stop recording" }).click();
+    await page.waitForSelector("[data-file-list] li >> text=/voice-note-.*\\.webm/");
     await shot(page, "05-new-request");
     await page.getByRole("button", { name: "Send request" }).click();
+    // Uploaded with a progress bar (XHR), then on to the request's page.
+    await page.waitForSelector("[data-upload-status] >> text=Upload complete");
+    expect(Number(await page.locator("#upload-progress").getAttribute("value"))).toBe(100);
     await page.waitForURL(/\/app\/requests\/sub_/);
     // The page follows the job by itself until it is done.
     await page.waitForSelector('[data-status="completed"]', { timeout: 30_000 });
@@ -164,6 +179,18 @@ describe("the portal in a real browser", () => {
     expect(result).toContain("Summary");
     expect(result).toMatch(/support queue|Response times/);
     await shot(page, "06-request-detail");
+
+    // The attachments, downloaded by their owner: the same bytes.
+    const attachments = await page.locator("[data-attachments] li").allInnerTexts();
+    expect(attachments).toHaveLength(2);
+    expect(attachments[0]).toContain("supplier-notes.txt");
+    expect(attachments[1]).toMatch(/voice-note-.*\.webm.*audio\/webm/s);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "supplier-notes.txt" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("supplier-notes.txt");
+    expect(await readFile((await download.path()) ?? "")).toEqual(notes);
 
     await page.goto(`${base}/app`);
     expect(await page.locator("tbody tr").count()).toBe(1);
