@@ -1,8 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../shared/log";
 import { storeSubmissionFile } from "../workers/api/submissions/files";
 import { db } from "../workers/api/submissions/repo";
+import { acceptSubmissionWithFiles } from "../workers/api/submissions/service";
 import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, PortalClient } from "./helpers/client";
@@ -385,6 +387,45 @@ describe("Idempotency-Key with multipart bodies", () => {
 });
 
 describe("storeSubmissionFile (the module inbound email uses too)", () => {
+  it("acceptSubmissionWithFiles accepts attachments in one call, or refuses them all leaving nothing", async () => {
+    await apiKeyFor("mail-user@example.com");
+    const user = await env.DB.prepare("SELECT id, email FROM users WHERE email = ?")
+      .bind("mail-user@example.com")
+      .first<{ id: string; email: string }>();
+    if (!user) throw new Error("no user");
+    const ctx = {
+      user,
+      source: "email" as const,
+      correlationId: "mail-1",
+      log: createLogger({ correlationId: "mail-1" }),
+    };
+    const docx = minimalDocx(["An emailed Word memo about pallet racks."]);
+    const { id, files } = await acceptSubmissionWithFiles(env, { text: "See the attachments." }, ctx, [
+      {
+        name: "memo.docx",
+        contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        body: docx,
+      },
+      { name: "call.wav", contentType: undefined, body: new Blob([wav(0.1)]).stream() },
+    ]);
+    expect(files.map((f) => [f.name, f.contentType])).toEqual([
+      ["memo.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+      ["call.wav", "audio/wav"],
+    ]);
+    const done = await waitForStatus(id, ["completed", "failed"]);
+    expect(done.status).toBe("completed");
+    expect(done.files?.map((f) => f.name)).toEqual(["memo.docx", "call.wav"]);
+
+    const before = await stored();
+    await expect(
+      acceptSubmissionWithFiles(env, { text: "A bad attachment." }, ctx, [
+        { name: "ok.txt", contentType: "text/plain", body: new TextEncoder().encode("fine") },
+        { name: "fake.pdf", contentType: "application/pdf", body: new TextEncoder().encode("not a pdf") },
+      ]),
+    ).rejects.toMatchObject({ status: 415 });
+    expect(await stored()).toEqual(before);
+  });
+
   it("streams a file larger than one part through an R2 multipart upload", async () => {
     // Two full 5 MiB parts (R2's minimum part size, enforced locally too) and a short last one.
     const bytes = new Uint8Array(10 * 1024 * 1024 + 1000);

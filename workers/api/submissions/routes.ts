@@ -102,7 +102,9 @@ const multipartIntake = createMiddleware<AppEnv>(async (c, next) => {
     action: "submission.created",
     targetType: "submission",
     targetId: id,
-    ...(files.length ? { detail: { files: files.length } } : {}),
+    ...(files.length
+      ? { after: { files: files.map((f) => ({ id: f.id, name: f.name, size: f.size, sha256: f.sha256 })) } }
+      : {}),
   });
   return accepted(c, id);
 });
