@@ -108,7 +108,12 @@ interface Round {
   errors: number;
 }
 
+/** `BENCH_KEYS=n` (diagnosis): connection i sends key i mod n, instead of all sharing one key. */
+const KEYS = Math.max(1, Number(process.env.BENCH_KEYS ?? 1));
+const keyOf = (i: number) => `sx_bench_${String(i).padStart(4, "0")}_${"k".repeat(32)}`;
+
 async function load(url: URL, headers: Record<string, string>, body: string, seconds: number): Promise<Round> {
+  let client = 0;
   const r = await autocannon({
     url: url.href,
     method: "POST",
@@ -116,6 +121,12 @@ async function load(url: URL, headers: Record<string, string>, body: string, sec
     body,
     connections: CONNECTIONS,
     duration: seconds,
+    setupClient: (c) => {
+      const i = client++ % KEYS;
+      if (i > 0 && headers.authorization === `Bearer ${keyOf(0)}`) {
+        c.setHeaders({ ...headers, authorization: `Bearer ${keyOf(i)}` });
+      }
+    },
   });
   return {
     rps: r.requests.average,
@@ -141,7 +152,7 @@ try {
       if (statement.trim()) await d1.prepare(statement).run();
     }
   }
-  const key = `sx_bench_0000_${"k".repeat(32)}`;
+  const key = keyOf(0);
   const now = Date.now();
   await d1
     .prepare(
@@ -149,6 +160,14 @@ try {
     )
     .bind(now, now, now)
     .run();
+  for (let i = 1; i < KEYS; i++) {
+    await d1
+      .prepare(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) VALUES (?, 'usr_bench', 'bench', ?, ?, 'submissions:read submissions:write', ?)",
+      )
+      .bind(`key_bench_${i}`, keyOf(i).slice(0, 11), createHash("sha256").update(keyOf(i)).digest("hex"), now)
+      .run();
+  }
   await d1
     .prepare(
       "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_bench', 'usr_bench', 'bench', ?, ?, 'submissions:read submissions:write', ?)",
