@@ -373,6 +373,26 @@ describe("Idempotency-Key with multipart bodies", () => {
     await waitForStatus(JSON.parse(firstBody).id, ["completed"]);
   });
 
+  it("answers a multipart duplicate with 409 and Retry-After while the first is still being read", async () => {
+    await apiKeyFor("uploader@example.com");
+    const userId = (
+      await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind("uploader@example.com").first<{ id: string }>()
+    )?.id;
+    // The first request's claim, as the middleware writes it before the body is read.
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (user_id, key, fingerprint, status, created_at, expires_at) VALUES (?, 'mp-busy', 'pending', 'in_progress', ?, ?)",
+    )
+      .bind(userId, Date.now(), Date.now() + 3600_000)
+      .run();
+    const before = await stored();
+    const res = await upload(form("Twice at once.", [["a.txt", "same", "text/plain"]]), {
+      headers: { "idempotency-key": "mp-busy" },
+    });
+    await expectProblem(res, 409, "/problems/idempotency-conflict");
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(await stored()).toEqual(before);
+  });
+
   it("lets a key be used again after a refused (413) multipart request", async () => {
     const big = upload(form("Big.", [["big.txt", "a".repeat(FILE_MAX + 1), "text/plain"]]), {
       headers: { "idempotency-key": "mp-2" },

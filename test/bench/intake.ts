@@ -13,6 +13,10 @@
  * - `intake`: the real endpoint with a valid body → 202: auth, zod, the input to R2, the
  *   D1 batch, the queue send, the audit row and the webhook event check.
  * Queue consumers are left out, so no job runs while the intake is measured.
+ *
+ * Diagnosis knobs (the report wants the defaults): `BENCH_DIAG=1` adds targets that stop
+ * early (no key; an unknown key), `BENCH_KEYS=n` spreads the connections over n keys,
+ * `BENCH_ONLY=a,b` runs a subset, `BENCH_CONNECTIONS` changes the 50.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
