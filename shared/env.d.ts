@@ -22,8 +22,7 @@ declare namespace Cloudflare {
     AUDIO_CHUNK_BYTES?: string;
     /** Root key of every signed link and token (`shared/signing.ts`); unset, signed links are off. */
     SIGNING_KEY?: string;
-    /** Largest inbound email taken (bytes; default 20 MiB) and most attachments (default 10). */
+    /** Largest inbound email taken (bytes; default 20 MiB); its attachments obey `UPLOAD_MAX_*`. */
     INBOUND_MAX_BYTES?: string;
-    INBOUND_MAX_ATTACHMENTS?: string;
   }
 }

@@ -365,7 +365,7 @@ describe("what is never answered, and clean rejections", () => {
       `--${boundary}--`,
       "",
     ].join("\r\n");
-    expect((await deliverMail(many, { from, to: INBOX })).rejected).toMatch(/11 attachments.*up to 10/);
+    expect((await deliverMail(many, { from, to: INBOX })).rejected).toMatch(/11 attachments.*up to 4/);
   });
 
   it("bounds the acknowledgements one address can make us send", async () => {
@@ -528,5 +528,119 @@ describe("signed result links (for results too large to mail)", () => {
     expect((await exports.default.fetch(old)).status).toBe(410);
     const other = await resultLink(env, "sub_01JF000000000000000000NONE");
     expect((await exports.default.fetch(other)).status).toBe(404);
+  });
+});
+
+describe("attachments become the request's files", () => {
+  function withAttachments(
+    from: string,
+    text: string,
+    parts: { name: string; type: string; body: string | Uint8Array }[],
+  ) {
+    const boundary = `b-${crypto.randomUUID()}`;
+    const b64 = (body: string | Uint8Array) => {
+      const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+      let bin = "";
+      for (const byte of bytes) bin += String.fromCharCode(byte);
+      return (btoa(bin).match(/.{1,76}/g) ?? []).join("\r\n");
+    };
+    return [
+      `From: ${from}`,
+      `To: ${INBOX}`,
+      "Subject: With files",
+      `Message-ID: <${crypto.randomUUID()}@client.example>`,
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      "",
+      `--${boundary}`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      text,
+      ...parts.flatMap((p) => [
+        `--${boundary}`,
+        `Content-Type: ${p.type}; name="${p.name}"`,
+        `Content-Disposition: attachment; filename="${p.name}"`,
+        "Content-Transfer-Encoding: base64",
+        "",
+        b64(p.body),
+      ]),
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+  }
+
+  it("stores usable attachments under the confirmed request, with checksums, and the job reads them", async () => {
+    const from = unique("files");
+    const notes = "Minutes: the supplier contract renews on 1 March; notice period is 60 days.";
+    const delivery = await deliverMail(
+      withAttachments(from, "Summarise the attached minutes.", [
+        { name: "minutes.txt", type: "text/plain", body: notes },
+      ]),
+      { from, to: INBOX },
+    );
+    await confirm(confirmPath((await parseReply(delivery)).text));
+    const [row] = await rowsFrom(from);
+    const id = row?.submission_id ?? "";
+    const { results: files } = await env.DB.prepare(
+      "SELECT name, content_type, size, sha256, key AS r2_key FROM submission_files WHERE submission_id = ?",
+    )
+      .bind(id)
+      .all<{ name: string; content_type: string; size: number; sha256: string; r2_key: string }>();
+    expect(files.map((f) => [f.name, f.content_type, f.size])).toEqual([["minutes.txt", "text/plain", notes.length]]);
+    const object = await env.FILES.get(files[0]?.r2_key ?? "");
+    expect(await object?.text()).toBe(notes);
+    const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(notes)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    expect(files[0]?.sha256).toBe(digest);
+    await waitForStatus(id, ["completed"]);
+  });
+
+  it("names the attachments it cannot use in the acknowledgement and leaves them out", async () => {
+    const from = unique("mixedfiles");
+    const exe = new Uint8Array([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00]);
+    const delivery = await deliverMail(
+      withAttachments(from, "Check these.", [
+        { name: "tool.exe", type: "application/x-msdownload", body: exe },
+        { name: "fake.pdf", type: "application/pdf", body: "not a pdf at all" },
+        { name: "ok.md", type: "text/markdown", body: "# Notes\n\nAll fine." },
+      ]),
+      { from, to: INBOX },
+    );
+    const ack = await parseReply(delivery);
+    expect(ack.text).toContain("We cannot use 2 attachments");
+    expect(ack.text).toContain("tool.exe");
+    expect(ack.text).toContain("fake.pdf");
+    await confirm(confirmPath(ack.text));
+    const [row] = await rowsFrom(from);
+    const { results } = await env.DB.prepare("SELECT name FROM submission_files WHERE submission_id = ?")
+      .bind(row?.submission_id)
+      .all<{ name: string }>();
+    expect(results.map((r) => r.name)).toEqual(["ok.md"]);
+  });
+
+  it("rejects a message whose only content is attachments it cannot use, saying why", async () => {
+    const from = unique("badfiles");
+    const big = new TextEncoder().encode("x".repeat(70 * 1024));
+    const delivery = await deliverMail(
+      withAttachments(from, "", [{ name: "huge.txt", type: "text/plain", body: big }]),
+      { from, to: INBOX },
+    );
+    expect(delivery.rejected).toMatch(/cannot use any attachment.*huge\.txt is larger than/);
+    expect(delivery.replies).toHaveLength(0);
+  });
+
+  it("a message with attachments and no text uses its subject as the request", async () => {
+    const from = unique("subjectonly");
+    const raw = withAttachments(from, "", [{ name: "a.txt", type: "text/plain", body: "Some notes." }]);
+    const delivery = await deliverMail(raw, { from, to: INBOX });
+    await confirm(confirmPath((await parseReply(delivery)).text));
+    const [row] = await rowsFrom(from);
+    const input = (await (await env.FILES.get(`inputs/${row?.submission_id}.json`))?.json()) as {
+      text: string;
+      files: { name: string }[];
+    };
+    expect(input.text).toBe("With files");
+    expect(input.files.map((f) => f.name)).toEqual(["a.txt"]);
   });
 });

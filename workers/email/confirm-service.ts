@@ -5,11 +5,14 @@
  */
 import { eq } from "drizzle-orm";
 import { emailThreads, type SubmissionRow, type UserRow } from "../../shared/db/schema";
+import { newSubmissionId } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { issueToken, signingKey } from "../../shared/signing";
+import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../api/submissions/files";
 import { db } from "../api/submissions/repo";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { acceptSubmission, inputKey } from "../api/submissions/service";
+import { checkAttachments } from "./attachments";
 import type { ParsedMail } from "./parse";
 
 /** How long a confirmation link works; unconfirmed requests expire with it. */
@@ -45,7 +48,7 @@ export async function followUpText(env: Env, reply: string, previous: Submission
 export interface ConversationMessage {
   inboundId: string;
   raw: Uint8Array | ReadableStream;
-  mail: Pick<ParsedMail, "messageId" | "references">;
+  mail: Pick<ParsedMail, "messageId" | "references" | "attachments">;
 }
 
 /** Accepts the request of a conversation and records its thread. */
@@ -63,10 +66,36 @@ export async function createFromConversation(
     log: Logger;
   },
 ): Promise<{ submissionId: string }> {
-  const { id } = await acceptSubmission(
+  // The attachments first, under the id the request will have; one that fails its checks
+  // now (they passed at arrival) is left out, not the whole request.
+  const id = newSubmissionId();
+  const limits = uploadLimits(env);
+  const files: StoredUpload[] = [];
+  for (const m of args.messages) {
+    for (const a of checkAttachments(m.mail, limits).usable.slice(0, limits.maxFiles - files.length)) {
+      try {
+        files.push(
+          await storeSubmissionFile(env, {
+            submissionId: id,
+            name: a.filename,
+            declaredType: a.mimeType,
+            body: a.content,
+            limits,
+          }),
+        );
+      } catch (error) {
+        args.log.warn("email attachment left out", { name: a.filename, error });
+      }
+    }
+  }
+  const text =
+    args.text.trim() ||
+    args.subject.trim() ||
+    `Please work on the attached ${files.length === 1 ? "file" : "files"}: ${files.map((f) => f.name).join(", ")}.`;
+  await acceptSubmission(
     env,
-    { text: clip(args.text, MAX_TEXT_CHARS), workflow: "analyse" },
-    { user: args.user, source: "email", correlationId: args.correlationId, log: args.log },
+    { text: clip(text, MAX_TEXT_CHARS), workflow: "analyse" },
+    { user: args.user, source: "email", correlationId: args.correlationId, log: args.log, id, files },
   );
   for (const m of args.messages) {
     await env.FILES.put(messageKey(id, m.inboundId), m.raw, { httpMetadata: { contentType: "message/rfc822" } });

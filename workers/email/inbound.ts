@@ -17,9 +17,11 @@ import { emailThreads, type InboundEmailRow, inboundEmails, submissions, users }
 import { createLogger, type Logger } from "../../shared/log";
 import { escapeHtml } from "../../shared/markdown";
 import { newTraceId } from "../../shared/trace";
+import { uploadLimits } from "../api/submissions/files";
 import { db } from "../api/submissions/repo";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
 import { inboundAddress, newInboundId, readRecipient, threadAddress } from "./address";
+import { checkAttachments } from "./attachments";
 import { confirmLink, createFromConversation, followUpText } from "./confirm-service";
 import { answer, replySubject } from "./outbound";
 import { type ParsedMail, parseMail } from "./parse";
@@ -27,7 +29,6 @@ import { classify } from "./policy";
 
 /** Cloudflare Email Routing accepts at most 25 MiB; we refuse a little earlier, with a reason. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 20 * 1024 * 1024;
-export const DEFAULT_MAX_ATTACHMENTS = 10;
 /** Unconfirmed requests one address may have waiting: bounds the mail a forger can make us send. */
 export const MAX_PENDING_PER_SENDER = 3;
 export const PENDING_TTL_MS = 7 * 24 * 3600_000;
@@ -37,12 +38,11 @@ const num = (value: string | undefined, fallback: number) => {
   return Number.isFinite(n) && n > 0 ? n : fallback;
 };
 
+/** The message size limit, and the upload limits every file of a request obeys (`UPLOAD_MAX_*`). */
 export function inboundLimits(env: Env) {
   const e = env as Cloudflare.Env;
-  return {
-    maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
-    maxAttachments: num(e.INBOUND_MAX_ATTACHMENTS, DEFAULT_MAX_ATTACHMENTS),
-  };
+  const uploads = uploadLimits(env);
+  return { maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES), maxAttachments: uploads.maxFiles, uploads };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
@@ -183,9 +183,20 @@ async function receive(ctx: Context): Promise<void> {
       `Your message has ${mail.text.length} characters of text; StateX takes up to ${MAX_TEXT_CHARS}. Please attach long documents as files instead.`,
     );
   }
-  if (!mail.text.trim() && files.length === 0) {
-    await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "empty" });
-    return reject(ctx, "empty", "Your message has no text or attachments for StateX to work on.");
+  const { usable, refused } = checkAttachments(mail, limits.uploads);
+  if (!mail.text.trim() && usable.length === 0) {
+    await record(
+      ctx,
+      { dedupeKey, mail, sender },
+      { status: "rejected", reason: refused.length ? "no usable attachment" : "empty" },
+    );
+    return reject(
+      ctx,
+      "empty",
+      refused.length
+        ? `StateX cannot use any attachment of your message: ${refused.map((r) => r.detail).join(" ")}`
+        : "Your message has no text or attachments for StateX to work on.",
+    );
   }
 
   if (recipient.kind === "thread") {
@@ -261,7 +272,7 @@ async function startConversation(ctx: Context, incoming: Incoming): Promise<void
   }
   const [account] = await d.select({ id: users.id }).from(users).where(eq(users.email, incoming.sender)).limit(1);
   const link = await confirmLink(env, ctx.id, ctx.now);
-  const files = incoming.mail.attachments.filter((a) => !a.inline);
+  const { usable: files, refused } = checkAttachments(incoming.mail, inboundLimits(env).uploads);
   const paragraphs = [
     "Hello,",
     "StateX received your request by email. Before we work on it, please confirm that you sent it — email addresses can be forged, and this keeps anyone else from spending your quota.",
@@ -269,6 +280,11 @@ async function startConversation(ctx: Context, incoming: Incoming): Promise<void
       ? "It will belong to your StateX account."
       : "Confirming also creates a free StateX account for this address, where you can follow your requests; you can sign in later with a link sent to this address.",
     `Your request: "${excerpt(incoming.mail.text || `${files.length} attachment(s)`)}"${files.length ? ` with ${files.length} attachment(s)` : ""}.`,
+    ...(refused.length
+      ? [
+          `We cannot use ${refused.length === 1 ? "one attachment" : `${refused.length} attachments`}: ${refused.map((r) => r.detail).join(" ")}`,
+        ]
+      : []),
     "To add details before confirming, just reply to this message. If you did not send it, ignore this message and nothing will happen.",
   ];
   await answer(

@@ -1,0 +1,23 @@
+import { SNIFF_BYTES, verifyFileType } from "../../shared/filetypes";
+import { formatBytes, type UploadLimits } from "../api/submissions/files";
+import type { InboundAttachment, ParsedMail } from "./parse";
+
+/**
+ * The attachments a request can use: files (not inline images) within the size limit whose
+ * content matches an accepted type — the same rules as uploads. The rest are named, with why.
+ */
+export function checkAttachments(mail: Pick<ParsedMail, "attachments">, limits: UploadLimits) {
+  const usable: InboundAttachment[] = [];
+  const refused: { name: string; detail: string }[] = [];
+  for (const a of mail.attachments) {
+    if (a.inline) continue;
+    if (a.size > limits.maxFileBytes) {
+      refused.push({ name: a.filename, detail: `${a.filename} is larger than ${formatBytes(limits.maxFileBytes)}.` });
+      continue;
+    }
+    const verdict = verifyFileType(a.content.subarray(0, SNIFF_BYTES), a.mimeType, a.filename);
+    if (verdict.ok) usable.push(a);
+    else refused.push({ name: a.filename, detail: verdict.detail });
+  }
+  return { usable, refused };
+}
