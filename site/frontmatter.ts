@@ -182,9 +182,63 @@ export function parseSource(source: string, file: string): ParsedSource {
 const withKey = (key: string | null, message: string) =>
   key === null || message.startsWith(key) ? message : `${key}: ${message}`;
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TAG = /^[\p{Ll}\p{N}][\p{Ll}\p{N}-]*$/u;
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+const KEYS = new Set(Object.keys(FrontMatterSchema.shape));
+
+/**
+ * The schema's answer for front matter that plainly satisfies it, without running zod (which
+ * costs more per page than the rest of the front matter): the same checks and the same output
+ * (trimmed title and description, defaults, keys in schema order). Anything it is not sure of
+ * — every invalid page, any odd value — returns null, and zod decides and words the error, so
+ * the schema stays the one authority. A test holds the two to the same answers.
+ */
+export function quickFrontMatter(data: Record<string, Value>): FrontMatter | null {
+  for (const k in data) if (!KEYS.has(k)) return null;
+  const { title, description, date, updated, tags, locale, draft, order, slug } = data;
+  if (typeof title !== "string" || typeof description !== "string") return null;
+  const t = title.trim();
+  const d = description.trim();
+  if (t.length < 1 || t.length > 160 || d.length < 1 || d.length > 320) return null;
+  const out: Record<string, unknown> = { title: t, description: d };
+  if (date !== undefined) {
+    if (typeof date !== "string" || !DATE.test(date)) return null;
+    out.date = date;
+  }
+  if (updated !== undefined) {
+    if (typeof updated !== "string" || !DATE.test(updated)) return null;
+    out.updated = updated;
+  }
+  if (tags === undefined) out.tags = [];
+  else {
+    if (!Array.isArray(tags)) return null;
+    for (const tag of tags) if (typeof tag !== "string" || !TAG.test(tag)) return null;
+    out.tags = tags;
+  }
+  if (locale !== undefined) {
+    if (!(LOCALES as readonly unknown[]).includes(locale)) return null;
+    out.locale = locale;
+  }
+  if (draft === undefined) out.draft = false;
+  else if (typeof draft === "boolean") out.draft = draft;
+  else return null;
+  if (order !== undefined) {
+    if (typeof order !== "number" || !Number.isSafeInteger(order)) return null;
+    out.order = order;
+  }
+  if (slug !== undefined) {
+    if (typeof slug !== "string" || !SLUG.test(slug)) return null;
+    out.slug = slug;
+  }
+  return out as FrontMatter;
+}
+
 /** Parses and validates; every problem is a `ContentError` naming the file, line and reason. */
 export function parseFrontMatter(source: string, file: string): { meta: FrontMatter; body: string; bodyLine: number } {
   const parsed = parseSource(source, file);
+  const quick = quickFrontMatter(parsed.data);
+  if (quick) return { meta: quick, body: parsed.body, bodyLine: parsed.bodyLine };
   const result = FrontMatterSchema.safeParse(parsed.data);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -47,8 +47,12 @@ export interface RenderResult {
   links: string[];
 }
 
+const PLAIN = /^[\w \t\n-]*$/;
+
 /** GitHub-style heading id: lower case, punctuation dropped, spaces to `-`. */
 export function slugify(text: string): string {
+  // Plain ASCII words (most headings): nothing for the full pipeline below to remove.
+  if (PLAIN.test(text)) return text.toLowerCase().trim().replace(/\s+/g, "-");
   return text
     .toLowerCase()
     .normalize("NFKD")
@@ -75,7 +79,7 @@ marked.use({
   renderer: {
     heading({ tokens, depth }: Tokens.Heading) {
       const inner = this.parser.parseInline(tokens);
-      const plain = inner.replace(/<[^>]*>/g, "").replace(/&[#\w]+;/g, "");
+      const plain = /[<&]/.test(inner) ? inner.replace(/<[^>]*>/g, "").replace(/&[#\w]+;/g, "") : inner;
       let id = slugify(plain) || "section";
       const seen = ctx.ids.get(id);
       ctx.ids.set(id, (seen ?? 0) + 1);

@@ -3,7 +3,7 @@
  * (and in the main thread when the build is single-threaded): it needs only the file, the list
  * of all source files (for hreflang) and the build's fixed settings.
  */
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Locale, STRINGS } from "./config.ts";
@@ -11,6 +11,8 @@ import { ContentError, parseFrontMatter } from "./frontmatter.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
+
+export { ContentError };
 
 /** Settings shared by every page of one build. */
 export interface PageContext {
@@ -60,7 +62,7 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   const section = segments.length > 1 && segments[0] ? segments[0] : null;
   const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
   const slug = meta.slug ?? (last && last !== "index" ? last : "home");
-  const hash = createHash("sha256").update(source).digest("hex");
+  const hash = digest("sha256", source, "hex");
   const rendered = renderMarkdown(body);
   const alternates = alternatesOf(file, c.files);
   const twin = `${url}index.md`;
@@ -119,11 +121,25 @@ export function buildPage(file: string, c: PageContext): PageRecord {
     ],
   });
   const dir = path.join(c.outDir, url);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "index.html"), html);
+  write(dir, "index.html", html);
   // The twin carries the title and description, so an agent reading it alone has the context.
-  writeFileSync(path.join(dir, "index.md"), `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
+  write(dir, "index.md", `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
   return record;
+}
+
+/**
+ * Writes a file, making its folder only when it is missing: a rebuild overwrites in place, and
+ * a `mkdir` per page is a system call too many.
+ */
+function write(dir: string, name: string, text: string): void {
+  const file = path.join(dir, name);
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, text);
+  }
 }
 
 /** The body without its own leading `# Title` (the twin writes the title itself). */

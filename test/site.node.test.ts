@@ -4,7 +4,7 @@ import path from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BuildOptions, build } from "../site/build.ts";
-import { parseFrontMatter } from "../site/frontmatter.ts";
+import { FrontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -52,6 +52,56 @@ describe("front matter", () => {
       "a",
       "b-c",
     ]);
+  });
+
+  it("takes the fast path only where zod gives the same answer", () => {
+    const valid: Record<string, unknown>[] = [
+      { title: "T", description: "D" },
+      { title: "  Padded  ", description: " d ", tags: [] },
+      {
+        title: "All",
+        description: "Keys",
+        date: "2026-01-02",
+        updated: "2026-02-03",
+        tags: ["api", "getting-started", "č2"],
+        locale: "cs",
+        draft: true,
+        order: -4,
+        slug: "all-keys",
+      },
+      { slug: "x", order: 0, draft: false, locale: "en", description: "D", title: "Reordered" },
+      { title: "x".repeat(160), description: "y".repeat(320) },
+    ];
+    for (const data of valid) {
+      const quick = quickFrontMatter(data as never);
+      expect(quick, JSON.stringify(data)).not.toBeNull();
+      expect(quick).toStrictEqual(FrontMatterSchema.parse(data));
+      expect(Object.keys(quick ?? {})).toEqual(Object.keys(FrontMatterSchema.parse(data)));
+    }
+    const invalid: Record<string, unknown>[] = [
+      {},
+      { title: "T" },
+      { title: " ", description: "D" },
+      { title: "x".repeat(161), description: "D" },
+      { title: "T", description: "y".repeat(321) },
+      { title: 3, description: "D" },
+      { title: "T", description: "D", date: "2026-1-2" },
+      { title: "T", description: "D", updated: 20260102 },
+      { title: "T", description: "D", tags: "api" },
+      { title: "T", description: "D", tags: ["Api"] },
+      { title: "T", description: "D", tags: ["-x"] },
+      { title: "T", description: "D", tags: [1] },
+      { title: "T", description: "D", locale: "de" },
+      { title: "T", description: "D", draft: "yes" },
+      { title: "T", description: "D", order: 1.5 },
+      { title: "T", description: "D", order: "1" },
+      { title: "T", description: "D", slug: "Bad_Slug" },
+      { title: "T", description: "D", authr: "me" },
+    ];
+    for (const data of invalid) {
+      expect(quickFrontMatter(data as never), JSON.stringify(data)).toBeNull();
+      expect(FrontMatterSchema.safeParse(data).success, JSON.stringify(data)).toBe(false);
+    }
   });
 
   it("fails the build with file, line and reason for each bad page", async () => {
