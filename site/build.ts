@@ -244,67 +244,100 @@ async function renderAll(
 ): Promise<{ records: PageRecord[]; errors: BuildIssue[] }> {
   const records: PageRecord[] = [];
   const errors: BuildIssue[] = [];
-  if (threads <= 1 || files.length < 64) {
-    // Loaded here only: with worker threads the main thread never renders.
+  // The main thread renders too: `threads` rendering threads are the main one and threads − 1
+  // workers, which saves a worker's memory (its own heap and copy of the renderer) and leaves
+  // no core idle while the main thread waits.
+  const batch = 32;
+  const workers = threads <= 1 || files.length < 64 ? 0 : Math.min(threads - 1, Math.ceil(files.length / batch) - 1);
+  let next = 0;
+  const take = (n: number) => {
+    const slice = files.slice(next, next + n);
+    next += slice.length;
+    return slice;
+  };
+  let running: Promise<unknown> = Promise.resolve();
+  const pool: Worker[] = [];
+  if (workers > 0) {
+    const workerScript = await bundled("render-worker", code);
+    const init: WorkerInit = {
+      contentDir: ctx.contentDir,
+      outDir: ctx.outDir,
+      baseUrl: ctx.baseUrl,
+      assets: ctx.assets,
+      files: [...ctx.files],
+    };
+    running = Promise.all(
+      Array.from(
+        { length: workers },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            // A small young generation keeps each thread's memory near what one page needs.
+            const worker = new Worker(workerScript, {
+              workerData: init,
+              resourceLimits: { maxYoungGenerationSizeMb: 8 },
+            });
+            pool.push(worker);
+            let inFlight = 0;
+            const send = () => {
+              const files = take(batch);
+              if (files.length === 0) return false;
+              worker.postMessage(files);
+              inFlight++;
+              return true;
+            };
+            worker.on("message", (reply: WorkerReply) => {
+              if (reply.kind === "done") {
+                inFlight--;
+                for (const r of reply.records) records.push(r);
+                for (const e of reply.errors) errors.push(e);
+                progress.tick(reply.records.length + reply.errors.length);
+                send();
+              } else {
+                // Two batches queued, so the worker never waits for a busy main thread.
+                send();
+                send();
+              }
+              if (inFlight === 0) void worker.terminate().then(() => resolve());
+            });
+            worker.on("error", reject);
+          }),
+      ),
+    );
+    // Awaited below; until then a failing worker must not count as an unhandled rejection.
+    running.catch(() => {});
+  }
+  try {
+    await renderHere();
+    await running;
+  } catch (error) {
+    await Promise.all(pool.map((w) => w.terminate()));
+    throw error;
+  }
+  return { records, errors };
+
+  async function renderHere() {
+    // Loaded here only: a build that renders nothing never loads marked, zod or the sanitizer.
     const { buildPage, ContentError } = (await import(
       (
         await bundled("page", code)
       ).href
     )) as typeof import("./page.ts");
-    for (const file of files) {
-      try {
-        // A copy, as a worker's reply would be: the record's strings are slices of the page's
-        // source, and keeping them would keep every source of the site in memory.
-        records.push(structuredClone(buildPage(file, ctx)));
-      } catch (error) {
-        if (!(error instanceof ContentError)) throw error;
-        errors.push({ file: error.file, line: error.line, reason: error.reason });
+    // Small batches in the main thread, yielding between them so worker replies are handled.
+    for (let mine = take(8); mine.length > 0; mine = take(8)) {
+      for (const file of mine) {
+        try {
+          // A copy, as a worker's reply would be: the record's strings are slices of the page's
+          // source, and keeping them would keep every source of the site in memory.
+          records.push(structuredClone(buildPage(file, ctx)));
+        } catch (error) {
+          if (!(error instanceof ContentError)) throw error;
+          errors.push({ file: error.file, line: error.line, reason: error.reason });
+        }
       }
-      progress.tick(1);
+      progress.tick(mine.length);
+      if (workers > 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    return { records, errors };
   }
-  const batch = 32;
-  let next = 0;
-  const workerScript = await bundled("render-worker", code);
-  const init: WorkerInit = {
-    contentDir: ctx.contentDir,
-    outDir: ctx.outDir,
-    baseUrl: ctx.baseUrl,
-    assets: ctx.assets,
-    files: [...ctx.files],
-  };
-  await Promise.all(
-    Array.from(
-      { length: Math.min(threads, Math.ceil(files.length / batch)) },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          // A small young generation keeps each thread's memory near what one page needs.
-          const worker = new Worker(workerScript, {
-            workerData: init,
-            resourceLimits: { maxYoungGenerationSizeMb: 8 },
-          });
-          const send = () => {
-            if (next >= files.length) {
-              void worker.terminate().then(() => resolve());
-              return;
-            }
-            worker.postMessage(files.slice(next, next + batch));
-            next += batch;
-          };
-          worker.on("message", (reply: WorkerReply) => {
-            if (reply.kind === "done") {
-              for (const r of reply.records) records.push(r);
-              for (const e of reply.errors) errors.push(e);
-              progress.tick(reply.records.length + reply.errors.length);
-            }
-            send();
-          });
-          worker.on("error", reject);
-        }),
-    ),
-  );
-  return { records, errors };
 }
 
 function paginate<T>(items: T[], base: string): { url: string; items: T[]; prev?: string; next?: string }[] {

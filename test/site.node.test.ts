@@ -264,11 +264,15 @@ describe("site build", () => {
         `date: 2026-02-${String((i % 28) + 1).padStart(2, "0")}\n`,
       );
     }
+    // A bad page late in the list, so whichever thread renders it must report it.
+    files["articles/zz-bad.md"] = "---\ntitle: Bad\n---\nNo description.";
     const s = await site(files);
     const one = await build(s.options);
     const single = await s.read("articles/p42/index.html");
-    const threaded = await build({ ...s.options, threads: 2 });
-    expect(threaded).toMatchObject({ pages: 91, rendered: 91, errors: [] });
+    const threaded = await build({ ...s.options, threads: 3 });
+    expect(threaded).toMatchObject({ pages: 91, rendered: 91 });
+    expect(threaded.errors).toEqual([{ file: "articles/zz-bad.md", line: 1, reason: "description is required" }]);
+    expect(threaded.errors).toEqual(one.errors);
     expect(threaded.buildId).toBe(one.buildId);
     expect(await s.read("articles/p42/index.html")).toBe(single);
     expect(single).toContain('<span class="hl-kwd">const</span>');

@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pageSource, writeCorpus } from "./corpus.ts";
@@ -35,6 +35,16 @@ interface Run {
   pagesPerSecond: number;
   maxRssMb: number | null;
   ok: boolean;
+  /** HTML files in the output: a check that the tool really built every page. */
+  htmlFiles?: number;
+}
+
+async function countHtml(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir, { recursive: true })).filter((f) => f.endsWith(".html")).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** Runs a command, timing it and reading its peak RSS from GNU time. */
@@ -65,13 +75,24 @@ async function eleventySetup(dir: string, corpus: string, out: string): Promise<
   return config;
 }
 
+/**
+ * A Hugo site over a copy of the corpus, configured to do the job our build does:
+ * - the home page is `_index.md`: a root `index.md` is a *leaf bundle* in Hugo, which makes
+ *   every other file of the corpus a resource of the home page, so Hugo renders none of the
+ *   pages (an earlier version of this benchmark fell into that: 9 files written, "10,000
+ *   pages/s");
+ * - `buildFuture = true`: Hugo skips pages dated after today, and the corpus has dates all year;
+ * - `rssLimit = 20` and `paginate = 50`, as our feeds and listings (Hugo's default feeds list
+ *   every page of a section or tag, with its summary);
+ * - highlighting off (`hugo.toml`) or on with CSS classes, as ours (`hugo-highlight.toml`).
+ */
 async function hugoSetup(dir: string, corpus: string): Promise<string> {
   const site = path.join(dir, "hugo");
   await mkdir(path.join(site, "layouts", "_default"), { recursive: true });
-  await writeFile(
-    path.join(site, "hugo.toml"),
-    'baseURL = "https://bench.example/"\ntitle = "Bench"\n[markup.highlight]\ncodeFences = false\n[markup.goldmark.renderer]\nunsafe = false\n',
-  );
+  const config = (highlight: string) =>
+    `baseURL = "https://bench.example/"\ntitle = "Bench"\nbuildFuture = true\nrssLimit = 20\npaginate = 50\n[markup.highlight]\n${highlight}\n[markup.goldmark.renderer]\nunsafe = false\n`;
+  await writeFile(path.join(site, "hugo.toml"), config("codeFences = false"));
+  await writeFile(path.join(site, "hugo-highlight.toml"), config("noClasses = false"));
   const shell = (body: string) =>
     `<!doctype html><html><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>${body}</body></html>\n`;
   await writeFile(path.join(site, "layouts", "_default", "single.html"), shell("{{ .Content }}"));
@@ -82,11 +103,12 @@ async function hugoSetup(dir: string, corpus: string): Promise<string> {
   await writeFile(path.join(site, "layouts", "index.html"), shell("{{ .Content }}"));
   // Hugo reads content/ inside the site: a copy in the same tmpfs.
   execFileSync("cp", ["-r", corpus, path.join(site, "content")]);
+  await rename(path.join(site, "content", "index.md"), path.join(site, "content", "_index.md"));
   return site;
 }
 
 const fmt = (r: Run) =>
-  `| ${r.tool} | ${r.seconds.toFixed(2)} s | ${Math.round(r.pagesPerSecond)} | ${r.maxRssMb === null ? "n/a" : `${Math.round(r.maxRssMb)} MB`} |${r.ok ? "" : " FAILED"}`;
+  `| ${r.tool} | ${r.seconds.toFixed(2)} s | ${Math.round(r.pagesPerSecond)} | ${r.maxRssMb === null ? "n/a" : `${Math.round(r.maxRssMb)} MB`} | ${r.htmlFiles ?? "?"} |${r.ok ? "" : " FAILED"}`;
 
 async function benchSize(total: number): Promise<string> {
   const dir = path.join(benchDir, String(total));
@@ -160,14 +182,34 @@ async function benchSize(total: number): Promise<string> {
     runs.push(
       measure("Hugo (no highlighting)", pages, "hugo", ["--source", site, "--destination", out("hugo"), "--quiet"]),
     );
+    runs.push(
+      measure("Hugo (highlighting)", pages, "hugo", [
+        "--source",
+        site,
+        "--config",
+        path.join(site, "hugo-highlight.toml"),
+        "--destination",
+        out("hugo-hl"),
+        "--quiet",
+      ]),
+    );
   }
+  const outs: Record<string, string> = {
+    "statex, 1 thread": out("ours1"),
+    "marked-only floor, 1 thread": out("floor"),
+    "Eleventy 3 (markdown-it), 1 thread": out("eleventy"),
+    "Hugo (no highlighting)": out("hugo"),
+    "Hugo (highlighting)": out("hugo-hl"),
+  };
+  outs[`statex, ${availableParallelism()} threads`] = out("ours");
+  for (const r of runs) r.htmlFiles = await countHtml(outs[r.tool] ?? "");
   const floor = runs.find((r) => r.tool.startsWith("marked-only"));
   const one = runs.find((r) => r.tool === "statex, 1 thread");
   const lines = [
     `### ${pages.toLocaleString("en")} pages`,
     "",
-    "| Build | Time | Pages/s | Peak RSS |",
-    "| ----- | ---- | ------- | -------- |",
+    "| Build | Time | Pages/s | Peak RSS | HTML files |",
+    "| ----- | ---- | ------- | -------- | ---------- |",
     ...runs.map(fmt),
     "",
     `One-page rebuild: ${rebuild.seconds.toFixed(2)} s as a new \`--incremental\` process (start-up included, peak RSS ${rebuild.maxRssMb === null ? "n/a" : `${Math.round(rebuild.maxRssMb)} MB`}); ${(watchMs / 1000).toFixed(2)} s inside a warm process, as \`--watch\` does it.`,
