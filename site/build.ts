@@ -5,8 +5,9 @@
  *   node site/build.ts [--content DIR] [--out DIR] [--threads N] [--incremental] [--watch]
  *                      [--base-url URL] [--quiet]
  *
- * Pages render in worker threads (one per core) that read, parse, render and write each page
- * and send back a small record; the main thread then writes what needs every page: listings,
+ * Pages render in the main thread and in one worker thread per further core; each reads,
+ * parses, renders and writes its pages and keeps a small record; the main thread then writes
+ * what needs every page: listings,
  * tags, sitemap, feeds, `llms.txt`, `llms-full.txt` and the manifest the Worker ingests into D1.
  * `--incremental` (what `--watch` uses) re-renders only sources whose size or mtime changed,
  * reusing the records of the previous build from its cache file.
@@ -44,7 +45,7 @@ const root = path.resolve(siteDir, "..");
 export interface BuildOptions {
   contentDir: string;
   outDir: string;
-  /** Worker threads; 1 renders in the main thread. Default: every core. */
+  /** Rendering threads: the main thread plus `threads − 1` workers. Default: every core. */
   threads?: number;
   /** Re-render only changed sources, using the previous build's cache. */
   incremental?: boolean;
