@@ -7,8 +7,8 @@
  *
  * Pages render in the main thread and in one worker thread per further core; each reads,
  * parses, renders and writes its pages and keeps a small record; the main thread then writes
- * what needs every page: listings,
- * tags, sitemap, feeds, `llms.txt`, `llms-full.txt` and the manifest the Worker ingests into D1.
+ * what needs every page: listings, tags, sitemap, feeds, `llms.txt`, `llms-full.txt` and the
+ * manifest the Worker ingests into D1.
  * `--incremental` (what `--watch` uses) re-renders only sources whose size or mtime changed,
  * reusing the records of the previous build from its cache file.
  */
