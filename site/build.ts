@@ -22,6 +22,8 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
+  rmSync,
   statSync,
   watch,
   writeFileSync,
@@ -109,16 +111,23 @@ interface Cache {
   entries: Record<string, CacheEntry>;
 }
 
+/** Where each page's text is in `llms-full.txt`: source file → [start, end) in bytes. */
+interface LlmsIndex {
+  size: number;
+  ranges: Record<string, [number, number]>;
+}
+
 /**
  * What the previous build put in the output, read by every build (small: a full build that
  * overwrites in place does not parse 10,000 records just to learn which files are stale).
  */
 interface Outputs {
-  version: 1;
+  version: 2;
   /** Source file → its page URL. */
   pages: Record<string, string>;
   /** Files the aggregates wrote (relative to the output), so stale ones can be removed. */
   files: string[];
+  llms: LlmsIndex;
 }
 
 const sha = (s: string | Buffer) => hash("sha256", s, "hex");
@@ -360,8 +369,17 @@ const xml = (s: string) => escapeHtml(s);
 /** Writes everything that depends on more than one page. Returns the URLs it generated. */
 async function writeAggregates(
   pages: PageRecord[],
-  o: { outDir: string; baseUrl: string; assets: AssetUrls; revision: string },
-): Promise<{ generated: Set<string>; manifest: Manifest; written: string[] }> {
+  o: {
+    outDir: string;
+    baseUrl: string;
+    assets: AssetUrls;
+    revision: string;
+    /** Where each page's text is in the previous `llms-full.txt` (incremental builds). */
+    previousLlms?: LlmsIndex;
+    /** Sources this build did not re-render (their twins are as they were). */
+    unchanged?: ReadonlySet<string>;
+  },
+): Promise<{ generated: Set<string>; manifest: Manifest; written: string[]; llms: LlmsIndex }> {
   const { outDir, baseUrl, assets } = o;
   const generated = new Set<string>();
   const written: string[] = [];
@@ -688,10 +706,25 @@ ${groups
 
   // llms-full.txt: every twin, in llms.txt order, read back as bytes (no decoding) into one
   // reused buffer and written a megabyte at a time, so memory stays flat and makes no garbage.
-  const fd = openSync(path.join(outDir, "llms-full.txt"), "w");
+  // An incremental build copies the unchanged pages' stretches from the previous file instead
+  // (one read per run of unchanged pages, not one file per page), then renames the new file
+  // over it.
+  const fullPath = path.join(outDir, "llms-full.txt");
+  const tmpPath = `${fullPath}.${process.pid}.tmp`;
+  const ranges: Record<string, [number, number]> = {};
+  const fd = openSync(tmpPath, "w");
+  let old: number | null = null;
   try {
+    if (o.previousLlms && existsSync(fullPath)) {
+      old = openSync(fullPath, "r");
+      if (fstatSync(old).size !== o.previousLlms.size) {
+        closeSync(old);
+        old = null;
+      }
+    }
     const buffer = Buffer.allocUnsafe(1 << 20);
     let used = 0;
+    let position = 0;
     const flush = () => {
       for (let at = 0; at < used; ) at += writeSync(fd, buffer, at, used - at);
       used = 0;
@@ -700,9 +733,44 @@ ${groups
       if (used + bytes.length > buffer.length) flush();
       if (bytes.length > buffer.length) for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
       else used += bytes.copy(buffer, used);
+      position += bytes.length;
+    };
+    /** Reads `size` bytes of `from` at `at` into the buffer (which has room for them). */
+    const readInto = (from: number, size: number, at: number | null) => {
+      let got = 0;
+      for (let n = 1; n > 0 && got < size; got += n)
+        n = readSync(from, buffer, used + got, size - got, at === null ? got : at + got);
+      return got;
+    };
+    let run: [number, number] | null = null;
+    const copyRun = () => {
+      if (!run || old === null) return;
+      for (let at = run[0]; at < run[1]; ) {
+        if (used === buffer.length) flush();
+        const got = readInto(old, Math.min(run[1] - at, buffer.length - used), at);
+        if (got === 0) throw new Error("llms-full.txt changed while it was read");
+        used += got;
+        position += got;
+        at += got;
+      }
+      run = null;
     };
     for (const [, list] of groups) {
       for (const p of list) {
+        const reuse = old !== null && o.unchanged?.has(p.file) ? o.previousLlms?.ranges[p.file] : undefined;
+        if (reuse) {
+          // Extend the pending run when this page follows it in the old file too.
+          if (!run || run[1] !== reuse[0]) {
+            copyRun();
+            run = [reuse[0], reuse[0]];
+          }
+          const start = position + (run[1] - run[0]);
+          run[1] = reuse[1];
+          ranges[p.file] = [start, start + (reuse[1] - reuse[0])];
+          continue;
+        }
+        copyRun();
+        const start = position;
         append(Buffer.from(`<!-- ${baseUrl}${p.url} -->\n`));
         const file = path.join(outDir, p.twin);
         const twin = openSync(file, "r");
@@ -710,22 +778,32 @@ ${groups
           const size = fstatSync(twin).size;
           if (used + size > buffer.length) flush();
           if (size <= buffer.length) {
-            let got = 0;
-            for (let n = 1; n > 0 && got < size; got += n) n = readSync(twin, buffer, used + got, size - got, got);
-            used += trimmedLength(buffer, used, used + got) - used;
+            const got = readInto(twin, size, null);
+            const kept = trimmedLength(buffer, used, used + got) - used;
+            used += kept;
+            position += kept;
           } else append(trimEndBytes(readFileSync(file)));
         } finally {
           closeSync(twin);
         }
         append(TWO_NEWLINES);
+        ranges[p.file] = [start, position];
       }
     }
+    copyRun();
     flush();
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(tmpPath, { force: true });
+    throw error;
+  } finally {
+    if (old !== null) closeSync(old);
   }
+  closeSync(fd);
+  renameSync(tmpPath, fullPath);
+  const llms = { size: statSync(fullPath).size, ranges };
   written.push("llms-full.txt");
-  return { generated, manifest, written };
+  return { generated, manifest, written, llms };
 }
 
 const TWO_NEWLINES = Buffer.from("\n\n");
@@ -799,7 +877,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // The previous build's cache says what is in the output, so even a full build overwrites in
   // place and removes only what is stale (deleting 20,000 files first costs about a second).
   // Its page records are reused only by an incremental build of the same generator.
-  const previous = existsSync(outDir) ? await readJson<Outputs>(cachePath(outDir, "outputs"), 1) : null;
+  const previous = existsSync(outDir) ? await readJson<Outputs>(cachePath(outDir, "outputs"), 2) : null;
   const stored = previous && options.incremental ? await readJson<Cache>(cachePath(outDir), 3) : null;
   const cache = stored?.codeHash === code && stored.baseUrl === baseUrl ? stored : null;
   if (!previous) await rm(outDir, { recursive: true, force: true });
@@ -862,7 +940,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
 
   const tAggregates = performance.now();
-  const { generated, manifest, written } = await writeAggregates(published, { outDir, baseUrl, assets, revision });
+  const { generated, manifest, written, llms } = await writeAggregates(published, {
+    outDir,
+    baseUrl,
+    assets,
+    revision,
+    previousLlms: cache ? previous?.llms : undefined,
+    unchanged: new Set(kept.map((r) => r.file)),
+  });
   if (previous) {
     // Listings, tags or feeds that this build no longer has (a tag nobody uses, fewer pages).
     const now = new Set(written);
@@ -883,7 +968,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   await writeFile(cachePath(outDir), JSON.stringify({ version: 3, codeHash: code, baseUrl, entries } satisfies Cache));
   await writeFile(
     cachePath(outDir, "outputs"),
-    JSON.stringify({ version: 1, pages, files: written } satisfies Outputs),
+    JSON.stringify({ version: 2, pages, files: written, llms } satisfies Outputs),
   );
 
   return {

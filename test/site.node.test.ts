@@ -228,6 +228,19 @@ describe("site build", () => {
     expect(third).toMatchObject({ rendered: 0, pages: 20 });
     expect(await s.exists("articles/a4/index.html")).toBe(false);
     expect(await s.read("llms.txt")).not.toContain("Article 4");
+
+    // llms-full.txt, stitched from the previous file's unchanged stretches and the changed
+    // page, is byte for byte what a full build writes.
+    await writeFile(file, page("Article three, again", "Changed body ✓ \u00a0", "date: 2026-01-01\n"));
+    await utimes(file, new Date(), new Date(Date.now() + 10000));
+    await writeFile(path.join(s.contentDir, "articles/b0.md"), page("A new one", "y", "date: 2026-01-02\n"));
+    const fourth = await build({ ...s.options, incremental: true });
+    expect(fourth).toMatchObject({ rendered: 2, pages: 21 });
+    const stitched = await s.read("llms-full.txt");
+    expect(stitched).toContain("Changed body ✓");
+    expect(stitched).not.toContain("Article three, renamed");
+    await build(s.options);
+    expect(await s.read("llms-full.txt")).toBe(stitched);
   });
 
   it("removes stale outputs when rebuilding in place: a retired tag, a deleted page, an old asset", async () => {
