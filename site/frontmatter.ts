@@ -143,19 +143,27 @@ export function parseSource(source: string, file: string): ParsedSource {
     if (pos >= text.length) throw new ContentError(file, lineNo, "front matter is not closed by ---");
     let end = text.indexOf("\n", pos);
     if (end === -1) end = text.length;
-    const line = text.slice(pos, end).replace(/\r$/, "");
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(pos, end - 1) : text.slice(pos, end);
     pos = end + 1;
-    if (line.trim() === "---") break;
+    // Most lines are `key: value`: a letter first, which none of the other cases start with.
+    const first = line.charCodeAt(0);
+    const keyLike = (first >= 97 && first <= 122) || (first >= 65 && first <= 90);
+    if (!keyLike) {
+      if (line.trim() === "---") break;
+      if (line.trim() === "" || line.trimStart().startsWith("#")) {
+        lineNo++;
+        continue;
+      }
+    }
     const here = lineNo++;
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-    const item = /^\s+-\s*(.*)$/.exec(line) ?? /^-\s+(.*)$/.exec(line);
+    const item = keyLike ? null : (/^\s+-\s*(.*)$/.exec(line) ?? /^-\s+(.*)$/.exec(line));
     if (item) {
       const list = listKey === null ? undefined : data[listKey];
       if (listKey === null || !Array.isArray(list)) throw new ContentError(file, here, "list item outside a list");
       list.push(scalar(item[1] ?? "", file, here));
       continue;
     }
-    if (/^\s/.test(line))
+    if (!keyLike && /^\s/.test(line))
       throw new ContentError(file, here, "unexpected indentation (nested values are not supported)");
     const m = /^([A-Za-z_][\w-]*)\s*:(?:\s+(.*))?$/.exec(line);
     if (!m) throw new ContentError(file, here, `expected "key: value", found ${JSON.stringify(line.slice(0, 40))}`);
