@@ -38,7 +38,7 @@ import { DEFAULT_LOCALE, LOCALES, type Locale, PAGE_SIZE, STRINGS, WORKER_PATHS 
 import { escapeHtml } from "./escape.ts";
 import type { PageContext, PageRecord } from "./page.ts";
 import { alternatesOf, lineOfLink } from "./paths.ts";
-import type { WorkerInit, WorkerReply } from "./render-worker.ts";
+import type { WorkerInit, WorkerMessage, WorkerReply } from "./render-worker.ts";
 import { type AssetUrls, homeOf, type ListItem, layout, listing } from "./templates.ts";
 
 const siteDir = import.meta.dirname;
@@ -245,77 +245,80 @@ async function bundled(name: "render-worker" | "page", code: string): Promise<UR
 }
 
 /** Renders `files`: in worker threads when there are enough of them to pay for the threads. */
+/** Worker threads loading the renderer; they get the build's settings in their first message. */
+async function startWorkers(count: number, code: string): Promise<Worker[]> {
+  if (count <= 0) return [];
+  const script = await bundled("render-worker", code);
+  // A small young generation keeps each thread's memory near what one page needs.
+  return Array.from({ length: count }, () => new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 8 } }));
+}
+
+/** How many workers a build of `files` pages uses beside the main thread. */
+const workerCount = (threads: number, files: number) =>
+  threads <= 1 || files < 64 ? 0 : Math.min(threads - 1, Math.ceil(files / BATCH) - 1);
+const BATCH = 32;
+
 async function renderAll(
   files: string[],
   ctx: PageContext,
   threads: number,
   progress: Progress,
   code: string,
+  started: Promise<Worker[]> | null,
 ): Promise<{ records: PageRecord[]; errors: BuildIssue[] }> {
   const records: PageRecord[] = [];
   const errors: BuildIssue[] = [];
   // The main thread renders too: `threads` rendering threads are the main one and threads − 1
   // workers, which saves a worker's memory (its own heap and copy of the renderer) and leaves
   // no core idle while the main thread waits.
-  const batch = 32;
-  const workers = threads <= 1 || files.length < 64 ? 0 : Math.min(threads - 1, Math.ceil(files.length / batch) - 1);
   let next = 0;
   const take = (n: number) => {
     const slice = files.slice(next, next + n);
     next += slice.length;
     return slice;
   };
-  let running: Promise<unknown> = Promise.resolve();
-  const pool: Worker[] = [];
-  if (workers > 0) {
-    const workerScript = await bundled("render-worker", code);
-    const init: WorkerInit = {
-      contentDir: ctx.contentDir,
-      outDir: ctx.outDir,
-      baseUrl: ctx.baseUrl,
-      assets: ctx.assets,
-      files: [...ctx.files],
-    };
-    running = Promise.all(
-      Array.from(
-        { length: workers },
-        () =>
-          new Promise<void>((resolve, reject) => {
-            // A small young generation keeps each thread's memory near what one page needs.
-            const worker = new Worker(workerScript, {
-              workerData: init,
-              resourceLimits: { maxYoungGenerationSizeMb: 8 },
-            });
-            pool.push(worker);
-            let inFlight = 0;
-            const send = () => {
-              const files = take(batch);
-              if (files.length === 0) return false;
-              worker.postMessage(files);
-              inFlight++;
-              return true;
-            };
-            worker.on("message", (reply: WorkerReply) => {
-              if (reply.kind === "done") {
-                inFlight--;
-                for (const r of reply.records) records.push(r);
-                for (const e of reply.errors) errors.push(e);
-                progress.tick(reply.records.length + reply.errors.length);
-                send();
-              } else {
-                // Two batches queued, so the worker never waits for a busy main thread.
-                send();
-                send();
-              }
-              if (inFlight === 0) void worker.terminate().then(() => resolve());
-            });
-            worker.on("error", reject);
-          }),
-      ),
-    );
-    // Awaited below; until then a failing worker must not count as an unhandled rejection.
-    running.catch(() => {});
-  }
+  const pool = await (started ?? startWorkers(workerCount(threads, files.length), code));
+  const init: WorkerInit = {
+    contentDir: ctx.contentDir,
+    outDir: ctx.outDir,
+    baseUrl: ctx.baseUrl,
+    assets: ctx.assets,
+    files: [...ctx.files],
+  };
+  const running = Promise.all(
+    pool.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          let inFlight = 0;
+          const send = () => {
+            const files = take(BATCH);
+            if (files.length === 0) return;
+            worker.postMessage(files satisfies WorkerMessage);
+            inFlight++;
+          };
+          const finish = () => {
+            if (inFlight === 0) void worker.terminate().then(() => resolve());
+          };
+          worker.on("message", (reply: WorkerReply) => {
+            inFlight--;
+            for (const r of reply.records) records.push(r);
+            for (const e of reply.errors) errors.push(e);
+            progress.tick(reply.records.length + reply.errors.length);
+            send();
+            finish();
+          });
+          worker.on("error", reject);
+          // Messages queue until the worker listens: the settings, then two batches, so the
+          // worker never waits for a busy main thread.
+          worker.postMessage({ kind: "init", init } satisfies WorkerMessage);
+          send();
+          send();
+          finish();
+        }),
+    ),
+  );
+  // Awaited below; until then a failing worker must not count as an unhandled rejection.
+  running.catch(() => {});
   try {
     await renderHere();
     await running;
@@ -343,7 +346,7 @@ async function renderAll(
         }
       }
       progress.tick(mine.length);
-      if (workers > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (pool.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
@@ -894,123 +897,138 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(options.outDir);
   const baseUrl = (options.baseUrl ?? "https://statex.example").replace(/\/$/, "");
   const threads = options.threads ?? availableParallelism();
-  const revision = options.revision ?? gitRevision();
   const sources = await listSources(contentDir);
   const fileSet = new Set(sources);
   const code = await codeHash();
+  // A full build renders every page: its workers start loading the renderer now, while this
+  // thread plans. (An incremental build does not know yet whether it needs any.)
+  const early = options.incremental ? null : startWorkers(workerCount(threads, sources.length), code);
+  let handedOver = false;
+  try {
+    const revision = options.revision ?? gitRevision();
 
-  // The previous build's cache says what is in the output, so even a full build overwrites in
-  // place and removes only what is stale (deleting 20,000 files first costs about a second).
-  // Its page records are reused only by an incremental build of the same generator.
-  const previous = existsSync(outDir) ? await readJson<Outputs>(cachePath(outDir, "outputs"), 2) : null;
-  const stored = previous && options.incremental ? await readJson<Cache>(cachePath(outDir), 3) : null;
-  const cache = stored?.codeHash === code && stored.baseUrl === baseUrl ? stored : null;
-  if (!previous) await rm(outDir, { recursive: true, force: true });
-  await mkdir(outDir, { recursive: true });
-  const assets = await writeAssets(outDir);
+    // The previous build's cache says what is in the output, so even a full build overwrites in
+    // place and removes only what is stale (deleting 20,000 files first costs about a second).
+    // Its page records are reused only by an incremental build of the same generator.
+    const previous = existsSync(outDir) ? await readJson<Outputs>(cachePath(outDir, "outputs"), 2) : null;
+    const stored = previous && options.incremental ? await readJson<Cache>(cachePath(outDir), 3) : null;
+    const cache = stored?.codeHash === code && stored.baseUrl === baseUrl ? stored : null;
+    if (!previous) await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    const assets = await writeAssets(outDir);
 
-  const stats = new Map<string, { mtimeMs: number; size: number }>();
-  for (const f of sources) {
-    const st = statSync(path.join(contentDir, f));
-    stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
-  }
-  const toRender: string[] = [];
-  const kept: PageRecord[] = [];
-  for (const f of sources) {
-    const prev = cache?.entries[f];
-    const st = stats.get(f);
-    const same =
-      prev &&
-      st &&
-      prev.mtimeMs === st.mtimeMs &&
-      prev.size === st.size &&
-      JSON.stringify(prev.record.alternates) === JSON.stringify(alternatesOf(f, fileSet));
-    if (same) kept.push(prev.record);
-    else toRender.push(f);
-  }
-  if (previous) {
-    // Sources that disappeared take their pages with them.
-    for (const [f, url] of Object.entries(previous.pages)) {
-      if (fileSet.has(f)) continue;
-      await rm(path.join(outDir, url, "index.html"), { force: true });
-      await rm(path.join(outDir, url, "index.md"), { force: true });
+    const stats = new Map<string, { mtimeMs: number; size: number }>();
+    for (const f of sources) {
+      const st = statSync(path.join(contentDir, f));
+      stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
     }
-  }
-
-  const tRender = performance.now();
-  const progress = new Progress(toRender.length, !options.quiet);
-  const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
-  const { records, errors } = await renderAll(toRender, ctx, threads, progress, code);
-  progress.end();
-  for (const r of records) {
-    if (r.draft) {
-      // A page that became a draft must not stay published from an earlier build.
-      await rm(path.join(outDir, r.url, "index.html"), { force: true });
-      await rm(path.join(outDir, r.url, "index.md"), { force: true });
+    const toRender: string[] = [];
+    const kept: PageRecord[] = [];
+    for (const f of sources) {
+      const prev = cache?.entries[f];
+      const st = stats.get(f);
+      const same =
+        prev &&
+        st &&
+        prev.mtimeMs === st.mtimeMs &&
+        prev.size === st.size &&
+        JSON.stringify(prev.record.alternates) === JSON.stringify(alternatesOf(f, fileSet));
+      if (same) kept.push(prev.record);
+      else toRender.push(f);
     }
-  }
-  const all = [...kept, ...records].sort((a, b) => cmp(a.file, b.file));
-  const published = all.filter((r) => !r.draft);
+    if (previous) {
+      // Sources that disappeared take their pages with them.
+      for (const [f, url] of Object.entries(previous.pages)) {
+        if (fileSet.has(f)) continue;
+        await rm(path.join(outDir, url, "index.html"), { force: true });
+        await rm(path.join(outDir, url, "index.md"), { force: true });
+      }
+    }
 
-  const seen = new Map<string, string>();
-  for (const p of published) {
-    const key = `${p.locale}:${p.slug}`;
-    const other = seen.get(key);
-    if (other) errors.push({ file: p.file, line: 1, reason: `slug ${p.slug} is already used by ${other}` });
-    seen.set(key, p.file);
-  }
-  const warnings: BuildIssue[] = [];
-  for (const p of published) {
-    if (p.section === "articles" && !p.date) warnings.push({ file: p.file, line: 1, reason: "article without a date" });
-  }
+    const tRender = performance.now();
+    const progress = new Progress(toRender.length, !options.quiet);
+    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
+    handedOver = true;
+    const { records, errors } = await renderAll(toRender, ctx, threads, progress, code, early);
+    progress.end();
+    for (const r of records) {
+      if (r.draft) {
+        // A page that became a draft must not stay published from an earlier build.
+        await rm(path.join(outDir, r.url, "index.html"), { force: true });
+        await rm(path.join(outDir, r.url, "index.md"), { force: true });
+      }
+    }
+    const all = [...kept, ...records].sort((a, b) => cmp(a.file, b.file));
+    const published = all.filter((r) => !r.draft);
 
-  const tAggregates = performance.now();
-  const { generated, manifest, written, llms } = await writeAggregates(published, {
-    outDir,
-    baseUrl,
-    assets,
-    revision,
-    previousLlms: cache ? previous?.llms : undefined,
-    unchanged: new Set(kept.map((r) => r.file)),
-  });
-  if (previous) {
-    // Listings, tags or feeds that this build no longer has (a tag nobody uses, fewer pages).
-    const now = new Set(written);
-    const pageFiles = new Set(published.flatMap((p) => [path.join(p.url, "index.html").slice(1), p.twin.slice(1)]));
-    for (const f of previous.files)
-      if (!now.has(f) && !pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
-  }
-  errors.push(...brokenLinks(published, generated, contentDir));
+    const seen = new Map<string, string>();
+    for (const p of published) {
+      const key = `${p.locale}:${p.slug}`;
+      const other = seen.get(key);
+      if (other) errors.push({ file: p.file, line: 1, reason: `slug ${p.slug} is already used by ${other}` });
+      seen.set(key, p.file);
+    }
+    const warnings: BuildIssue[] = [];
+    for (const p of published) {
+      if (p.section === "articles" && !p.date)
+        warnings.push({ file: p.file, line: 1, reason: "article without a date" });
+    }
 
-  const tCache = performance.now();
-  const entries: Record<string, CacheEntry> = {};
-  const pages: Record<string, string> = {};
-  for (const r of all) {
-    const st = stats.get(r.file);
-    if (st) entries[r.file] = { ...st, record: r };
-    pages[r.file] = r.url;
-  }
-  await writeFile(cachePath(outDir), JSON.stringify({ version: 3, codeHash: code, baseUrl, entries } satisfies Cache));
-  await writeFile(
-    cachePath(outDir, "outputs"),
-    JSON.stringify({ version: 2, pages, files: written, llms } satisfies Outputs),
-  );
+    const tAggregates = performance.now();
+    const { generated, manifest, written, llms } = await writeAggregates(published, {
+      outDir,
+      baseUrl,
+      assets,
+      revision,
+      previousLlms: cache ? previous?.llms : undefined,
+      unchanged: new Set(kept.map((r) => r.file)),
+    });
+    if (previous) {
+      // Listings, tags or feeds that this build no longer has (a tag nobody uses, fewer pages).
+      const now = new Set(written);
+      const pageFiles = new Set(published.flatMap((p) => [path.join(p.url, "index.html").slice(1), p.twin.slice(1)]));
+      for (const f of previous.files)
+        if (!now.has(f) && !pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
+    }
+    errors.push(...brokenLinks(published, generated, contentDir));
 
-  return {
-    pages: published.length,
-    drafts: all.length - published.length,
-    rendered: records.length,
-    errors,
-    warnings,
-    ms: performance.now() - started,
-    buildId: manifest.buildId,
-    phases: {
-      plan: Math.round(tRender - started),
-      render: Math.round(tAggregates - tRender),
-      aggregates: Math.round(tCache - tAggregates),
-      cache: Math.round(performance.now() - tCache),
-    },
-  };
+    const tCache = performance.now();
+    const entries: Record<string, CacheEntry> = {};
+    const pages: Record<string, string> = {};
+    for (const r of all) {
+      const st = stats.get(r.file);
+      if (st) entries[r.file] = { ...st, record: r };
+      pages[r.file] = r.url;
+    }
+    await writeFile(
+      cachePath(outDir),
+      JSON.stringify({ version: 3, codeHash: code, baseUrl, entries } satisfies Cache),
+    );
+    await writeFile(
+      cachePath(outDir, "outputs"),
+      JSON.stringify({ version: 2, pages, files: written, llms } satisfies Outputs),
+    );
+
+    return {
+      pages: published.length,
+      drafts: all.length - published.length,
+      rendered: records.length,
+      errors,
+      warnings,
+      ms: performance.now() - started,
+      buildId: manifest.buildId,
+      phases: {
+        plan: Math.round(tRender - started),
+        render: Math.round(tAggregates - tRender),
+        aggregates: Math.round(tCache - tAggregates),
+        cache: Math.round(performance.now() - tCache),
+      },
+    };
+  } catch (error) {
+    // Workers started for a render that never came must not keep the process alive.
+    if (!handedOver) for (const worker of (await early?.catch(() => [])) ?? []) await worker.terminate();
+    throw error;
+  }
 }
 
 function report(result: BuildResult, outDir: string, timings: boolean): void {

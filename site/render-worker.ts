@@ -1,9 +1,10 @@
 /**
  * Worker thread of the site build: renders the files it is sent and answers with their records.
- * Files arrive in small batches on demand, so a thread that meets long pages does not hold up
- * the others.
+ * It starts while the main thread is still planning (loading the renderer takes a while), gets
+ * the build's settings in a first message, then files in small batches on demand, so a thread
+ * that meets long pages does not hold up the others.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { ContentError } from "./frontmatter.ts";
 import { buildPage, type PageContext } from "./page.ts";
 
@@ -15,21 +16,26 @@ export interface WorkerInit {
   files: string[];
 }
 
-export type WorkerReply =
-  | {
-      kind: "done";
-      records: import("./page.ts").PageRecord[];
-      errors: { file: string; line: number; reason: string }[];
-    }
-  | { kind: "ready" };
+export type WorkerReply = {
+  kind: "done";
+  records: import("./page.ts").PageRecord[];
+  errors: { file: string; line: number; reason: string }[];
+};
 
-const init = workerData as WorkerInit;
-const context: PageContext = { ...init, files: new Set(init.files) };
+/** First the build's settings (the thread may start before they are known), then batches. */
+export type WorkerMessage = { kind: "init"; init: WorkerInit } | string[];
 
-parentPort?.on("message", (batch: string[]) => {
+let context: PageContext | null = null;
+
+parentPort?.on("message", (message: WorkerMessage) => {
+  if (!Array.isArray(message)) {
+    context = { ...message.init, files: new Set(message.init.files) };
+    return;
+  }
+  if (!context) throw new Error("render worker: a batch before the build's settings");
   const records = [];
   const errors = [];
-  for (const file of batch) {
+  for (const file of message) {
     try {
       records.push(buildPage(file, context));
     } catch (error) {
@@ -39,4 +45,3 @@ parentPort?.on("message", (batch: string[]) => {
   }
   parentPort?.postMessage({ kind: "done", records, errors } satisfies WorkerReply);
 });
-parentPort?.postMessage({ kind: "ready" } satisfies WorkerReply);
