@@ -5,6 +5,7 @@
  * included, from /usr/bin/time) and the time to rebuild after changing one page.
  *
  *   BENCH_SIZES=1000,10000 BENCH_RUNS=3 BENCH_DIR=/dev/shm/statex-bench npm run bench:site
+ *   BENCH_KEEP=1 …   keeps <BENCH_DIR>/<size>/ (corpus, Hugo site, outputs) afterwards
  *
  * Everything is written under BENCH_DIR (a tmpfs by default) so the disk does not decide.
  * Not part of `npm test`.
@@ -253,7 +254,8 @@ async function benchSize(total: number): Promise<string> {
       : "",
     "",
   ];
-  await rm(dir, { recursive: true, force: true });
+  // BENCH_KEEP=1 leaves the corpus, the Hugo site and the outputs for runs by hand.
+  if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true });
   return lines.join("\n");
 }
 
