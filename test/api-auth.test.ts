@@ -71,6 +71,25 @@ describe("API keys", () => {
     ).first<{ last_used_at: number | null }>();
     expect(row?.last_used_at).toBeGreaterThan(0);
   });
+
+  it("keeps last use to the minute: a key used again within the minute costs no write", async () => {
+    const key = await apiKeyFor("used-twice@example.com");
+    const lastUsed = () =>
+      env.DB.prepare(
+        "SELECT k.id, last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE u.email = 'used-twice@example.com'",
+      ).first<{ id: string; last_used_at: number | null }>();
+    await call("/v1/submissions", { key });
+    const first = await lastUsed();
+    expect(first?.last_used_at).toBeGreaterThan(0);
+    await call("/v1/submissions", { key });
+    expect((await lastUsed())?.last_used_at).toBe(first?.last_used_at);
+    // Older than a minute: the next use writes again.
+    await env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+      .bind(Date.now() - 61_000, first?.id)
+      .run();
+    await call("/v1/submissions", { key });
+    expect((await lastUsed())?.last_used_at).toBeGreaterThan(Date.now() - 5_000);
+  });
 });
 
 describe("ownership", () => {

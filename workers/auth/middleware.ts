@@ -11,6 +11,8 @@ import { parseScopes, resolveApiKey, resolveSession, touchApiKey } from "./servi
 export const SESSION_COOKIE = "statex_session";
 
 const WINDOW_MS = 60_000;
+/** How fresh an API key's `last_used_at` is kept. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Per-key rate limit (`API_RATE_LIMIT_PER_MINUTE`), counted by the key's own RateLimiter
@@ -63,7 +65,11 @@ export const requireApi = (scope: Scope) =>
       c.set("user", found.user);
       c.set("apiKey", found.key);
       await enforceKeyRateLimit(c, found.key.id);
-      c.executionCtx.waitUntil(touchApiKey(d, found.key.id));
+      // "Last used" to the minute: one D1 write per key a minute, not one per request.
+      const now = Date.now();
+      if (!found.key.lastUsedAt || now - found.key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+        c.executionCtx.waitUntil(touchApiKey(d, found.key.id, now));
+      }
       return next();
     }
     const cookie = getCookie(c, SESSION_COOKIE);
