@@ -11,7 +11,7 @@ import { type PolicyOverrides, policyFor, type StepName, stepsOf } from "../shar
 import { announceTerminal } from "../workers/api/submissions/events";
 import { claimRunSlot, db, ownerKey } from "../workers/api/submissions/repo";
 import { resultKey, type StoredFile, type StoredInput } from "../workers/api/submissions/service";
-import { DeliveryError, deliverSubmissionEmail } from "../workers/notifications/deliver";
+import { DeliveryError, notifyEvent } from "../workers/notifications/deliver";
 import { mailReviewers } from "../workers/notifications/review-mail";
 
 const SCHEMA_VERSION = 4;
@@ -615,13 +615,15 @@ export class JobCoordinator extends DurableObject<Env> {
         return { output: { decision: job.review_decision, at: job.reviewed_at } };
       }
       case "notify": {
-        const outcome = await deliverSubmissionEmail(this.env, {
-          submissionId: job.id,
+        // Every channel the owner chose: the email at once (this step's outcome), the rest queued.
+        const deliveries = await notifyEvent(this.env, {
           event: "submission.completed",
+          subject: { kind: "submission", submissionId: job.id },
           correlationId: job.correlation_id,
           log,
+          inlineEmail: true,
         });
-        return { output: { notificationId: outcome.notification.id, status: outcome.status } };
+        return { output: { deliveries } };
       }
     }
   }
@@ -693,6 +695,7 @@ export class JobCoordinator extends DurableObject<Env> {
     } catch (error) {
       log.error("could not mail the reviewers", { error });
     }
+    await this.#tellOwner(job.id, "submission.needs_review", job.correlation_id);
   }
 
   /**
@@ -845,7 +848,29 @@ export class JobCoordinator extends DurableObject<Env> {
         );
       });
     });
+    if (!TERMINAL.has(row.status))
+      await this.#tellOwner(row.id, "submission.received", correlationId ?? row.correlationId);
     return this.#job();
+  }
+
+  /**
+   * Queues a courtesy event for the owner's channels (received, waiting for review). The
+   * fan-out is idempotent per event; a failed send is logged, never fails the job.
+   */
+  async #tellOwner(
+    submissionId: string,
+    event: "submission.received" | "submission.needs_review",
+    correlationId: string,
+  ) {
+    const message: NotificationMessage = { kind: "notify", event, submissionId, correlationId };
+    try {
+      await this.env.NOTIFICATIONS.send(message);
+    } catch (error) {
+      createLogger({ correlationId, submissionId, component: "job" }).warn("could not queue owner notice", {
+        event,
+        error,
+      });
+    }
   }
 
   #failJob(error: string, stepName?: StepName, stepError?: string): void {

@@ -24,5 +24,21 @@ declare namespace Cloudflare {
     SIGNING_KEY?: string;
     /** Largest inbound email taken (bytes; default 20 MiB); its attachments obey `UPLOAD_MAX_*`. */
     INBOUND_MAX_BYTES?: string;
+    /** Email provider: `binding` (default, `send_email`) or `http` (Resend-style JSON API). */
+    EMAIL_PROVIDER?: string;
+    /** `EMAIL_PROVIDER=http`: the `POST` endpoint (e.g. https://api.resend.com/emails) and its key. */
+    EMAIL_HTTP_URL?: string;
+    EMAIL_HTTP_API_KEY?: string;
+    /** SMS through Twilio: account SID, auth token, and a sender number or messaging service. */
+    TWILIO_ACCOUNT_SID?: string;
+    TWILIO_AUTH_TOKEN?: string;
+    TWILIO_FROM?: string;
+    TWILIO_MESSAGING_SERVICE_SID?: string;
+    /** Telegram Bot API token (`123456:ABC…`). */
+    TELEGRAM_BOT_TOKEN?: string;
+    /** WhatsApp Cloud API: access token, sender phone number id, Graph API version (default v21.0). */
+    WHATSAPP_TOKEN?: string;
+    WHATSAPP_PHONE_NUMBER_ID?: string;
+    WHATSAPP_API_VERSION?: string;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NOTIFICATION_EVENTS, type NotificationEvent } from "./db/notifications";
 import { type StepName, WORKFLOWS } from "./workflows";
 
 /**
@@ -19,14 +20,52 @@ export const JobMessage = z.object({
 });
 export type JobMessage = z.infer<typeof JobMessage>;
 
-export const NOTIFICATION_EVENTS = ["submission.completed", "submission.failed", "submission.cancelled"] as const;
-export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export { NOTIFICATION_EVENTS, type NotificationEvent };
 
-/** `statex-notifications`: tell the submitter about an event of their submission. */
-export const NotificationMessage = z.object({
+/** Events about one submission, told to its owner. */
+export const SUBMISSION_EVENTS = [
+  "submission.received",
+  "submission.completed",
+  "submission.failed",
+  "submission.cancelled",
+  "submission.needs_review",
+] as const satisfies readonly NotificationEvent[];
+
+/** Security notices about an account. */
+export const ACCOUNT_EVENTS = [
+  "account.password_changed",
+  "account.api_key_created",
+] as const satisfies readonly NotificationEvent[];
+
+/**
+ * `statex-notifications`, three kinds:
+ * - `notify`: an event of a submission; the consumer fans it out to the owner's channels.
+ * - `notify.account`: an account event (`subjectId` is its own id: the API key id, or a ULID).
+ * - `deliver`: send one delivery-log row (one channel); retried alone, with backoff.
+ */
+export const NotifyMessage = z.object({
   kind: z.literal("notify"),
-  event: z.enum(NOTIFICATION_EVENTS),
+  event: z.enum(SUBMISSION_EVENTS),
   submissionId: z.string().min(1),
   correlationId: z.string().min(1),
 });
+export type NotifyMessage = z.infer<typeof NotifyMessage>;
+
+export const AccountNotifyMessage = z.object({
+  kind: z.literal("notify.account"),
+  event: z.enum(ACCOUNT_EVENTS),
+  userId: z.string().min(1),
+  subjectId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/),
+  correlationId: z.string().min(1),
+});
+export type AccountNotifyMessage = z.infer<typeof AccountNotifyMessage>;
+
+export const DeliverMessage = z.object({
+  kind: z.literal("deliver"),
+  notificationId: z.string().min(1).max(300),
+  correlationId: z.string().min(1),
+});
+export type DeliverMessage = z.infer<typeof DeliverMessage>;
+
+export const NotificationMessage = z.discriminatedUnion("kind", [NotifyMessage, AccountNotifyMessage, DeliverMessage]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -46,7 +46,16 @@ describe("human review (workflow `reviewed`)", () => {
       ["review", "pending"],
       ["notify", "pending"],
     ]);
-    expect(await notificationRows(id)).toEqual([]);
+    // Nothing is delivered yet; the owner only hears that the request waits for review.
+    const waiting = await vi.waitFor(
+      async () => {
+        const r = await notificationRows(id);
+        if (r[0]?.status !== "sent") throw new Error("review notice not sent");
+        return r;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(waiting.map((r) => [r.event, r.channel])).toEqual([["submission.needs_review", "email"]]);
 
     const links = await reviewLinks(KEY, "http://127.0.0.1:8787", id);
     const res = await follow(links.approve);
@@ -57,12 +66,12 @@ describe("human review (workflow `reviewed`)", () => {
     const rows = await vi.waitFor(
       async () => {
         const r = await notificationRows(id);
-        if (r[0]?.status !== "sent") throw new Error("not sent");
+        if (r.find((n) => n.event === "submission.completed")?.status !== "sent") throw new Error("not sent");
         return r;
       },
       { timeout: 10_000, interval: 50 },
     );
-    expect(rows.map((r) => r.event)).toEqual(["submission.completed"]);
+    expect(rows.map((r) => r.event)).toEqual(["submission.needs_review", "submission.completed"]);
 
     // The same link again: the submission no longer waits.
     const again = await follow(links.approve);
@@ -79,12 +88,12 @@ describe("human review (workflow `reviewed`)", () => {
     const rows = await vi.waitFor(
       async () => {
         const r = await notificationRows(id);
-        if (r[0]?.status !== "sent") throw new Error("not sent");
+        if (r.find((n) => n.event === "submission.failed")?.status !== "sent") throw new Error("not sent");
         return r;
       },
       { timeout: 10_000, interval: 50 },
     );
-    expect(rows.map((r) => r.event)).toEqual(["submission.failed"]);
+    expect(rows.map((r) => r.event).sort()).toEqual(["submission.failed", "submission.needs_review"]);
   });
 
   it("refuses forged, swapped and expired links with 403 problem+json, and leaves the job waiting", async () => {

@@ -1,10 +1,10 @@
-import { EmailMessage } from "cloudflare:email";
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import { users } from "../../shared/db/schema";
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
-import { actionMail, parseMailbox, toRaw } from "./compose";
+import { sendEmail } from "./channels";
+import { actionMail, parseMailbox } from "./compose";
 
 /**
  * Tells every admin that a result waits for review: a link to the request in the portal
@@ -36,13 +36,12 @@ export async function mailReviewers(
       linkText: "Review the result",
       footer: "You receive this because you are a StateX administrator.",
     });
-    const raw = toRaw({
+    await sendEmail(env, {
       from,
       to: admin.email,
       messageId: `review.${submissionId}.${ulid()}@${from.addr.split("@")[1] ?? "statex.localhost"}`,
       ...mail,
     });
-    await env.EMAIL.send(new EmailMessage(from.addr, admin.email, raw));
   }
   log.info("reviewers notified", { submissionId, admins: admins.length, signedLinks: links !== null });
   return admins.length;

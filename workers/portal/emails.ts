@@ -1,8 +1,8 @@
-import { EmailMessage } from "cloudflare:email";
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { TOKEN_TTL_MS } from "../auth/service";
-import { actionMail, parseMailbox, toRaw } from "../notifications/compose";
+import { sendEmail } from "../notifications/channels";
+import { actionMail, parseMailbox } from "../notifications/compose";
 
 export type AccountMailKind = "verify" | "magic" | "reset" | "already-registered";
 
@@ -59,7 +59,7 @@ function content(kind: AccountMailKind, link: string) {
   }
 }
 
-/** Sends an account mail (verification, magic link, reset) through the `send_email` binding. */
+/** Sends an account mail (verification, magic link, reset) through the configured email provider. */
 export async function sendAccountMail(
   env: Env,
   to: string,
@@ -68,13 +68,12 @@ export async function sendAccountMail(
   log: Logger,
 ): Promise<string> {
   const from = parseMailbox(env.MAIL_FROM);
-  const raw = toRaw({
+  const { providerMessageId } = await sendEmail(env, {
     from,
     to,
     messageId: `account.${kind}.${ulid()}@${from.addr.split("@")[1] ?? "statex.localhost"}`,
     ...content(kind, link),
   });
-  const { messageId } = await env.EMAIL.send(new EmailMessage(from.addr, to, raw));
-  log.info("account mail sent", { kind, providerMessageId: messageId });
-  return messageId;
+  log.info("account mail sent", { kind, providerMessageId });
+  return providerMessageId ?? "";
 }

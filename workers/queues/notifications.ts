@@ -1,12 +1,17 @@
-import { eq } from "drizzle-orm";
-import { notifications } from "../../shared/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { notificationAttempts, notifications } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
 import { NotificationMessage } from "../../shared/messages";
 import { db } from "../api/submissions/repo";
-import { DeliveryError, deliverSubmissionEmail, notificationId } from "../notifications/deliver";
+import { DeliveryError, deliverNotification, enqueueDeliveries, fanOut } from "../notifications/deliver";
 import { retryDelaySeconds } from "./jobs";
 
-/** `statex-notifications`: sends each event's email; the delivery log makes redelivery harmless. */
+/**
+ * `statex-notifications`: `notify`/`notify.account` fan an event out to the recipient's
+ * channels (one delivery-log row and one `deliver` message each); `deliver` sends one row.
+ * The delivery log makes redelivery of either harmless. A retryable failure waits the
+ * provider's `Retry-After` when it gave one, else exponential backoff (5 s … 5 min).
+ */
 export async function consumeNotifications(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const parsed = NotificationMessage.safeParse(message.body);
@@ -20,37 +25,70 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     const n = parsed.data;
     const log = createLogger({
       correlationId: n.correlationId,
-      submissionId: n.submissionId,
+      ...(n.kind === "notify" ? { submissionId: n.submissionId } : {}),
       component: "notifications",
     });
     try {
-      const outcome = await deliverSubmissionEmail(env, { ...n, log });
-      log.info("notification handled", { event: n.event, outcome: outcome.status });
+      if (n.kind === "deliver") {
+        const outcome = await deliverNotification(env, n.notificationId, log);
+        log.info("notification handled", { notificationId: n.notificationId, outcome: outcome.status });
+      } else {
+        const pending = await fanOut(env, {
+          event: n.event,
+          subject:
+            n.kind === "notify"
+              ? { kind: "submission", submissionId: n.submissionId }
+              : { kind: "account", userId: n.userId, subjectId: n.subjectId },
+          correlationId: n.correlationId,
+          log,
+        });
+        await enqueueDeliveries(env, pending, n.correlationId);
+        log.info("notification fanned out", { event: n.event, deliveries: pending.length });
+      }
       message.ack();
     } catch (error) {
       if (error instanceof DeliveryError && !error.retryable) {
-        log.error("notification failed permanently", { event: n.event, error });
+        log.error("notification failed permanently", { error });
         message.ack();
       } else {
-        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+        const hinted = error instanceof DeliveryError ? error.retryAfterSeconds : null;
+        message.retry({ delaySeconds: Math.max(hinted ?? 0, retryDelaySeconds(message.attempts)) });
       }
     }
   }
 }
 
-/** `statex-notifications-dlq`: every retry failed; the delivery log says so. */
+/**
+ * `statex-notifications-dlq`: every retry failed. A `deliver` message's row is marked failed
+ * (admins can re-drive it); an event that could not even be fanned out is logged.
+ */
 export async function consumeDeadNotifications(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const parsed = NotificationMessage.safeParse(message.body);
     if (parsed.success) {
       const n = parsed.data;
-      await db(env.DB)
-        .update(notifications)
-        .set({ status: "failed", error: "gave up after every retry", claimedUntil: null, updatedAt: Date.now() })
-        .where(eq(notifications.id, notificationId(n.submissionId, n.event, "email")));
-      createLogger({ correlationId: n.correlationId }).error("notification dead-lettered", {
-        submissionId: n.submissionId,
-      });
+      const log = createLogger({ correlationId: n.correlationId, component: "notifications-dlq" });
+      if (n.kind === "deliver") {
+        const d = db(env.DB);
+        const [row] = await d
+          .update(notifications)
+          .set({ status: "failed", error: "gave up after every retry", claimedUntil: null, updatedAt: Date.now() })
+          // A row that was sent meanwhile (a late success) stays sent.
+          .where(and(eq(notifications.id, n.notificationId), inArray(notifications.status, ["queued", "sending"])))
+          .returning({ id: notifications.id, status: notifications.status });
+        if (row) {
+          await d.insert(notificationAttempts).values({
+            notificationId: row.id,
+            status: "failed",
+            attempt: 0,
+            error: "gave up after every retry (dead-lettered)",
+            at: Date.now(),
+          });
+        }
+        log.error("notification dead-lettered", { notificationId: n.notificationId });
+      } else {
+        log.error("notification event dead-lettered", { event: n.event });
+      }
     }
     message.ack();
   }

@@ -1,0 +1,155 @@
+import { and, eq } from "drizzle-orm";
+import {
+  CHANNELS,
+  type Channel,
+  type ChannelDestinationRow,
+  channelDestinations,
+  NOTIFICATION_EVENTS,
+  type NotificationEvent,
+  notificationPreferences,
+} from "../../shared/db/schema";
+import { db } from "../api/submissions/repo";
+import { DISCORD_WEBHOOK, SLACK_WEBHOOK } from "./channels/webhooks-chat";
+import { normaliseAddress } from "./suppression";
+
+/** Events a user can switch per channel (the digest is email only). */
+export const USER_EVENTS = NOTIFICATION_EVENTS;
+
+/** Email is on by default for these; every other (event, channel) is off until chosen. */
+const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
+  "submission.completed",
+  "submission.failed",
+  "submission.cancelled",
+  "submission.needs_review",
+  "account.password_changed",
+  "account.api_key_created",
+];
+
+export const defaultEnabled = (event: NotificationEvent, channel: Channel) =>
+  channel === "email" && EMAIL_ON_BY_DEFAULT.includes(event);
+
+/** Which channels an event may use at all (the digest is an email). */
+export const channelsFor = (event: NotificationEvent): readonly Channel[] =>
+  event === "digest.daily" ? ["email"] : CHANNELS;
+
+export type PreferenceMatrix = Record<NotificationEvent, Partial<Record<Channel, boolean>>>;
+
+/** The user's effective choices: stored rows over the defaults. */
+export async function preferencesOf(env: Env, userId: string): Promise<PreferenceMatrix> {
+  const rows = await db(env.DB)
+    .select()
+    .from(notificationPreferences)
+    .where(eq(notificationPreferences.userId, userId));
+  const matrix = {} as PreferenceMatrix;
+  for (const event of USER_EVENTS) {
+    matrix[event] = {};
+    for (const channel of channelsFor(event)) matrix[event][channel] = defaultEnabled(event, channel);
+  }
+  for (const r of rows) {
+    if (channelsFor(r.event).includes(r.channel)) matrix[r.event][r.channel] = r.enabled === 1;
+  }
+  return matrix;
+}
+
+/** Stores choices (only the given cells change). */
+export async function setPreferences(
+  env: Env,
+  userId: string,
+  changes: { event: NotificationEvent; channel: Channel; enabled: boolean }[],
+  now = Date.now(),
+): Promise<void> {
+  const valid = changes.filter((c) => channelsFor(c.event).includes(c.channel));
+  if (valid.length === 0) return;
+  const d = db(env.DB);
+  const [first, ...rest] = valid.map((c) =>
+    d
+      .insert(notificationPreferences)
+      .values({ userId, event: c.event, channel: c.channel, enabled: c.enabled ? 1 : 0, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [notificationPreferences.userId, notificationPreferences.event, notificationPreferences.channel],
+        set: { enabled: c.enabled ? 1 : 0, updatedAt: now },
+      }),
+  );
+  if (first) await d.batch([first, ...rest]);
+}
+
+export async function isEnabled(env: Env, userId: string, event: NotificationEvent, channel: Channel) {
+  const [row] = await db(env.DB)
+    .select({ enabled: notificationPreferences.enabled })
+    .from(notificationPreferences)
+    .where(
+      and(
+        eq(notificationPreferences.userId, userId),
+        eq(notificationPreferences.event, event),
+        eq(notificationPreferences.channel, channel),
+      ),
+    )
+    .limit(1);
+  return row ? row.enabled === 1 : defaultEnabled(event, channel);
+}
+
+/** Channels that take a destination (email goes to the account's own address). */
+export const DESTINATION_CHANNELS = ["sms", "whatsapp", "telegram", "slack", "discord"] as const;
+export type DestinationChannel = (typeof DESTINATION_CHANNELS)[number];
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/**
+ * Checks (and normalises) a destination: E.164 numbers for SMS and WhatsApp, a numeric chat id
+ * (or `@channelname`) for Telegram, the providers' own webhook URLs for Slack and Discord —
+ * no other host is accepted, so a destination can never point requests at internal systems.
+ * Returns the normalised address or a reason.
+ */
+export function checkDestination(
+  channel: DestinationChannel,
+  raw: string,
+): { ok: true; address: string } | { ok: false; reason: string } {
+  const address = normaliseAddress(channel, raw);
+  switch (channel) {
+    case "sms":
+    case "whatsapp":
+      return E164.test(address)
+        ? { ok: true, address }
+        : { ok: false, reason: "Enter the number in international form, e.g. +420601234567." };
+    case "telegram":
+      return /^-?\d{1,20}$/.test(address) || /^@[A-Za-z][A-Za-z0-9_]{4,31}$/.test(address)
+        ? { ok: true, address }
+        : { ok: false, reason: "Enter a numeric Telegram chat id (or @channelname)." };
+    case "slack":
+      return SLACK_WEBHOOK.test(address)
+        ? { ok: true, address }
+        : { ok: false, reason: "Enter a Slack incoming webhook URL (https://hooks.slack.com/services/…)." };
+    case "discord":
+      return DISCORD_WEBHOOK.test(address)
+        ? { ok: true, address }
+        : { ok: false, reason: "Enter a Discord webhook URL (https://discord.com/api/webhooks/…)." };
+  }
+}
+
+export async function destinationsOf(env: Env, userId: string): Promise<ChannelDestinationRow[]> {
+  return db(env.DB).select().from(channelDestinations).where(eq(channelDestinations.userId, userId));
+}
+
+/** Sets (address) or removes (null) a destination; the address must have passed `checkDestination`. */
+export async function setDestination(
+  env: Env,
+  userId: string,
+  channel: DestinationChannel,
+  address: string | null,
+  now = Date.now(),
+): Promise<void> {
+  const d = db(env.DB);
+  if (address === null) {
+    await d
+      .delete(channelDestinations)
+      .where(and(eq(channelDestinations.userId, userId), eq(channelDestinations.channel, channel)));
+    return;
+  }
+  await d
+    .insert(channelDestinations)
+    .values({ userId, channel, address, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [channelDestinations.userId, channelDestinations.channel],
+      set: { address, updatedAt: now },
+    });
+}
