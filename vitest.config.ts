@@ -80,7 +80,21 @@ export default defineConfig(async () => {
       reporters: ["default", "json"],
       outputFile: { json: "test-results/vitest.json" },
       projects: [
-        workers("workers", ["test/**/*.test.ts"], {}, ["test/openai/**", "test/e2e/**", "test/**/*.node.test.ts"]),
+        // Chat and SMS providers configured with fake credentials: tests fake their HTTP APIs at
+        // the fetch boundary (test/notify-*.test.ts); nobody has them switched on by default.
+        workers(
+          "workers",
+          ["test/**/*.test.ts"],
+          {
+            TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
+            TWILIO_AUTH_TOKEN: "twilio-test-auth-token",
+            TWILIO_FROM: "+15005550006",
+            TELEGRAM_BOT_TOKEN: "123456789:TEST-telegram-token-abcdefghijkl",
+            WHATSAPP_TOKEN: "whatsapp-test-access-token-0123456789",
+            WHATSAPP_PHONE_NUMBER_ID: "1098765432",
+          },
+          ["test/openai/**", "test/e2e/**", "test/**/*.node.test.ts"],
+        ),
         // The same Worker with the OpenAI-compatible provider, its API faked at the fetch boundary.
         workers("workers-openai", ["test/openai/**/*.test.ts"], {
           AI_PROVIDER: "openai",
