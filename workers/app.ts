@@ -12,6 +12,7 @@ import { adminDashboardRouter } from "./admin/dashboard-routes";
 import { adminSubmissionsRouter } from "./admin/submissions";
 import { contentRouter } from "./api/content/routes";
 import { sitePages } from "./api/content/site";
+import { adminNotificationsRouter, notificationsRouter } from "./api/notifications/routes";
 import { searchRouter } from "./api/search/routes";
 import { submissionsRouter } from "./api/submissions/routes";
 import { validationHook } from "./api/validation";
@@ -25,6 +26,7 @@ import { readiness, renderMetrics } from "./ops/metrics";
 import { ASSET_VERSION } from "./portal/assets";
 import { authRoutes } from "./portal/auth-routes";
 import { portalRoutes } from "./portal/routes";
+import { unsubscribeRoutes } from "./portal/unsubscribe";
 
 const SLUGS: Record<number, [string, string]> = {
   400: ["bad-request", "Bad Request"],
@@ -55,7 +57,8 @@ function fromHttpException(error: HTTPException): HttpProblem {
   );
 }
 
-const isPage = (path: string) => path === "/app" || path.startsWith("/app/") || path.startsWith("/auth/");
+const isPage = (path: string) =>
+  path === "/app" || path.startsWith("/app/") || path.startsWith("/auth/") || path.startsWith("/u/");
 
 const errorPage = (title: string, detail: string, requestId: string) => html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -142,6 +145,7 @@ const pageHeaders = secureHeaders({
 app.use("/app/*", pageHeaders);
 app.use("/app", pageHeaders);
 app.use("/auth/*", pageHeaders);
+app.use("/u/*", pageHeaders);
 app.route("/auth", authRoutes);
 app.route("/app", portalRoutes);
 app.use("/email/*", pageHeaders);
@@ -164,6 +168,9 @@ app.route("/v1/account", accountRouter);
 app.route("/v1/admin/audit", auditRouter);
 app.route("/v1/admin/submissions", adminSubmissionsRouter);
 app.route("/v1/admin/dashboard", adminDashboardRouter);
+app.route("/v1/notifications", notificationsRouter);
+app.route("/v1/admin/notifications", adminNotificationsRouter);
+app.route("/u", unsubscribeRoutes);
 app.route("/v1/content", contentRouter);
 app.route("/v1/search", searchRouter);
 app.use(sitePages);

@@ -311,7 +311,7 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     }
     return vars;
   }
-  const time = new Date(row.createdAt).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  const time = `${new Date(row.createdAt).toISOString().replace("T", " ").slice(0, 16)} UTC`;
   if (event === "account.api_key_created") {
     const subject = row.id.split(":")[0] ?? "";
     const [key] = await d.select({ name: apiKeys.name }).from(apiKeys).where(eq(apiKeys.id, subject)).limit(1);

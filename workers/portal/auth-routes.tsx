@@ -18,6 +18,7 @@ import {
   revokeSession,
   setPassword,
 } from "../auth/service";
+import { notifyAccount } from "../notifications/account";
 import { sendAccountMail } from "./emails";
 import { type Flash, Layout } from "./layout";
 import {
@@ -282,6 +283,12 @@ export const authRoutes = new Hono<AppEnv>()
       action: "auth.password_reset",
       targetType: "user",
       targetId: user.id,
+    });
+    await notifyAccount(c.env, {
+      event: "account.password_changed",
+      userId: user.id,
+      correlationId: c.get("requestId"),
+      log: c.get("log"),
     });
     return c.redirect("/auth/signin?m=password-changed", 303);
   })

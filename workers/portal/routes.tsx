@@ -29,6 +29,7 @@ import {
   revokeSession,
 } from "../auth/service";
 import { adminPages } from "./admin";
+import { notifyAccount } from "../notifications/account";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
@@ -430,6 +431,13 @@ export const portalRoutes = new Hono<AppEnv>()
       targetType: "api_key",
       targetId: row.id,
       after: { scopes, prefix: row.prefix },
+    });
+    await notifyAccount(c.env, {
+      event: "account.api_key_created",
+      userId: row.userId,
+      subjectId: row.id,
+      correlationId: c.get("requestId"),
+      log: c.get("log"),
     });
     return ProfilePage(c, { kind: "ok", text: "Your API key is ready. Copy it now: it is not shown again." }, key);
   })

@@ -1,0 +1,585 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { createMiddleware } from "hono/factory";
+import {
+  CHANNELS,
+  LOCALES,
+  NOTIFICATION_EVENTS,
+  type NotificationEvent,
+  notificationTemplates,
+} from "../../../shared/db/schema";
+import { HttpProblem, notFound } from "../../../shared/http/problem";
+import type { AppEnv } from "../../app-env";
+import { audit } from "../../audit/record";
+import { requireApi } from "../../auth/middleware";
+import { ADAPTERS } from "../../notifications/channels";
+import { redriveFailed } from "../../notifications/deliver";
+import {
+  channelsFor,
+  checkDestination,
+  destinationsOf,
+  preferencesOf,
+  setDestination,
+  setPreferences,
+} from "../../notifications/preferences";
+import { listSuppressions, suppress, unsuppress } from "../../notifications/suppression";
+import {
+  defaultTemplate,
+  renderFor,
+  TEMPLATE_VARS,
+  toLocale,
+  unknownPlaceholders,
+} from "../../notifications/templates";
+import { authProblems, problem } from "../openapi";
+import { db } from "../submissions/repo";
+import { validationHook } from "../validation";
+import { ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
+import {
+  AdminLogQuery,
+  Delivery,
+  DeliveryPage,
+  DestinationBody,
+  DestinationParams,
+  IdParam,
+  LogQuery,
+  Preferences,
+  PreferencesBody,
+  Preview,
+  PreviewBody,
+  RedriveBody,
+  Suppression,
+  SuppressionBody,
+  SuppressionParams,
+  Template,
+  TemplateBody,
+  TemplateParams,
+} from "./schemas";
+
+const security = [{ bearerAuth: [] }];
+const read = requireApi("submissions:read");
+const write = requireApi("submissions:write");
+
+const unprocessable = (pointer: string, detail: string) =>
+  new HttpProblem(422, "validation", "Validation Failed", `${pointer}: ${detail}`, { errors: [{ pointer, detail }] });
+
+/** The preferences document of a user (shared by the API and the portal). */
+export async function preferencesView(env: Env, user: { id: string; locale: string }) {
+  const matrix = await preferencesOf(env, user.id);
+  return {
+    preferences: NOTIFICATION_EVENTS.flatMap((event) =>
+      channelsFor(event).map((channel) => ({ event, channel, enabled: matrix[event][channel] === true })),
+    ),
+    destinations: (await destinationsOf(env, user.id)).map((d) => ({ channel: d.channel, address: d.address })),
+    channels: CHANNELS.map((channel) => ({ channel, available: ADAPTERS[channel].configProblem(env) === null })),
+    locale: toLocale(user.locale),
+  };
+}
+
+/** `/v1/notifications`: your delivery log, channel preferences and destinations. */
+export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary: "Your delivery log",
+      description: "Every notification sent (or not) to you, newest first, with its status timeline.",
+      tags: ["Notifications"],
+      security,
+      middleware: [read] as const,
+      request: { query: LogQuery },
+      responses: {
+        200: { description: "A page.", content: { "application/json": { schema: DeliveryPage } } },
+        ...authProblems("submissions:read"),
+        422: problem("A query parameter is invalid."),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const rows = await searchLog(c.env.DB, { ...q, userId: c.get("user").id }, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const lines = await timelines(
+        c.env.DB,
+        page.map((r) => r.n.id),
+      );
+      return c.json(
+        {
+          items: page.map((r) => toDeliveryView(r.n, lines.get(r.n.id))),
+          nextBefore: rows.length > q.limit ? (page.at(-1)?.n.createdAt ?? null) : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/preferences",
+      summary: "Your notification preferences",
+      description:
+        "Which events reach you on which channel (defaults filled in: email on for completed, failed, cancelled, needs-review and account notices), where each channel reaches you, and which channels this deployment offers.",
+      tags: ["Notifications"],
+      security,
+      middleware: [read] as const,
+      responses: {
+        200: { description: "Preferences.", content: { "application/json": { schema: Preferences } } },
+        ...authProblems("submissions:read"),
+      },
+    }),
+    async (c) => c.json(await preferencesView(c.env, c.get("user")), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/preferences",
+      summary: "Change notification preferences",
+      description: "Switches the listed (event, channel) cells; the others keep their value.",
+      tags: ["Notifications"],
+      security,
+      middleware: [write] as const,
+      request: { body: { required: true, content: { "application/json": { schema: PreferencesBody } } } },
+      responses: {
+        200: { description: "The preferences now.", content: { "application/json": { schema: Preferences } } },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        422: problem("An event, channel or combination is invalid (the digest is email only)."),
+      },
+    }),
+    async (c) => {
+      const { preferences } = c.req.valid("json");
+      preferences.forEach((p, i) => {
+        if (!channelsFor(p.event).includes(p.channel))
+          throw unprocessable(`/preferences/${i}/channel`, `${p.event} is sent by email only`);
+      });
+      const user = c.get("user");
+      const before = await preferencesOf(c.env, user.id);
+      await setPreferences(c.env, user.id, preferences);
+      await audit(c, {
+        action: "notification.preferences_changed",
+        targetType: "user",
+        targetId: user.id,
+        before: preferences.map((p) => ({ ...p, enabled: before[p.event][p.channel] === true })),
+        after: preferences,
+      });
+      return c.json(await preferencesView(c.env, user), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/destinations/{channel}",
+      summary: "Set where a channel reaches you",
+      description:
+        "An E.164 number for `sms`/`whatsapp`, a chat id for `telegram`, an incoming webhook URL on Slack's or Discord's own host for `slack`/`discord`.",
+      tags: ["Notifications"],
+      security,
+      middleware: [write] as const,
+      request: {
+        params: DestinationParams,
+        body: { required: true, content: { "application/json": { schema: DestinationBody } } },
+      },
+      responses: {
+        200: {
+          description: "Saved.",
+          content: { "application/json": { schema: z.object({ channel: z.string(), address: z.string() }) } },
+        },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        422: problem("The address is not valid for the channel."),
+      },
+    }),
+    async (c) => {
+      const { channel } = c.req.valid("param");
+      const checked = checkDestination(channel, c.req.valid("json").address);
+      if (!checked.ok) throw unprocessable("/address", checked.reason);
+      const user = c.get("user");
+      const before = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel)?.address ?? null;
+      await setDestination(c.env, user.id, channel, checked.address);
+      await audit(c, {
+        action: "notification.destination_set",
+        targetType: "user",
+        targetId: user.id,
+        before: { channel, address: before },
+        after: { channel, address: checked.address },
+      });
+      return c.json({ channel, address: checked.address }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/destinations/{channel}",
+      summary: "Remove a channel's destination",
+      tags: ["Notifications"],
+      security,
+      middleware: [write] as const,
+      request: { params: DestinationParams },
+      responses: { 204: { description: "Removed (or there was none)." }, ...authProblems("submissions:write") },
+    }),
+    async (c) => {
+      const { channel } = c.req.valid("param");
+      const user = c.get("user");
+      await setDestination(c.env, user.id, channel, null);
+      await audit(c, {
+        action: "notification.destination_removed",
+        targetType: "user",
+        targetId: user.id,
+        after: { channel },
+      });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{id}",
+      summary: "One delivery with its timeline",
+      tags: ["Notifications"],
+      security,
+      middleware: [read] as const,
+      request: { params: IdParam },
+      responses: {
+        200: { description: "The delivery.", content: { "application/json": { schema: Delivery } } },
+        ...authProblems("submissions:read"),
+        404: problem("No such delivery of yours."),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await ownDelivery(c.env.DB, c.get("user").id, id);
+      if (!row) throw notFound("Notification", `You have no notification with id ${JSON.stringify(id.slice(0, 80))}.`);
+      const lines = await timelines(c.env.DB, [row.id]);
+      return c.json(toDeliveryView(row, lines.get(row.id)), 200);
+    },
+  );
+
+/** Admin-only: anyone else gets the same 404 as a path that does not exist. */
+const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("user").role !== "admin") {
+    throw new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
+  }
+  await next();
+});
+
+/** Sample values for template previews: every placeholder, with markup that must come out escaped. */
+export const SAMPLE_VARS: Record<string, string> = {
+  name: "Ada <Lovelace>",
+  id: "sub_01JD6Z7Q4YVQ2B3K9M5N8P0R1S",
+  link: "https://statex.example/app/requests/sub_01JD6Z7Q4YVQ2B3K9M5N8P0R1S",
+  requestId: "req-7f3a",
+  summary: "Deliveries were late twice; the supplier proposes *weekly* checks & a <penalty> clause.",
+  result: "## Summary\n\nDeliveries were late twice.\n\n- Weekly checks\n- A penalty clause",
+  reason: "The AI service is temporarily unavailable (HTTP 503).",
+  time: "2026-11-25 18:00 UTC",
+  keyName: "CI deploy",
+  date: "2026-11-24",
+  count: "2",
+  items: "- sub_01…: Supplier review\n- sub_02…: Q3 plan",
+};
+
+async function templateRow(
+  env: Env,
+  event: NotificationEvent,
+  channel: (typeof CHANNELS)[number],
+  locale: "en" | "cs",
+) {
+  const [row] = await db(env.DB)
+    .select()
+    .from(notificationTemplates)
+    .where(
+      and(
+        eq(notificationTemplates.event, event),
+        eq(notificationTemplates.channel, channel),
+        eq(notificationTemplates.locale, locale),
+      ),
+    )
+    .limit(1);
+  return row ?? null;
+}
+
+/** `/v1/admin/notifications`: every delivery with filters, re-drive, templates, suppression list. */
+export const adminNotificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      summary: "Every delivery (admin)",
+      description: "Filter by status, channel, event, recipient and creation day; newest first.",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("admin:read"), adminOnly] as const,
+      request: { query: AdminLogQuery },
+      responses: {
+        200: { description: "A page.", content: { "application/json": { schema: DeliveryPage } } },
+        ...authProblems("admin:read"),
+        404: problem("Not an admin."),
+        422: problem("A query parameter is invalid."),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const rows = await searchLog(c.env.DB, q, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const lines = await timelines(
+        c.env.DB,
+        page.map((r) => r.n.id),
+      );
+      return c.json(
+        {
+          items: page.map((r) => ({ ...toDeliveryView(r.n, lines.get(r.n.id), false), userEmail: r.userEmail })),
+          nextBefore: rows.length > q.limit ? (page.at(-1)?.n.createdAt ?? null) : null,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/redrive",
+      summary: "Re-drive failed deliveries (admin)",
+      description: "Puts `failed` deliveries back in the queue; others (sent, suppressed, queued) are left alone.",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("submissions:write"), adminOnly] as const,
+      request: { body: { required: true, content: { "application/json": { schema: RedriveBody } } } },
+      responses: {
+        200: {
+          description: "The ids queued again.",
+          content: { "application/json": { schema: z.object({ redriven: z.array(z.string()) }) } },
+        },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        404: problem("Not an admin."),
+        422: problem("The body is invalid."),
+      },
+    }),
+    async (c) => {
+      const { ids } = c.req.valid("json");
+      const redriven = await redriveFailed(c.env, [...new Set(ids)], `admin:${c.get("user").id}`);
+      await audit(c, {
+        action: "notification.redriven",
+        targetType: "notification",
+        targetId: redriven.length === 1 ? (redriven[0] ?? null) : null,
+        before: { status: "failed", ids: redriven },
+        after: { status: "queued", ids: redriven },
+      });
+      return c.json({ redriven }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/templates",
+      summary: "Every notification template (admin)",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("admin:read"), adminOnly] as const,
+      responses: {
+        200: {
+          description: "Templates in force, per event, channel and locale.",
+          content: { "application/json": { schema: z.object({ items: z.array(Template) }) } },
+        },
+        ...authProblems("admin:read"),
+        404: problem("Not an admin."),
+      },
+    }),
+    async (c) => {
+      const rows = await db(c.env.DB).select().from(notificationTemplates);
+      const items = NOTIFICATION_EVENTS.flatMap((event) =>
+        channelsFor(event).flatMap((channel) =>
+          LOCALES.map((locale) => {
+            const row = rows.find((r) => r.event === event && r.channel === channel && r.locale === locale);
+            const t = row ?? defaultTemplate(event, channel, locale);
+            return {
+              event,
+              channel,
+              locale,
+              subject: t.subject,
+              body: t.body,
+              variables: [...TEMPLATE_VARS[event]],
+              updatedAt: row?.updatedAt ? new Date(row.updatedAt).toISOString() : null,
+            };
+          }),
+        ),
+      );
+      return c.json({ items }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/templates/{event}/{channel}/{locale}",
+      summary: "Edit a notification template (admin)",
+      description: "Placeholders must be among the event's `variables`. Audited with the text before and after.",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("submissions:write"), adminOnly] as const,
+      request: {
+        params: TemplateParams,
+        body: { required: true, content: { "application/json": { schema: TemplateBody } } },
+      },
+      responses: {
+        200: { description: "Saved.", content: { "application/json": { schema: Template } } },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        404: problem("Not an admin."),
+        422: problem("Unknown placeholder, or a channel the event does not use."),
+      },
+    }),
+    async (c) => {
+      const { event, channel, locale } = c.req.valid("param");
+      const body = c.req.valid("json");
+      if (!channelsFor(event).includes(channel)) throw unprocessable("/channel", `${event} is sent by email only`);
+      for (const [field, text] of [
+        ["subject", body.subject],
+        ["body", body.body],
+      ] as const) {
+        const unknown = unknownPlaceholders(event, text);
+        if (unknown.length) {
+          throw unprocessable(
+            `/${field}`,
+            `unknown placeholder ${unknown.map((u) => `{{${u}}}`).join(", ")}; ${event} offers ${TEMPLATE_VARS[event].join(", ")}`,
+          );
+        }
+      }
+      const before = (await templateRow(c.env, event, channel, locale)) ?? defaultTemplate(event, channel, locale);
+      const now = Date.now();
+      const user = c.get("user");
+      await db(c.env.DB)
+        .insert(notificationTemplates)
+        .values({ event, channel, locale, subject: body.subject, body: body.body, updatedAt: now, updatedBy: user.id })
+        .onConflictDoUpdate({
+          target: [notificationTemplates.event, notificationTemplates.channel, notificationTemplates.locale],
+          set: { subject: body.subject, body: body.body, updatedAt: now, updatedBy: user.id },
+        });
+      await audit(c, {
+        action: "notification.template_updated",
+        targetType: "notification_template",
+        targetId: `${event}/${channel}/${locale}`,
+        before: { subject: before.subject, body: before.body },
+        after: { subject: body.subject, body: body.body },
+      });
+      return c.json(
+        {
+          event,
+          channel,
+          locale,
+          subject: body.subject,
+          body: body.body,
+          variables: [...TEMPLATE_VARS[event]],
+          updatedAt: new Date(now).toISOString(),
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/templates/preview",
+      summary: "Preview a template with sample values (admin)",
+      description: "Renders the given text (or the template in force) exactly as the channel would send it.",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("admin:read"), adminOnly] as const,
+      request: { body: { required: true, content: { "application/json": { schema: PreviewBody } } } },
+      responses: {
+        200: { description: "The rendering.", content: { "application/json": { schema: Preview } } },
+        400: problem("Malformed JSON."),
+        ...authProblems("admin:read"),
+        404: problem("Not an admin."),
+        422: problem("The body is invalid."),
+      },
+    }),
+    async (c) => {
+      const p = c.req.valid("json");
+      const current =
+        (await templateRow(c.env, p.event, p.channel, p.locale)) ?? defaultTemplate(p.event, p.channel, p.locale);
+      const rendered = renderFor(
+        p.channel,
+        { subject: p.subject ?? current.subject, body: p.body ?? current.body },
+        SAMPLE_VARS,
+        { locale: p.locale, unsubscribeUrl: "https://statex.example/u/unsubscribe/sample" },
+      );
+      return c.json({ subject: rendered.subject, text: rendered.text, html: rendered.html ?? null }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/suppressions",
+      summary: "The suppression list (admin)",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("admin:read"), adminOnly] as const,
+      responses: {
+        200: {
+          description: "Newest 500 entries.",
+          content: { "application/json": { schema: z.object({ items: z.array(Suppression) }) } },
+        },
+        ...authProblems("admin:read"),
+        404: problem("Not an admin."),
+      },
+    }),
+    async (c) => {
+      const rows = await listSuppressions(c.env, undefined, 500);
+      return c.json({ items: rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() })) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/suppressions",
+      summary: "Suppress an address (admin)",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("submissions:write"), adminOnly] as const,
+      request: { body: { required: true, content: { "application/json": { schema: SuppressionBody } } } },
+      responses: {
+        201: { description: "Added.", content: { "application/json": { schema: z.object({ added: z.boolean() }) } } },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        404: problem("Not an admin."),
+        422: problem("The body is invalid."),
+      },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const added = await suppress(c.env, { ...b, source: `admin:${c.get("user").id}` });
+      await audit(c, {
+        action: "notification.suppressed",
+        targetType: "suppression",
+        targetId: `${b.channel}:${b.address}`,
+        after: b,
+      });
+      return c.json({ added }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/suppressions/{channel}/{address}",
+      summary: "Lift a suppression (admin)",
+      tags: ["Admin"],
+      security,
+      middleware: [requireApi("submissions:write"), adminOnly] as const,
+      request: { params: SuppressionParams },
+      responses: {
+        204: { description: "Removed." },
+        ...authProblems("submissions:write"),
+        404: problem("Not an admin, or the address is not suppressed."),
+      },
+    }),
+    async (c) => {
+      const { channel, address } = c.req.valid("param");
+      if (!(await unsuppress(c.env, channel, address)))
+        throw notFound("Suppression", "That address is not suppressed.");
+      await audit(c, {
+        action: "notification.unsuppressed",
+        targetType: "suppression",
+        targetId: `${channel}:${address}`,
+        before: { channel, address },
+      });
+      return c.body(null, 204);
+    },
+  );
