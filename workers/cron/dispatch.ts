@@ -4,6 +4,7 @@ import { db } from "../api/submissions/repo";
 import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepInbound } from "../email/cleanup";
+import { runDailyDigest } from "../notifications/digest";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";
 
@@ -19,6 +20,8 @@ export const CRONS = {
   backup: "*/15 * * * *",
   /** Retention sweep, once a day at a quiet hour. */
   retention: "45 3 * * *",
+  /** The daily digest of the previous UTC day's completed requests, at 07:00 UTC. */
+  digest: "0 7 * * *",
 } as const;
 
 /** Runs the job for the cron expression that fired. An unknown expression is a deploy mistake. */
@@ -37,6 +40,9 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
       await sweepInbound(env, now);
       await sweepIdempotencyKeys(db(env.DB), now);
       await writeAuditHead(env, now);
+      return;
+    case CRONS.digest:
+      await runDailyDigest(env, now);
       return;
     default:
       createLogger({ correlationId: `cron-${now}`, component: "cron" }).error("no job for cron expression", {
