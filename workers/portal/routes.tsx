@@ -32,6 +32,7 @@ import { adminPages } from "./admin";
 import { notifyAccount } from "../notifications/account";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
 import { Badge, type Flash, Layout, Time } from "./layout";
+import { NotificationSettings, notificationPages, RequestDeliveries } from "./notifications";
 import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
 
 const PAGE_SIZE = 20;
@@ -100,6 +101,7 @@ export const portalRoutes = new Hono<AppEnv>()
     await next();
     c.header("cache-control", "no-store");
   })
+  .route("/", notificationPages)
   .get("/", async (c) => {
     const user = c.get("user");
     const statusParam = c.req.query("status") ?? "";
@@ -339,6 +341,7 @@ export const portalRoutes = new Hono<AppEnv>()
             </ul>
           </div>
         ) : null}
+        <RequestDeliveries c={c} submissionId={s.id} userId={s.userId} />
         {result ? (
           <div class="card result">
             <h2>Result</h2>
@@ -488,6 +491,10 @@ export const portalRoutes = new Hono<AppEnv>()
           </li>
           <li>
             <a href="/app/admin/audit">Audit trail</a> — who did what, free-text search, CSV export.
+          </li>
+          <li>
+            <a href="/app/admin/notifications">Notifications</a> — every delivery with filters and re-drive, the
+            suppression list, templates.
           </li>
         </ul>
         <h2>Users</h2>
@@ -798,6 +805,7 @@ async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: stri
           <button type="submit">Save</button>
         </div>
       </form>
+      <NotificationSettings c={c} />
       <div class="card">
         <h2>API keys</h2>
         {keys.length === 0 ? (
