@@ -18,7 +18,7 @@ import { db } from "../api/submissions/repo";
 import { ADAPTERS, ChannelError } from "./channels";
 import { parseMailbox } from "./compose";
 import { digestVars } from "./digest-vars";
-import { channelsFor, destinationsOf, isEnabled, preferencesOf } from "./preferences";
+import { channelsFor, defaultEnabled, destinationsOf, isEnabled, preferencesOf } from "./preferences";
 import { findSuppression, suppress } from "./suppression";
 import { loadTemplate, renderFor, toLocale } from "./templates";
 
@@ -93,12 +93,12 @@ export async function fanOut(env: Env, input: FanOutInput): Promise<Notification
   }
   if (user?.disabledAt) return [];
 
-  // Submissions from before accounts existed go by email, as they always did.
+  // Submissions without an account (made before accounts existed) get the defaults: email.
   const prefs = user ? await preferencesOf(env, user.id) : null;
   const destinations = user ? await destinationsOf(env, user.id) : [];
   const wanted: { channel: Channel; recipient: string }[] = [];
   for (const channel of channelsFor(input.event)) {
-    const on = prefs ? prefs[input.event][channel] === true : channel === "email";
+    const on = prefs ? prefs[input.event][channel] === true : defaultEnabled(input.event, channel);
     if (!on) continue;
     const recipient =
       channel === "email"
