@@ -3,7 +3,9 @@ import {
   aiUsage,
   apiKeys,
   authTokens,
+  channelDestinations,
   idempotencyKeys,
+  notificationPreferences,
   notifications,
   sessions,
   submissionSteps,
@@ -47,6 +49,10 @@ export async function deleteAccount(
     d
       .delete(notifications)
       .where(ids.length ? inArray(notifications.submissionId, ids) : eq(notifications.submissionId, "")),
+    // Account notices and digests; their attempt timelines go with them (foreign key cascade).
+    d.delete(notifications).where(eq(notifications.userId, userId)),
+    d.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
+    d.delete(channelDestinations).where(eq(channelDestinations.userId, userId)),
     d
       .delete(submissionSteps)
       .where(ids.length ? inArray(submissionSteps.submissionId, ids) : eq(submissionSteps.submissionId, "")),

@@ -1,7 +1,9 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq, inArray, or } from "drizzle-orm";
 import { strToU8, type Zippable, zipSync } from "fflate";
 import {
   apiKeys,
+  channelDestinations,
+  notificationPreferences,
   notifications,
   sessions,
   submissionFiles,
@@ -29,7 +31,8 @@ submissions/<id>/       each request: submission.json (status, steps, files), in
                         sent), result.md (the result, once there is one), files/ (the files you
                         sent, while the export stays under 32 MiB of files; past that
                         submission.json lists them and the API's download link serves them)
-notifications.json      every message StateX sent you about your requests
+notifications.json      every message StateX sent you (requests, account notices, digests)
+notification-settings.json  what you chose to be told on which channel, and where
 webhooks.json           your webhook endpoints (without their secrets) and their deliveries
 `;
 
@@ -50,9 +53,16 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
   if (!user) throw new Error(`no user ${userId}`);
   const ids = subs.map((s) => s.id);
   const endpointIds = endpoints.map((e) => e.id);
-  const [steps, sent, deliveries, uploads] = await Promise.all([
+  const [steps, sent, deliveries, uploads, preferences, destinations] = await Promise.all([
     ids.length ? d.select().from(submissionSteps).where(inArray(submissionSteps.submissionId, ids)) : [],
-    ids.length ? d.select().from(notifications).where(inArray(notifications.submissionId, ids)) : [],
+    d
+      .select()
+      .from(notifications)
+      .where(
+        ids.length
+          ? or(eq(notifications.userId, userId), inArray(notifications.submissionId, ids))
+          : eq(notifications.userId, userId),
+      ),
     endpointIds.length
       ? d.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds))
       : [],
@@ -63,6 +73,8 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
           .where(inArray(submissionFiles.submissionId, ids))
           .orderBy(asc(submissionFiles.submissionId), asc(submissionFiles.position))
       : [],
+    d.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
+    d.select().from(channelDestinations).where(eq(channelDestinations.userId, userId)),
   ]);
   // The archive is built in memory: uploaded bytes are included up to this total.
   let fileBudget = EXPORT_FILE_BYTES;
@@ -108,10 +120,15 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
         recipient: n.recipient,
         status: n.status,
         attempts: n.attempts,
+        createdAt: iso(n.createdAt),
         sentAt: iso(n.sentAt),
         error: n.error,
       })),
     ),
+    "notification-settings.json": json({
+      preferences: preferences.map((p) => ({ event: p.event, channel: p.channel, enabled: p.enabled === 1 })),
+      destinations: destinations.map((x) => ({ channel: x.channel, address: x.address })),
+    }),
     "webhooks.json": json(
       endpoints.map((e) => ({
         id: e.id,
