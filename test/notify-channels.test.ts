@@ -108,7 +108,7 @@ describe("Telegram Bot API", () => {
   it("sends HTML-mode messages to the bot's sendMessage and splits past 4096 characters", async () => {
     const calls = fakeProviders(providerOk);
     const short = await ADAPTERS.telegram.send(env, { to: "123456", subject: "", text: "<b>Ready</b>\n\nA &amp; B" });
-    expect(short).toEqual({ providerMessageId: "4242", parts: 1 });
+    expect(short).toEqual({ providerMessageId: "4242", parts: 1, delivered: true });
     expect(calls[0]?.url).toBe("https://api.telegram.org/bot123456789:TEST-telegram-token-abcdefghijkl/sendMessage");
     expect(calls[0]?.headers.get("content-type")).toBe("application/json");
     expect(json(calls[0] as Captured)).toEqual({
@@ -193,7 +193,7 @@ describe("Slack and Discord incoming webhooks", () => {
     ];
     const calls = fakeProviders((_r, n) => answers[n - 1] as Response);
     const result = await ADAPTERS.slack.send(env, { to: SLACK_URL, subject: "", text: "*Ready* &lt;x&gt;" });
-    expect(result).toEqual({ providerMessageId: null, parts: 1 });
+    expect(result).toEqual({ providerMessageId: null, parts: 1, delivered: true });
     expect(calls[0]?.url).toBe(SLACK_URL);
     expect(json(calls[0] as Captured)).toEqual({ text: "*Ready* &lt;x&gt;", mrkdwn: true, unfurl_links: false });
     const send = () => ADAPTERS.slack.send(env, { to: SLACK_URL, subject: "", text: "hi" });
@@ -215,7 +215,7 @@ describe("Slack and Discord incoming webhooks", () => {
   it("POSTs to Discord with wait=true and no mentions, splits at 2000 and records the message id", async () => {
     const calls = fakeProviders(providerOk);
     const result = await ADAPTERS.discord.send(env, { to: DISCORD_URL, subject: "", text: "word ".repeat(700) });
-    expect(result).toEqual({ providerMessageId: "1188000000000000001", parts: 2 });
+    expect(result).toEqual({ providerMessageId: "1188000000000000001", parts: 2, delivered: true });
     expect(calls[0]?.url).toBe(`${DISCORD_URL}?wait=true`);
     for (const call of calls) {
       const body = json(call);

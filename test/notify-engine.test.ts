@@ -82,7 +82,7 @@ describe("fan-out to every chosen channel", () => {
     const calls = fakeProviders(providerOk);
     const key = await telegramUser("fan@example.com");
     const { id, requestId } = await completed("fan@example.com");
-    const rows = await waitRows(id, (r) => r.length === 2 && r.every((n) => n.status === "sent"));
+    const rows = await waitRows(id, (r) => r.length === 2 && r[0]?.status === "sent" && r[1]?.status === "delivered");
     expect(rows.map((r) => [r.channel, r.recipient, r.attempts])).toEqual([
       ["email", "fan@example.com", 1],
       ["telegram", "424242", 1],
@@ -114,7 +114,8 @@ describe("fan-out to every chosen channel", () => {
       timeline: { status: string; providerMessageId: string | null }[];
     }>();
     expect(view.recipient).toBe("••4242");
-    expect(view.timeline.map((t) => t.status)).toEqual(["queued", "sent"]);
+    // Telegram's answer means the message is in the chat: delivered, not just sent.
+    expect(view.timeline.map((t) => t.status)).toEqual(["queued", "sent", "delivered"]);
     expect(view.timeline[1]?.providerMessageId).toBe("4242");
   });
 
@@ -186,7 +187,7 @@ describe("retries, permanent failures and re-drive", () => {
     const second = await queue("statex-notifications", deliver, 2);
     expect(second.explicitAcks).toHaveLength(1);
     expect((await notificationRows(id)).find((r) => r.id === rowId)).toMatchObject({
-      status: "sent",
+      status: "delivered",
       attempts: 2,
       provider_message_id: "4242",
       error: null,
@@ -201,6 +202,7 @@ describe("retries, permanent failures and re-drive", () => {
       { status: "queued", attempt: 0, http_status: null },
       { status: "retry", attempt: 1, http_status: 429 },
       { status: "sent", attempt: 2, http_status: null },
+      { status: "delivered", attempt: 2, http_status: null },
     ]);
   });
 
@@ -251,7 +253,7 @@ describe("retries, permanent failures and re-drive", () => {
     const res = await api(admin, "POST", "/v1/admin/notifications/redrive", { ids: [rowId, "nope:x:email"] });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ redriven: [rowId] });
-    await waitRows(id, (rows) => rows.find((r) => r.id === rowId)?.status === "sent");
+    await waitRows(id, (rows) => rows.find((r) => r.id === rowId)?.status === "delivered");
     expect(telegramCalls(calls).length).toBeGreaterThanOrEqual(1);
     // A second re-drive finds nothing failed.
     expect(await (await api(admin, "POST", "/v1/admin/notifications/redrive", { ids: [rowId] })).json()).toEqual({
@@ -408,5 +410,92 @@ describe("the notifications API", () => {
     const { email } = await readSentEmail(row.provider_message_id);
     expect(email.subject).toBe("A new StateX API key was created");
     expect(email.text).toContain('"test"');
+  });
+});
+
+describe("Twilio delivery reports", () => {
+  async function twilioSignature(url: string, params: Record<string, string>) {
+    const data =
+      url +
+      Object.keys(params)
+        .sort()
+        .map((k) => `${k}${params[k]}`)
+        .join("");
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode("twilio-test-auth-token"),
+      { name: "HMAC", hash: "SHA-1" },
+      false,
+      ["sign"],
+    );
+    return btoa(
+      String.fromCharCode(...new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)))),
+    );
+  }
+
+  async function callback(rowId: string, params: Record<string, string>, signature?: string) {
+    const path = `/v1/notifications/callbacks/twilio?id=${encodeURIComponent(rowId)}`;
+    return exports.default.fetch(`${BASE}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": signature ?? (await twilioSignature(`http://127.0.0.1:8787${path}`, params)),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+  }
+
+  it("marks an SMS delivered on a signed callback, refuses a forged one, and suppresses an unknown number", async () => {
+    fakeProviders(providerOk);
+    const key = await apiKeyFor("sms-dlr@example.com");
+    await api(key, "PUT", "/v1/notifications/destinations/sms", { address: "+420601234567" });
+    await api(key, "PUT", "/v1/notifications/preferences", {
+      preferences: [{ event: "submission.completed", channel: "sms", enabled: true }],
+    });
+    const { id } = await completed("sms-dlr@example.com");
+    const rows = await waitRows(id, (r) => r.find((n) => n.channel === "sms")?.status === "sent");
+    const sms = rows.find((r) => r.channel === "sms");
+    const rowId = sms?.id ?? "";
+    const sid = sms?.provider_message_id ?? "";
+    expect(sid).toBe("SM0123456789abcdef0123456789abcdef");
+
+    const delivered = { MessageSid: sid, MessageStatus: "delivered", To: "+420601234567" };
+    expect((await callback(rowId, delivered, "forged")).status).toBe(403);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)?.status).toBe("sent");
+    expect((await callback(rowId, delivered)).status).toBe(204);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)?.status).toBe("delivered");
+    // Another message's SID changes nothing.
+    expect((await callback(rowId, { ...delivered, MessageSid: "SMother", MessageStatus: "failed" })).status).toBe(204);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)?.status).toBe("delivered");
+
+    const undelivered = { MessageSid: sid, MessageStatus: "undelivered", ErrorCode: "30005" };
+    expect((await callback(rowId, undelivered)).status).toBe(204);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)).toMatchObject({
+      status: "failed",
+      error: "Twilio reported undelivered (error 30005)",
+    });
+    expect(await isSuppressed(env, "sms", "+420601234567")).toBe(true);
+  });
+
+  it("asks Twilio for status callbacks only when the public address is https", async () => {
+    const calls = fakeProviders(providerOk);
+    const { ADAPTERS } = await import("../workers/notifications/channels");
+    const https = { ...env, PUBLIC_BASE_URL: "https://statex.example" } as Env;
+    await ADAPTERS.sms.send(https, {
+      to: "+15005550001",
+      subject: "",
+      text: "hi",
+      reference: "sub_X:submission.completed:sms",
+    });
+    await ADAPTERS.sms.send(env, {
+      to: "+15005550001",
+      subject: "",
+      text: "hi",
+      reference: "sub_X:submission.completed:sms",
+    });
+    expect(new URLSearchParams(calls[0]?.body).get("StatusCallback")).toBe(
+      "https://statex.example/v1/notifications/callbacks/twilio?id=sub_X%3Asubmission.completed%3Asms",
+    );
+    expect(new URLSearchParams(calls[1]?.body).has("StatusCallback")).toBe(false);
   });
 });

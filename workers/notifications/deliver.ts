@@ -242,8 +242,9 @@ export async function deliverNotification(
 
   try {
     const message = await renderMessage(env, claimed);
-    const result = await ADAPTERS[channel].send(env, message);
-    const row = await finish("sent", { status: "sent", providerMessageId: result.providerMessageId }, true);
+    const result = await ADAPTERS[channel].send(env, { ...message, reference: id });
+    let row = await finish("sent", { status: "sent", providerMessageId: result.providerMessageId }, true);
+    if (result.delivered) row = await markDelivered(env, id, result.providerMessageId);
     log.info("notification sent", {
       notificationId: id,
       channel,
@@ -276,6 +277,56 @@ export async function deliverNotification(
     log.warn("notification failed", { notificationId: id, channel, retryable: error.retryable, error: cause });
     throw error;
   }
+}
+
+/**
+ * Records that the provider confirmed delivery (synchronously for chat posts, later through a
+ * status callback). Only a `sent` row moves; anything else is left as it is.
+ */
+export async function markDelivered(env: Env, id: string, providerMessageId: string | null) {
+  const d = db(env.DB);
+  const [row] = await d
+    .update(notifications)
+    .set({ status: "delivered", updatedAt: Date.now() })
+    .where(and(eq(notifications.id, id), eq(notifications.status, "sent")))
+    .returning();
+  if (row) await timeline(d, id, { status: "delivered", attempt: row.attempts, providerMessageId });
+  const [current] = row ? [row] : await d.select().from(notifications).where(eq(notifications.id, id)).limit(1);
+  if (!current) throw new DeliveryError(`unknown notification ${id}`, false);
+  return current;
+}
+
+/**
+ * A provider reported, after the send, that the message never arrived: the row becomes
+ * `failed` (from `sent` or `delivered`), and a dead address is suppressed.
+ */
+export async function markUndelivered(
+  env: Env,
+  id: string,
+  details: { error: string; providerMessageId: string | null; suppressAs?: "invalid" | "unsubscribe" | null },
+) {
+  const d = db(env.DB);
+  const [row] = await d
+    .update(notifications)
+    .set({ status: "failed", error: details.error.slice(0, 500), updatedAt: Date.now() })
+    .where(and(eq(notifications.id, id), inArray(notifications.status, ["sent", "delivered"])))
+    .returning();
+  if (!row) return null;
+  await timeline(d, id, {
+    status: "failed",
+    attempt: row.attempts,
+    providerMessageId: details.providerMessageId,
+    error: details.error.slice(0, 500),
+  });
+  if (details.suppressAs) {
+    await suppress(env, {
+      channel: row.channel as Channel,
+      address: row.recipient,
+      reason: details.suppressAs,
+      source: `provider:${row.channel}:callback`,
+    });
+  }
+  return row;
 }
 
 const base = (env: Env) => env.PUBLIC_BASE_URL.replace(/\/+$/, "");

@@ -13,7 +13,8 @@ import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { ADAPTERS } from "../../notifications/channels";
-import { redriveFailed } from "../../notifications/deliver";
+import { verifyTwilioSignature } from "../../notifications/channels/sms-twilio";
+import { markDelivered, markUndelivered, redriveFailed } from "../../notifications/deliver";
 import {
   channelsFor,
   checkDestination,
@@ -225,6 +226,66 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
         targetId: user.id,
         after: { channel },
       });
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/callbacks/twilio",
+      summary: "Twilio delivery status callback",
+      description:
+        "Called by Twilio (the `StatusCallback` of each SMS), signed with `X-Twilio-Signature`: `delivered` marks the delivery delivered; `undelivered`/`failed` mark it failed, and suppress numbers Twilio calls unreachable, unknown or landline (30003, 30005, 30006) or opted out (21610, 30004).",
+      tags: ["Notifications"],
+      request: {
+        query: z.object({ id: z.string().min(1).max(300).openapi({ description: "Our delivery id." }) }),
+        body: {
+          required: true,
+          content: {
+            "application/x-www-form-urlencoded": {
+              schema: z
+                .object({
+                  MessageSid: z.string().min(1),
+                  MessageStatus: z.string().min(1),
+                  ErrorCode: z.string().optional(),
+                })
+                .passthrough(),
+            },
+          },
+        },
+      },
+      responses: {
+        204: { description: "Recorded (or nothing to record)." },
+        403: problem("The signature does not match."),
+        422: problem("The form is invalid."),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("query");
+      const form = c.req.valid("form");
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(await c.req.parseBody())) if (typeof v === "string") params[k] = v;
+      const url = `${c.env.PUBLIC_BASE_URL.replace(/\/+$/, "")}${c.req.path}?id=${encodeURIComponent(id)}`;
+      if (!(await verifyTwilioSignature(c.env, url, params, c.req.header("x-twilio-signature") ?? ""))) {
+        throw new HttpProblem(403, "forbidden", "Forbidden", "The Twilio signature does not match.");
+      }
+      const row = await ownDelivery(c.env.DB, null, id);
+      // A callback for another message (or a row since deleted) changes nothing.
+      if (!row || row.channel !== "sms" || row.providerMessageId !== form.MessageSid) return c.body(null, 204);
+      if (form.MessageStatus === "delivered") {
+        await markDelivered(c.env, id, form.MessageSid);
+      } else if (form.MessageStatus === "undelivered" || form.MessageStatus === "failed") {
+        const code = Number(form.ErrorCode ?? "0");
+        await markUndelivered(c.env, id, {
+          error: `Twilio reported ${form.MessageStatus}${code ? ` (error ${code})` : ""}`,
+          providerMessageId: form.MessageSid,
+          suppressAs: [30003, 30005, 30006].includes(code)
+            ? "invalid"
+            : [21610, 30004].includes(code)
+              ? "unsubscribe"
+              : null,
+        });
+      }
       return c.body(null, 204);
     },
   )

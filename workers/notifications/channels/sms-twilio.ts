@@ -34,6 +34,49 @@ function config(env: Env) {
 const DEAD_NUMBER = new Set([21211, 21214, 21612, 21614]);
 const OPTED_OUT = 21610;
 
+/**
+ * Where Twilio reports the delivery of one message: our public base (https only — Twilio does
+ * not call plain-HTTP or local addresses) with the delivery id in the query, which Twilio's
+ * signature covers.
+ */
+export function twilioCallbackUrl(env: Env, reference: string | undefined): string | null {
+  const base = env.PUBLIC_BASE_URL.replace(/\/+$/, "");
+  if (!reference || !base.startsWith("https://")) return null;
+  return `${base}/v1/notifications/callbacks/twilio?id=${encodeURIComponent(reference)}`;
+}
+
+/**
+ * Checks `X-Twilio-Signature`: base64 HMAC-SHA1, under the auth token, of the full callback
+ * URL followed by every POST parameter's name and value, sorted by name.
+ */
+export async function verifyTwilioSignature(
+  env: Env,
+  url: string,
+  params: Record<string, string>,
+  signature: string,
+): Promise<boolean> {
+  const token = (env as Cloudflare.Env).TWILIO_AUTH_TOKEN;
+  if (!token || !signature) return false;
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((k) => `${k}${params[k]}`)
+      .join("");
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(token),
+    { name: "HMAC", hash: "SHA-1" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)));
+  const expected = btoa(String.fromCharCode(...mac));
+  const a = new TextEncoder().encode(expected);
+  const b = new TextEncoder().encode(signature);
+  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
+}
+
 /** SMS through Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`). */
 export const twilioSmsAdapter: ChannelAdapter = {
   channel: "sms",
@@ -46,6 +89,8 @@ export const twilioSmsAdapter: ChannelAdapter = {
     if (!c.success) throw new ChannelError("SMS is not configured", { retryable: false });
     const body = fitSms(message.text);
     const form = new URLSearchParams({ To: message.to, Body: body });
+    const callback = twilioCallbackUrl(env, message.reference);
+    if (callback) form.set("StatusCallback", callback);
     if (c.data.messagingServiceSid) form.set("MessagingServiceSid", c.data.messagingServiceSid);
     else if (c.data.from) form.set("From", c.data.from);
     const res = await providerFetch(

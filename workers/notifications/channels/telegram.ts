@@ -71,6 +71,6 @@ export const telegramAdapter: ChannelAdapter = {
       const result = json.result as { message_id?: number } | undefined;
       first ??= result?.message_id === undefined ? null : String(result.message_id);
     }
-    return { providerMessageId: first, parts: parts.length };
+    return { providerMessageId: first, parts: parts.length, delivered: true };
   },
 };

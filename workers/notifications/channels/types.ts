@@ -15,6 +15,8 @@ export interface ChannelMessage {
   /** Email only: our Message-ID, without angle brackets. */
   messageId?: string;
   replyTo?: string;
+  /** Our delivery id, for providers that report delivery later (Twilio status callbacks). */
+  reference?: string;
 }
 
 export interface SendResult {
@@ -22,6 +24,11 @@ export interface SendResult {
   providerMessageId: string | null;
   /** How many provider messages the text went out as (split chat messages, SMS segments). */
   parts: number;
+  /**
+   * True when the provider's answer already means the message reached the recipient's chat
+   * (Telegram, Slack, Discord post synchronously); email, SMS and WhatsApp only say "accepted".
+   */
+  delivered?: boolean;
 }
 
 /** One way of reaching people. Adapters are stateless; configuration comes from `env`. */

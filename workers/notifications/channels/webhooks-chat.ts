@@ -33,7 +33,7 @@ export const slackAdapter: ChannelAdapter = {
         );
       }
     }
-    return { providerMessageId: null, parts: parts.length };
+    return { providerMessageId: null, parts: parts.length, delivered: true };
   },
 };
 
@@ -62,6 +62,6 @@ export const discordAdapter: ChannelAdapter = {
       }
       first ??= typeof json?.id === "string" ? json.id : null;
     }
-    return { providerMessageId: first, parts: parts.length };
+    return { providerMessageId: first, parts: parts.length, delivered: true };
   },
 };
