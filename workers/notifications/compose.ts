@@ -1,6 +1,6 @@
 // The browser build: the node one pulls in mime-types and its 180 KB database, unused here.
 import { createMimeMessage, Mailbox } from "mimetext/browser";
-import { escapeHtml, renderMarkdown } from "../../shared/markdown";
+import { escapeHtml } from "../../shared/markdown";
 
 export interface OutgoingEmail {
   from: { name?: string; addr: string };
@@ -58,60 +58,6 @@ ${bodyHtml}
 </div></body></html>`;
 }
 
-export interface ResultMailInput {
-  submissionId: string;
-  summary: string | null;
-  resultMarkdown: string;
-  link: string;
-}
-
-export function completedMail(r: ResultMailInput): { subject: string; text: string; html: string } {
-  const subject = `Your StateX result is ready (${r.submissionId})`;
-  const text = [
-    "Hello,",
-    "",
-    "your request has been processed. The result is below.",
-    "",
-    r.resultMarkdown.trim(),
-    "",
-    "--",
-    `Request ${r.submissionId} — ${r.link}`,
-    "You received this because you submitted a request to StateX.",
-    "",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello,</p><p>your request has been processed. The result is below.</p>\n${renderMarkdown(r.resultMarkdown)}`,
-    `Request <a href="${escapeHtml(r.link)}">${escapeHtml(r.submissionId)}</a>. You received this because you submitted a request to StateX.`,
-  );
-  return { subject, text, html };
-}
-
-export function failedMail(f: { submissionId: string; reason: string; link: string; requestId: string }) {
-  const subject = `We could not complete your StateX request (${f.submissionId})`;
-  const text = [
-    "Hello,",
-    "",
-    "we are sorry: your request could not be completed.",
-    "",
-    `Reason: ${f.reason}`,
-    "",
-    `If you contact us, quote request id ${f.requestId}.`,
-    "",
-    "--",
-    `Request ${f.submissionId} — ${f.link}`,
-    "",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello,</p><p>we are sorry: your request could not be completed.</p><p><strong>Reason:</strong> ${escapeHtml(
-      f.reason,
-    )}</p><p>If you contact us, quote request id <code>${escapeHtml(f.requestId)}</code>.</p>`,
-    `Request <a href="${escapeHtml(f.link)}">${escapeHtml(f.submissionId)}</a>.`,
-  );
-  return { subject, text, html };
-}
-
 /** A short transactional mail (account links): paragraphs and one call-to-action link. */
 export function actionMail(m: {
   subject: string;
@@ -127,27 +73,4 @@ export function actionMail(m: {
     escapeHtml(m.footer),
   );
   return { subject: m.subject, text, html };
-}
-
-export function cancelledMail(c: { submissionId: string; link: string; requestId: string }) {
-  const subject = `Your StateX request was cancelled (${c.submissionId})`;
-  const text = [
-    "Hello,",
-    "",
-    "your request was cancelled as asked; nothing more will be done with it.",
-    "",
-    `If this was not you, quote request id ${c.requestId} when you contact us.`,
-    "",
-    "--",
-    `Request ${c.submissionId} — ${c.link}`,
-    "",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello,</p><p>your request was cancelled as asked; nothing more will be done with it.</p><p>If this was not you, quote request id <code>${escapeHtml(
-      c.requestId,
-    )}</code> when you contact us.</p>`,
-    `Request <a href="${escapeHtml(c.link)}">${escapeHtml(c.submissionId)}</a>.`,
-  );
-  return { subject, text, html };
 }

@@ -271,7 +271,7 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       }
       const row = await ownDelivery(c.env.DB, null, id);
       // A callback for another message (or a row since deleted) changes nothing.
-      if (!row || row.channel !== "sms" || row.providerMessageId !== form.MessageSid) return c.body(null, 204);
+      if (row?.channel !== "sms" || row.providerMessageId !== form.MessageSid) return c.body(null, 204);
       if (form.MessageStatus === "delivered") {
         await markDelivered(c.env, id, form.MessageSid);
       } else if (form.MessageStatus === "undelivered" || form.MessageStatus === "failed") {
