@@ -313,6 +313,14 @@ describe("what is never answered, and clean rejections", () => {
       "SELECT status, reason FROM inbound_emails WHERE message_id IN ('bounce-20261124-0001@mx.example.net', 'arf-3344@fbl.example.net') ORDER BY message_id DESC",
     ).all<{ status: string; reason: string }>();
     expect(results.map((r) => r.status)).toEqual(["bounce", "bounce"]);
+    // Hard bounces and complaints go on the suppression list; the soft (4.x.x) one does not.
+    const listed = await env.DB.prepare(
+      "SELECT address, reason FROM suppressions WHERE channel = 'email' AND address IN ('gone@example.net', 'slow@example.net', 'annoyed@example.net') ORDER BY address",
+    ).all<{ address: string; reason: string }>();
+    expect(listed.results).toEqual([
+      { address: "annoyed@example.net", reason: "complaint" },
+      { address: "gone@example.net", reason: "hard_bounce" },
+    ]);
   });
 
   it("rejects a message over the size limit before reading it, and keeps nothing", async () => {

@@ -20,6 +20,7 @@ import { newTraceId } from "../../shared/trace";
 import { uploadLimits } from "../api/submissions/files";
 import { db } from "../api/submissions/repo";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
+import { suppress } from "../notifications/suppression";
 import { inboundAddress, newInboundId, readRecipient, threadAddress } from "./address";
 import { checkAttachments } from "./attachments";
 import { confirmLink, createFromConversation, followUpText } from "./confirm-service";
@@ -220,7 +221,13 @@ async function suppressBounced(
 ): Promise<void> {
   for (const r of recipients) {
     if (r.severity !== "hard") continue;
-    ctx.log.warn("address bounced", { kind, address: r.address, status: r.status });
+    const added = await suppress(ctx.env, {
+      channel: "email",
+      address: r.address,
+      reason: kind === "complaint" ? "complaint" : "hard_bounce",
+      source: `${kind}:${ctx.id}`,
+    });
+    ctx.log.warn("address bounced", { kind, address: r.address, status: r.status, suppressed: added });
   }
 }
 

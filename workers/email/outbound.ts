@@ -7,6 +7,7 @@
 import { EmailMessage } from "cloudflare:email";
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
+import { sendEmail } from "../notifications/channels";
 import { parseMailbox, toRaw } from "../notifications/compose";
 
 export interface ThreadedMail {
@@ -59,7 +60,8 @@ export function composeThreaded(mail: ThreadedMail, from: { name?: string; addr:
 /**
  * Answers an inbound message. `message.reply()` is tried first when the answer goes to the
  * envelope sender and the message has a Message-ID (Email Routing's conditions); any refusal
- * falls back to the `send_email` binding from `MAIL_FROM`, which threads just the same.
+ * falls back to the configured email provider (`sendEmail`) from `MAIL_FROM`, which threads
+ * just the same.
  */
 export async function answer(
   env: Env,
@@ -76,7 +78,16 @@ export async function answer(
       log.warn("message.reply refused; sending through send_email", { error });
     }
   }
+  // The configured email provider (send_email, or the HTTP API when EMAIL_PROVIDER=http).
   const from = parseMailbox(env.MAIL_FROM);
-  await env.EMAIL.send(new EmailMessage(from.addr, mail.to, composeThreaded(mail, from)));
+  await sendEmail(env, {
+    from,
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    messageId: `reply.${ulid()}@${domainOf(from.addr)}`,
+    headers: threadHeaders(mail),
+  });
   return "send_email";
 }

@@ -113,7 +113,8 @@ async function sendViaHttp(
       text: input.text,
       ...(input.html ? { html: input.html } : {}),
       ...(input.replyTo ? { reply_to: input.replyTo } : {}),
-      headers: { ...headers, "Message-ID": angle(messageId), "Auto-Submitted": "auto-generated" },
+      // RFC 3834 marker unless the caller set its own (`auto-replied` for answers to mail).
+      headers: { "Auto-Submitted": "auto-generated", ...headers, "Message-ID": angle(messageId) },
     }),
   });
   if (!res.ok) {
