@@ -4,7 +4,6 @@ import { db } from "../api/submissions/repo";
 import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepInbound } from "../email/cleanup";
-import { runDailyDigest } from "../notifications/digest";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";
 
@@ -41,9 +40,13 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
       await sweepIdempotencyKeys(db(env.DB), now);
       await writeAuditHead(env, now);
       return;
-    case CRONS.digest:
+    case CRONS.digest: {
+      // Loaded here, not at the top: the notification engine imports `cloudflare:email`, which
+      // the Node tests that read `CRONS` from this module cannot load.
+      const { runDailyDigest } = await import("../notifications/digest");
       await runDailyDigest(env, now);
       return;
+    }
     default:
       createLogger({ correlationId: `cron-${now}`, component: "cron" }).error("no job for cron expression", {
         cron: controller.cron,
