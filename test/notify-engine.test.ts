@@ -410,6 +410,17 @@ describe("the notifications API", () => {
     const { email } = await readSentEmail(row.provider_message_id);
     expect(email.subject).toBe("A new StateX API key was created");
     expect(email.text).toContain('"test"');
+
+    // Deleting the account takes its deliveries and their timelines along (foreign keys).
+    const count = async () =>
+      (
+        await env.DB.prepare("SELECT COUNT(*) AS n FROM notification_attempts WHERE notification_id = ?")
+          .bind(row.id)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await count()).toBeGreaterThan(0);
+    await env.DB.prepare("DELETE FROM users WHERE id = ?").bind(userId).run();
+    expect(await count()).toBe(0);
   });
 });
 
