@@ -92,6 +92,8 @@ export default defineConfig(async () => {
             TELEGRAM_BOT_TOKEN: "123456789:TEST-telegram-token-abcdefghijkl",
             WHATSAPP_TOKEN: "whatsapp-test-access-token-0123456789",
             WHATSAPP_PHONE_NUMBER_ID: "1098765432",
+            WHATSAPP_APP_SECRET: "whatsapp-test-app-secret",
+            WHATSAPP_VERIFY_TOKEN: "whatsapp-test-verify-token",
           },
           ["test/openai/**", "test/e2e/**", "test/**/*.node.test.ts"],
         ),

@@ -40,5 +40,8 @@ declare namespace Cloudflare {
     WHATSAPP_TOKEN?: string;
     WHATSAPP_PHONE_NUMBER_ID?: string;
     WHATSAPP_API_VERSION?: string;
+    /** WhatsApp status webhooks: the app secret (signature) and the verify token (subscription). */
+    WHATSAPP_APP_SECRET?: string;
+    WHATSAPP_VERIFY_TOKEN?: string;
   }
 }

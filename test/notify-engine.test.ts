@@ -510,3 +510,92 @@ describe("Twilio delivery reports", () => {
     expect(new URLSearchParams(calls[1]?.body).has("StatusCallback")).toBe(false);
   });
 });
+
+describe("WhatsApp status webhooks", () => {
+  async function signed(body: string) {
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode("whatsapp-test-app-secret"),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body)));
+    return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+
+  const statusBody = (id: string, status: string, code?: number) =>
+    JSON.stringify({
+      object: "whatsapp_business_account",
+      entry: [
+        {
+          id: "1",
+          changes: [
+            {
+              field: "messages",
+              value: {
+                messaging_product: "whatsapp",
+                statuses: [
+                  {
+                    id,
+                    status,
+                    timestamp: "1764000000",
+                    recipient_id: "420601234567",
+                    ...(code ? { errors: [{ code }] } : {}),
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+
+  async function post(body: string, signature?: string) {
+    return exports.default.fetch(`${BASE}/v1/notifications/callbacks/whatsapp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": signature ?? (await signed(body)) },
+      body,
+    });
+  }
+
+  it("answers Meta's subscription check only with the verify token", async () => {
+    const ok = await exports.default.fetch(
+      `${BASE}/v1/notifications/callbacks/whatsapp?hub.mode=subscribe&hub.verify_token=whatsapp-test-verify-token&hub.challenge=1158201444`,
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe("1158201444");
+    const wrong = await exports.default.fetch(
+      `${BASE}/v1/notifications/callbacks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`,
+    );
+    expect(wrong.status).toBe(403);
+  });
+
+  it("marks a WhatsApp message delivered, refuses unsigned reports, and suppresses a number not on WhatsApp", async () => {
+    fakeProviders(providerOk);
+    const key = await apiKeyFor("wa-dlr@example.com");
+    await api(key, "PUT", "/v1/notifications/destinations/whatsapp", { address: "+420601234567" });
+    await api(key, "PUT", "/v1/notifications/preferences", {
+      preferences: [{ event: "submission.completed", channel: "whatsapp", enabled: true }],
+    });
+    const { id } = await completed("wa-dlr@example.com");
+    const rows = await waitRows(id, (r) => r.find((n) => n.channel === "whatsapp")?.status === "sent");
+    const rowId = rows.find((r) => r.channel === "whatsapp")?.id ?? "";
+
+    const delivered = statusBody("wamid.TEST123", "delivered");
+    expect((await post(delivered, "sha256=00")).status).toBe(403);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)?.status).toBe("sent");
+    expect((await post(delivered)).status).toBe(200);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)?.status).toBe("delivered");
+    // A report about a message we never sent is ignored.
+    expect((await post(statusBody("wamid.OTHER", "failed", 131026))).status).toBe(200);
+    expect(await isSuppressed(env, "whatsapp", "+420601234567")).toBe(false);
+
+    expect((await post(statusBody("wamid.TEST123", "failed", 131026))).status).toBe(200);
+    expect((await notificationRows(id)).find((r) => r.id === rowId)).toMatchObject({
+      status: "failed",
+      error: "WhatsApp reported failed (error 131026)",
+    });
+    expect(await isSuppressed(env, "whatsapp", "+420601234567")).toBe(true);
+  });
+});

@@ -127,6 +127,8 @@ export const notifications = sqliteTable(
     index("notifications_submission_idx").on(t.submissionId),
     index("notifications_user_created_idx").on(t.userId, t.createdAt),
     index("notifications_status_updated_idx").on(t.status, t.updatedAt),
+    // Provider delivery reports (WhatsApp status webhooks) name the message, not our id.
+    index("notifications_provider_message_idx").on(t.providerMessageId),
   ],
 );
 

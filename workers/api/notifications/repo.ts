@@ -98,3 +98,13 @@ export async function ownDelivery(d1: D1Database, userId: string | null, id: str
     .limit(1);
   return row ?? null;
 }
+
+/** The delivery a provider's message id belongs to, on one channel. */
+export async function deliveryByProviderId(d1: D1Database, channel: string, providerMessageId: string) {
+  const [row] = await db(d1)
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.providerMessageId, providerMessageId), eq(notifications.channel, channel)))
+    .limit(1);
+  return row ?? null;
+}

@@ -14,6 +14,7 @@ import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { ADAPTERS } from "../../notifications/channels";
 import { verifyTwilioSignature } from "../../notifications/channels/sms-twilio";
+import { verifyWhatsAppSignature, whatsappStatuses } from "../../notifications/channels/whatsapp";
 import { markDelivered, markUndelivered, redriveFailed } from "../../notifications/deliver";
 import {
   channelsFor,
@@ -34,7 +35,7 @@ import {
 import { authProblems, problem } from "../openapi";
 import { db } from "../submissions/repo";
 import { validationHook } from "../validation";
-import { ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
+import { deliveryByProviderId, ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
 import {
   AdminLogQuery,
   Delivery,
@@ -287,6 +288,75 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
         });
       }
       return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/callbacks/whatsapp",
+      summary: "WhatsApp webhook subscription check",
+      description:
+        "Meta's verification handshake: echoes `hub.challenge` when `hub.verify_token` is `WHATSAPP_VERIFY_TOKEN`.",
+      tags: ["Notifications"],
+      request: {
+        query: z.object({
+          "hub.mode": z.string().optional(),
+          "hub.verify_token": z.string().optional(),
+          "hub.challenge": z.string().max(200).optional(),
+        }),
+      },
+      responses: {
+        200: { description: "The challenge.", content: { "text/plain": { schema: z.string() } } },
+        403: problem("Wrong or unset verify token."),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const expected = (c.env as Cloudflare.Env).WHATSAPP_VERIFY_TOKEN;
+      if (!expected || q["hub.mode"] !== "subscribe" || q["hub.verify_token"] !== expected) {
+        throw new HttpProblem(403, "forbidden", "Forbidden", "The verify token does not match.");
+      }
+      return c.text(q["hub.challenge"] ?? "", 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/callbacks/whatsapp",
+      summary: "WhatsApp message status webhook",
+      description:
+        "Called by Meta with message statuses (`entry[].changes[].value.statuses[]`), signed with `X-Hub-Signature-256` under `WHATSAPP_APP_SECRET`: `delivered`/`read` mark the delivery delivered; `failed` marks it failed and suppresses a number that is not on WhatsApp (131026).",
+      tags: ["Notifications"],
+      responses: {
+        200: { description: "Recorded (unknown messages are ignored)." },
+        403: problem("The signature does not match."),
+      },
+    }),
+    async (c) => {
+      const raw = await c.req.text();
+      if (!(await verifyWhatsAppSignature(c.env, raw, c.req.header("x-hub-signature-256") ?? ""))) {
+        throw new HttpProblem(403, "forbidden", "Forbidden", "The WhatsApp signature does not match.");
+      }
+      let payload: unknown = null;
+      try {
+        payload = JSON.parse(raw);
+      } catch {
+        // A signed body that is not JSON carries nothing to record.
+      }
+      for (const st of whatsappStatuses(payload)) {
+        const row = await deliveryByProviderId(c.env.DB, "whatsapp", st.id);
+        if (!row) continue;
+        if (st.status === "delivered" || st.status === "read") {
+          await markDelivered(c.env, row.id, st.id);
+        } else if (st.status === "failed") {
+          await markUndelivered(c.env, row.id, {
+            error: `WhatsApp reported failed${st.errorCode ? ` (error ${st.errorCode})` : ""}`,
+            providerMessageId: st.id,
+            suppressAs: st.errorCode === 131026 ? "invalid" : null,
+          });
+        }
+      }
+      return c.body(null, 200);
     },
   )
   .openapi(

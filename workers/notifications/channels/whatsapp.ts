@@ -79,3 +79,53 @@ export const whatsappAdapter: ChannelAdapter = {
     return { providerMessageId: first, parts: parts.length };
   },
 };
+
+/**
+ * Checks Meta's `X-Hub-Signature-256: sha256=<hex>` over the raw webhook body with the app
+ * secret (`WHATSAPP_APP_SECRET`). No secret configured: every report is refused.
+ */
+export async function verifyWhatsAppSignature(env: Env, rawBody: string, header: string): Promise<boolean> {
+  const secret = (env as Cloudflare.Env).WHATSAPP_APP_SECRET;
+  const given = /^sha256=([0-9a-f]{64})$/i.exec(header.trim())?.[1]?.toLowerCase();
+  if (!secret || !given) return false;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(rawBody)));
+  const expected = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const a = new TextEncoder().encode(expected);
+  const b = new TextEncoder().encode(given);
+  return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** One message status from a WhatsApp webhook (`entry[].changes[].value.statuses[]`). */
+export interface WhatsAppStatus {
+  id: string;
+  status: string;
+  errorCode: number | null;
+}
+
+/** The message statuses in a webhook payload; anything else in it (incoming messages) is ignored. */
+export function whatsappStatuses(payload: unknown): WhatsAppStatus[] {
+  const out: WhatsAppStatus[] = [];
+  const entries = (payload as { entry?: unknown })?.entry;
+  if (!Array.isArray(entries)) return out;
+  for (const entry of entries) {
+    const changes = (entry as { changes?: unknown })?.changes;
+    if (!Array.isArray(changes)) continue;
+    for (const change of changes) {
+      const statuses = (change as { value?: { statuses?: unknown } })?.value?.statuses;
+      if (!Array.isArray(statuses)) continue;
+      for (const st of statuses as { id?: unknown; status?: unknown; errors?: { code?: unknown }[] }[]) {
+        if (typeof st?.id !== "string" || typeof st.status !== "string") continue;
+        const code = st.errors?.[0]?.code;
+        out.push({ id: st.id, status: st.status, errorCode: typeof code === "number" ? code : null });
+      }
+    }
+  }
+  return out;
+}
