@@ -356,7 +356,11 @@ describe("templates", () => {
       expect(telegram.text.startsWith("<b>")).toBe(true);
       expect(telegram.text.replace(/^<b>[^<]*<\/b>/, "")).not.toMatch(/<[a-z!@]/i);
 
-      const slack = renderFor("slack", defaultTemplate("submission.completed", "slack", locale), hostile, { locale });
+      const slack = renderFor("slack", defaultTemplate("submission.completed", "slack", locale), hostile, {
+        locale,
+        unsubscribeUrl: "https://statex.test/u/unsubscribe/a&b",
+      });
+      expect(slack.text).toMatch(/https:\/\/statex\.test\/u\/unsubscribe\/a&amp;b$/);
       expect(slack.text).toContain("&lt;!channel&gt;");
       expect(slack.text).not.toContain("<!channel>");
 

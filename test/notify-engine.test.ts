@@ -91,6 +91,8 @@ describe("fan-out to every chosen channel", () => {
     const body = JSON.parse(telegramCalls(calls)[0]?.body ?? "{}");
     expect(body).toMatchObject({ chat_id: "424242", parse_mode: "HTML" });
     expect(body.text).toContain(id);
+    // Every chat message ends with its own unsubscribe link.
+    expect(body.text).toMatch(/\n\nUnsubscribe from these messages: http:\/\/127\.0\.0\.1:8787\/u\/unsubscribe\/\S+$/);
 
     // Redeliver the event and the channel's own delivery: both acked, nothing sent again.
     const telegramRow = rows.find((r) => r.channel === "telegram");

@@ -302,6 +302,9 @@ export function renderFor(
 ): Rendered {
   const subject = oneLine(fill(template.subject, vars));
   const plain = fill(template.body, vars).trim();
+  // Chat messages end with the per-message unsubscribe link, escaped for the channel.
+  const stop = (esc: (s: string) => string) =>
+    options.unsubscribeUrl ? `\n\n${esc(`${FOOTER[options.locale].unsubscribe}: ${options.unsubscribeUrl}`)}` : "";
   switch (channel) {
     case "email": {
       const footer = FOOTER[options.locale];
@@ -323,14 +326,20 @@ export function renderFor(
     case "telegram":
       return {
         subject,
-        text: `<b>${escapeTelegramHtml(subject)}</b>\n\n${fill(template.body, vars, escapeTelegramHtml, escapeTelegramHtml).trim()}`,
+        text: `<b>${escapeTelegramHtml(subject)}</b>\n\n${fill(template.body, vars, escapeTelegramHtml, escapeTelegramHtml).trim()}${stop(escapeTelegramHtml)}`,
       };
     case "slack":
-      return { subject, text: fill(template.body, vars, escapeSlack).trim() };
+      return { subject, text: `${fill(template.body, vars, escapeSlack).trim()}${stop(escapeSlack)}` };
     case "discord":
-      return { subject, text: fill(template.body, vars, escapeDiscord).trim() };
-    case "sms":
+      // A link in <> is not unfurled; the URL itself needs no markdown escaping.
+      return {
+        subject,
+        text: `${fill(template.body, vars, escapeDiscord).trim()}${options.unsubscribeUrl ? `\n\n${escapeDiscord(FOOTER[options.locale].unsubscribe)}: <${options.unsubscribeUrl}>` : ""}`,
+      };
     case "whatsapp":
+      return { subject, text: `${plain}${stop((x) => x)}` };
+    case "sms":
+      // SMS stays short: carriers' STOP keyword (Twilio answers it) is the way out.
       return { subject, text: plain };
   }
 }
