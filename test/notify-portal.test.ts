@@ -173,8 +173,30 @@ describe("admin notification pages", () => {
     ).first<{ body: string }>();
     expect(stored?.body).toBe("{{name}}: {{reason}}");
 
+    // The suppression list: add by hand, see it, lift it.
+    const add = await admin.post(
+      "/app/admin/notifications/suppressions",
+      { channel: "sms", address: "+420 777 000 111", action: "add" },
+      list,
+    );
+    expect(add.status).toBe(303);
+    const withEntry = await admin.page("/app/admin/notifications");
+    expect(withEntry).toContain("+420777000111");
+    const lift = await admin.post(
+      "/app/admin/notifications/suppressions",
+      { channel: "sms", address: "+420777000111", action: "lift" },
+      withEntry,
+    );
+    expect(lift.status).toBe(303);
+    expect(await admin.page("/app/admin/notifications")).not.toContain("+420777000111");
+
     const user = await signedInAs("portal-nonadmin@example.com");
     expect((await user.get("/app/admin/notifications")).status).toBe(404);
     expect((await user.get("/app/admin/notifications/templates")).status).toBe(404);
+    const sneaky = await user.post("/app/admin/notifications/suppressions", {
+      channel: "email",
+      address: "x@example.com",
+    });
+    expect(sneaky.status).toBe(404);
   });
 });

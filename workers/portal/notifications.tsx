@@ -27,6 +27,7 @@ import {
   setDestination,
   setPreferences,
 } from "../notifications/preferences";
+import { listSuppressions, suppress, unsuppress } from "../notifications/suppression";
 import { loadTemplate, renderFor, TEMPLATE_VARS, unknownPlaceholders } from "../notifications/templates";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf, requireAdmin } from "./session";
@@ -55,6 +56,8 @@ const flashes: Record<string, Flash> = {
   "dest-removed": { kind: "ok", text: "Removed." },
   redriven: { kind: "ok", text: "The failed deliveries are queued again." },
   "template-saved": { kind: "ok", text: "The template is saved." },
+  suppressed: { kind: "ok", text: "The address is suppressed: nothing more goes to it." },
+  unsuppressed: { kind: "ok", text: "The suppression is lifted." },
 };
 
 function page(c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) {
@@ -325,6 +328,73 @@ function Filters(props: { f: LogFilter; admin?: boolean; userEmail?: string }) {
   );
 }
 
+/** The suppression list on the admin page: newest entries, lift one, add one. */
+async function Suppressions(props: { c: Context<AppEnv> }) {
+  const { c } = props;
+  const rows = await listSuppressions(c.env, undefined, 100);
+  return (
+    <div class="card" id="suppressions">
+      <h2>Suppression list</h2>
+      <p class="hint">Nothing is sent to these addresses, on any event. Newest 100.</p>
+      {rows.length === 0 ? (
+        <p class="muted">Empty.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Channel</th>
+              <th scope="col">Address</th>
+              <th scope="col">Reason</th>
+              <th scope="col" class="opt">
+                Source
+              </th>
+              <th scope="col">Since</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr>
+                <td>{CHANNEL_LABEL[r.channel]}</td>
+                <td class="mono">{r.address}</td>
+                <td>{r.reason}</td>
+                <td class="opt mono">{r.source}</td>
+                <td>
+                  <Time ms={r.createdAt} zone={c.get("user").timeZone} />
+                </td>
+                <td>
+                  <form method="post" action="/app/admin/notifications/suppressions">
+                    <Csrf c={c} />
+                    <input type="hidden" name="channel" value={r.channel} />
+                    <input type="hidden" name="address" value={r.address} />
+                    <button type="submit" name="action" value="lift" class="secondary">
+                      Lift
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form method="post" action="/app/admin/notifications/suppressions" class="actions">
+        <Csrf c={c} />
+        <label for="s-channel">Channel</label>
+        <select id="s-channel" name="channel">
+          {CHANNELS.map((ch) => (
+            <option value={ch}>{CHANNEL_LABEL[ch]}</option>
+          ))}
+        </select>
+        <label for="s-address">Address</label>
+        <input id="s-address" name="address" type="text" />
+        <button type="submit" name="action" value="add">
+          Suppress
+        </button>
+      </form>
+    </div>
+  );
+}
+
 /** Portal pages of notifications, mounted inside the signed-in `/app` routes. */
 export const notificationPages = new Hono<AppEnv>()
   .get("/notifications", async (c) => {
@@ -447,8 +517,34 @@ export const notificationPages = new Hono<AppEnv>()
         <div class="card">
           <DeliveryTable rows={rows} lines={lines} zone={c.get("user").timeZone} admin />
         </div>
+        <Suppressions c={c} />
       </>,
     );
+  })
+  .post("/admin/notifications/suppressions", requireAdmin, async (c) => {
+    const body = await formOf(c);
+    const channel = pick(CHANNELS, str(body.channel));
+    const address = str(body.address).trim();
+    if (!channel || !address) return c.redirect("/app/admin/notifications", 303);
+    if (str(body.action) === "lift") {
+      if (await unsuppress(c.env, channel, address)) {
+        await audit(c, {
+          action: "notification.unsuppressed",
+          targetType: "suppression",
+          targetId: `${channel}:${address}`,
+          before: { channel, address },
+        });
+      }
+      return c.redirect("/app/admin/notifications?m=unsuppressed#suppressions", 303);
+    }
+    await suppress(c.env, { channel, address, reason: "manual", source: `admin:${c.get("user").id}` });
+    await audit(c, {
+      action: "notification.suppressed",
+      targetType: "suppression",
+      targetId: `${channel}:${address}`,
+      after: { channel, address, reason: "manual" },
+    });
+    return c.redirect("/app/admin/notifications?m=suppressed#suppressions", 303);
   })
   .post("/admin/notifications/redrive", requireAdmin, async (c) => {
     const body = await formOf(c);
