@@ -101,10 +101,10 @@ describe("dashboard figures from D1", () => {
     ]);
   });
 
-  it("derives notification delivery per channel: sent, failed, everything else pending", async () => {
+  it("derives notification delivery per channel: sent or delivered, failed, suppressed left out, else pending", async () => {
     const s = await submission("completed", range.to - HOUR);
     const at = range.to - HOUR;
-    for (const status of ["sent", "sent", "sent", "failed", "queued", "sending"])
+    for (const status of ["sent", "sent", "delivered", "failed", "queued", "sending", "suppressed"])
       await notification(s, "email", status, at);
     await notification(s, "sms", "failed", at);
     await notification(s, "webhook", "queued", at);

@@ -120,8 +120,8 @@ export interface NotificationDelivery {
 
 /**
  * Notification outcomes per channel for notifications created in the range, from the delivery
- * log (`notifications`: one row per delivery with its `status`). `sent` counts as delivered,
- * `failed` as failed, every other status as pending — the one place that reads that table.
+ * log (`notifications`: one row per delivery with its `status`). `sent` and `delivered` count
+ * as delivered, `failed` as failed, `suppressed` not at all, every other status as pending.
  */
 export async function notificationDelivery(d1: D1Database, r: DashboardRange): Promise<NotificationDelivery[]> {
   const { results } = await d1
@@ -136,9 +136,11 @@ export async function notificationDelivery(d1: D1Database, r: DashboardRange): P
     const channel = String(row.channel);
     const entry = byChannel.get(channel) ?? { channel, sent: 0, failed: 0, pending: 0, rate: null };
     const n = num(row.n);
-    if (row.status === "sent") entry.sent += n;
+    // `delivered` (the provider confirmed arrival) is a sent message too; `suppressed` rows were
+    // never attempted (suppression list, a switched-off channel): neither outcome nor pending.
+    if (row.status === "sent" || row.status === "delivered") entry.sent += n;
     else if (row.status === "failed") entry.failed += n;
-    else entry.pending += n;
+    else if (row.status !== "suppressed") entry.pending += n;
     byChannel.set(channel, entry);
   }
   return [...byChannel.values()].map((e) => ({

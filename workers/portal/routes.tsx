@@ -28,8 +28,8 @@ import {
   revokeApiKey,
   revokeSession,
 } from "../auth/service";
-import { adminPages } from "./admin";
 import { notifyAccount } from "../notifications/account";
+import { adminPages } from "./admin";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { NotificationSettings, notificationPages, RequestDeliveries } from "./notifications";
