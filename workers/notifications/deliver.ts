@@ -15,6 +15,7 @@ import type { Logger } from "../../shared/log";
 import type { DeliverMessage } from "../../shared/messages";
 import { issueToken } from "../../shared/signing";
 import { db } from "../api/submissions/repo";
+import { emailThreadFor, resultForMail } from "../email/thread";
 import { ADAPTERS, ChannelError } from "./channels";
 import { parseMailbox } from "./compose";
 import { digestVars } from "./digest-vars";
@@ -357,7 +358,8 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     if (event === "submission.completed") {
       const object = s.resultKey ? await env.FILES.get(s.resultKey) : null;
       if (!object) throw new DeliveryError("the result is not stored yet", true);
-      vars.result = (await object.text()).trim();
+      // Whole when it fits a mailbox; else its opening and a signed link to the rest.
+      vars.result = await resultForMail(env, s.id, (await object.text()).trim());
       vars.summary = s.summary ?? "";
     }
     return vars;
@@ -393,9 +395,20 @@ export async function renderMessage(env: Env, row: NotificationRow) {
     headers["List-Unsubscribe"] = `<${unsubscribe}>`;
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
   }
+  // A request that came by email is answered in its sender's thread: `Re:` their subject,
+  // In-Reply-To/References their messages, and the signed Reply-To that threads their reply.
+  const thread = channel === "email" && row.submissionId ? await emailThreadFor(env, row.submissionId) : null;
+  if (thread) {
+    if (thread.inReplyTo) {
+      headers["In-Reply-To"] = `<${thread.inReplyTo}>`;
+      const chain = [...thread.references.filter((r) => r !== thread.inReplyTo), thread.inReplyTo].slice(-20);
+      headers.References = chain.map((r) => `<${r}>`).join(" ");
+    }
+    headers["Reply-To"] = thread.replyTo;
+  }
   return {
     to: row.recipient,
-    subject: rendered.subject,
+    subject: thread ? thread.subject : rendered.subject,
     text: rendered.text,
     html: rendered.html,
     headers,
