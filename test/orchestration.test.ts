@@ -6,6 +6,7 @@ import { newSubmissionId } from "../shared/ids";
 import { claimRunSlot, db, insertSubmission } from "../workers/api/submissions/repo";
 import type { StoredFile, StoredInput } from "../workers/api/submissions/service";
 import { adminHeaders, BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
+import { minimalPdf } from "./helpers/files";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -45,29 +46,6 @@ async function putFile(id: string, name: string, contentType: string, body: Uint
   const key = `uploads/${id}/${name}`;
   await env.FILES.put(key, body, { httpMetadata: { contentType } });
   return { key, name, contentType };
-}
-
-/** A one-page PDF whose page draws `text` (pdf.js tolerates the approximate xref). */
-function minimalPdf(text: string): string {
-  const content = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  ];
-  let pdf = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  objects.forEach((body, i) => {
-    offsets.push(pdf.length);
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) pdf += `${String(o).padStart(10, "0")} 00000 n \n`;
-  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return pdf;
 }
 
 function crc32(bytes: Uint8Array): number {

@@ -1,7 +1,7 @@
-import { env, exports } from "cloudflare:workers";
-import PostalMime from "postal-mime";
+import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { BASE } from "./api";
+import { newestSentMailTo } from "./mail";
 
 /**
  * A minimal cookie-keeping client for the portal, speaking to the Worker like a browser
@@ -68,9 +68,7 @@ export function hiddenField(html: string, name: string): string | undefined {
 export async function latestMailLink(to: string, pattern: RegExp): Promise<{ subject: string; link: string }> {
   return vi.waitFor(
     async () => {
-      const res = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(to)}`);
-      if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
-      const email = await PostalMime.parse(await res.text());
+      const email = await newestSentMailTo(to);
       const link = (email.text ?? "").match(/https?:\/\/\S+/g)?.find((l) => pattern.test(l));
       if (!link) throw new Error(`no link matching ${pattern} in "${email.subject}"`);
       return { subject: email.subject ?? "", link };

@@ -120,12 +120,12 @@ export function plainMail(m: {
 
 /** The newest mail the `send_email` binding wrote to `to`, parsed (waits for the file). */
 export async function sentMailTo(to: string): Promise<Email> {
-  return vi.waitFor(
-    async () => {
-      const res = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(to)}`);
-      if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
-      return PostalMime.parse(await res.arrayBuffer());
-    },
-    { timeout: 5_000, interval: 50 },
-  );
+  return vi.waitFor(() => newestSentMailTo(to), { timeout: 5_000, interval: 50 });
+}
+
+/** One look for the newest mail to `to`; throws while there is none. */
+export async function newestSentMailTo(to: string): Promise<Email> {
+  const res = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(to)}`);
+  if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
+  return PostalMime.parse(await res.arrayBuffer());
 }

@@ -15,11 +15,11 @@
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { emailThreads, type InboundEmailRow, inboundEmails, submissions, users } from "../../shared/db/schema";
 import { createLogger, type Logger } from "../../shared/log";
-import { escapeHtml } from "../../shared/markdown";
 import { newTraceId } from "../../shared/trace";
 import { uploadLimits } from "../api/submissions/files";
 import { db } from "../api/submissions/repo";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
+import { actionMail, parseMailbox } from "../notifications/compose";
 import { suppress } from "../notifications/suppression";
 import { inboundAddress, newInboundId, readRecipient, threadAddress } from "./address";
 import { checkAttachments } from "./attachments";
@@ -142,7 +142,10 @@ async function receive(ctx: Context): Promise<void> {
     return;
   }
 
-  const kind = classify(mail, message.from, [parseAddress(env.MAIL_FROM), inboundAddress(env).address]);
+  const kind = classify(mail, message.from, [
+    parseMailbox(env.MAIL_FROM).addr.toLowerCase(),
+    inboundAddress(env).address,
+  ]);
   if (kind.kind === "bounce" || kind.kind === "complaint") {
     await record(ctx, { dedupeKey, mail, sender }, { status: "bounce", reason: kind.reason });
     await suppressBounced(ctx, kind.recipients, kind.kind);
@@ -207,10 +210,6 @@ async function receive(ctx: Context): Promise<void> {
     log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
   }
   await startConversation(ctx, { dedupeKey, mail, raw, sender });
-}
-
-function parseAddress(value: string): string {
-  return (/<([^>]+)>/.exec(value)?.[1] ?? value).trim().toLowerCase();
 }
 
 /** Bounces and complaints: hard failures and complaints stop all further mail to the address. */
@@ -414,15 +413,8 @@ function excerpt(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** Text and HTML of a short answer with one call-to-action link. */
+/** Text and HTML of a short answer with one call-to-action link (the account mails' layout). */
 function actionBody(paragraphs: string[], link: string, linkText: string, note: string) {
-  const text = [...paragraphs.flatMap((p) => [p, ""]), `${linkText}: ${link}`, "", note, "", "-- ", "StateX", ""].join(
-    "\n",
-  );
-  const html = `<!doctype html><html><head><meta charset="utf-8"></head><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#1b1f24">${paragraphs
-    .map((p) => `<p>${escapeHtml(p)}</p>`)
-    .join(
-      "",
-    )}<p><a href="${escapeHtml(link)}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none;font-weight:600">${escapeHtml(linkText)}</a></p><p style="font-size:13px;color:#5b6470">${escapeHtml(note)} Or paste this address into your browser: ${escapeHtml(link)}</p></body></html>`;
+  const { text, html } = actionMail({ subject: "StateX", paragraphs, link, linkText, footer: note });
   return { text, html };
 }
