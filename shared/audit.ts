@@ -40,30 +40,54 @@ const asJson = (v: unknown) => (v === undefined || v === null ? null : JSON.stri
  * a constraint error; the entry is then re-hashed onto the new head and tried again.
  */
 export async function appendAudit(db: DrizzleD1Database, entry: AuditEntry, now = Date.now()): Promise<AuditRow> {
+  const [row] = await appendAuditGroup(db, [{ entry, now }]);
+  if (!row) throw new Error("audit append returned nothing");
+  return row;
+}
+
+/**
+ * Appends entries in order as one D1 batch (one transaction, one round trip): the head is
+ * read once and each entry is chained onto the one before it. A lost race fails the whole
+ * batch, which is then re-chained onto the new head and tried again.
+ */
+export async function appendAuditGroup(
+  db: DrizzleD1Database,
+  group: readonly { entry: AuditEntry; now: number }[],
+): Promise<AuditRow[]> {
+  if (group.length === 0) return [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // After a lost race, wait a little (random, growing) so the racers spread out.
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt, 10)));
     const [head] = await db.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-    const content: Content = {
-      at: now,
-      actorType: entry.actorType,
-      actorId: entry.actorId ?? null,
-      action: entry.action,
-      targetType: entry.targetType ?? null,
-      targetId: entry.targetId ?? null,
-      ip: truncateIp(entry.ip),
-      userAgent: entry.userAgent?.slice(0, 300) ?? null,
-      correlationId: entry.correlationId ?? null,
-      before: asJson(entry.before),
-      after: asJson(entry.after),
-      prevHash: head?.hash ?? GENESIS,
-    };
+    let prevHash = head?.hash ?? GENESIS;
+    const rows: (Content & { hash: string })[] = [];
+    for (const { entry, now } of group) {
+      const content: Content = {
+        at: now,
+        actorType: entry.actorType,
+        actorId: entry.actorId ?? null,
+        action: entry.action,
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        ip: truncateIp(entry.ip),
+        userAgent: entry.userAgent?.slice(0, 300) ?? null,
+        correlationId: entry.correlationId ?? null,
+        before: asJson(entry.before),
+        after: asJson(entry.after),
+        prevHash,
+      };
+      const hash = await auditHash(content);
+      rows.push({ ...content, hash });
+      prevHash = hash;
+    }
     try {
-      const [row] = await db
-        .insert(auditLog)
-        .values({ ...content, hash: await auditHash(content) })
-        .returning();
-      if (row) return row;
+      const [first, ...rest] = rows.map((row) => db.insert(auditLog).values(row).returning());
+      if (!first) return [];
+      const written = await db.batch([first, ...rest]);
+      return written.map(([row]) => {
+        if (!row) throw new Error("audit insert returned nothing");
+        return row;
+      });
     } catch (error) {
       if (
         !/UNIQUE constraint failed/i.test(String(error instanceof Error ? `${error.message} ${error.cause}` : error))

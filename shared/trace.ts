@@ -3,11 +3,12 @@
  * caller sent a `traceparent` — or when we mint one — so the same id can be handed on to
  * services that speak the standard (OpenAI-compatible providers, Sentry, a caller's tracer).
  */
+import { toHex } from "./crypto";
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 
-const hex = (bytes: number) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const hex = (bytes: number) => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 
 /** The trace id of a valid `traceparent` header (version 00, not all zeros), or null. */
 export function traceIdOf(header: string | null | undefined): string | null {

@@ -1,6 +1,8 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { db } from "../workers/api/submissions/repo";
+import { KEY_CACHE_TTL_MS, keyCache } from "../workers/auth/key-cache";
+import { forgetLeases, leaseSize } from "../workers/auth/rate-limit";
 import { createApiKey, createUser, revokeApiKey } from "../workers/auth/service";
 import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
 
@@ -83,12 +85,35 @@ describe("API keys", () => {
     expect(first?.last_used_at).toBeGreaterThan(0);
     await call("/v1/submissions", { key });
     expect((await lastUsed())?.last_used_at).toBe(first?.last_used_at);
-    // Older than a minute: the next use writes again.
+    // Older than a minute: the next use writes again (as read by another isolate, or by this
+    // one once its memory of the key has expired).
     await env.DB.prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
       .bind(Date.now() - 61_000, first?.id)
       .run();
+    keyCache.clear();
     await call("/v1/submissions", { key });
     expect((await lastUsed())?.last_used_at).toBeGreaterThan(Date.now() - 5_000);
+  });
+});
+
+describe("the isolate's memory of keys", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("answers from memory for a few seconds: a change made elsewhere shows within KEY_CACHE_TTL_MS", async () => {
+    const key = await apiKeyFor("cached@example.com");
+    expect((await call("/v1/submissions", { key })).status).toBe(200);
+    // Revoked by another isolate (straight in the database, so this isolate is not told).
+    await env.DB.prepare(
+      "UPDATE api_keys SET revoked_at = ? WHERE user_id = (SELECT id FROM users WHERE email = 'cached@example.com')",
+    )
+      .bind(Date.now())
+      .run();
+    expect((await call("/v1/submissions", { key })).status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + KEY_CACHE_TTL_MS + 1);
+    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
   });
 });
 
@@ -177,5 +202,46 @@ describe("per-key rate limits", () => {
     // Another key of another user is not affected.
     const calm = await call("/v1/submissions", { key: await apiKeyFor("calm@example.com") });
     expect(calm.status).toBe(200);
+  });
+});
+
+describe("rate-limit leases", () => {
+  it("never grants more than the limit, however the requests spread over isolates", async () => {
+    const limit = Number(env.API_RATE_LIMIT_PER_MINUTE);
+    expect(leaseSize(limit)).toBeGreaterThan(1);
+    const key = await apiKeyFor("spread@example.com");
+    let allowed = 0;
+    let refused = 0;
+    for (let i = 0; i < limit + 10; i++) {
+      // Every third request lands on a "new isolate": the leased requests it held are lost.
+      if (i % 3 === 2) forgetLeases();
+      const res = await call("/v1/submissions", { key });
+      if (res.status === 200) allowed++;
+      else if (res.status === 429) refused++;
+    }
+    expect(allowed).toBeLessThanOrEqual(limit);
+    expect(allowed).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
+  it("gives one isolate exactly the limit, with RateLimit-Remaining counting down by one", async () => {
+    forgetLeases();
+    const key = await apiKeyFor("steady@example.com");
+    const seen: number[] = [];
+    let allowed = 0;
+    for (let i = 0; i < Number(env.API_RATE_LIMIT_PER_MINUTE) + 3; i++) {
+      const res = await call("/v1/submissions", { key });
+      if (res.status !== 200) break;
+      allowed++;
+      seen.push(Number(res.headers.get("ratelimit-remaining")));
+    }
+    // A window boundary may fall inside the loop; then the count starts again once.
+    const limit = Number(env.API_RATE_LIMIT_PER_MINUTE);
+    const restarts = seen.filter((r, i) => i > 0 && r !== (seen[i - 1] ?? 0) - 1).length;
+    expect(restarts).toBeLessThanOrEqual(1);
+    if (restarts === 0) {
+      expect(allowed).toBe(limit);
+      expect(seen).toEqual(Array.from({ length: limit }, (_, i) => limit - 1 - i));
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
-import { waitForStatus } from "./helpers/api";
+import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
 
 const PASSWORD = "a long enough password";
@@ -382,6 +382,11 @@ describe("portal pages", () => {
     expect((await user.get("/app/admin")).status).toBe(404);
     const targetEmail = uniqueEmail("target");
     const target = await signedInAs(targetEmail);
+    // The target's API key has just been used, so this isolate remembers it (key-cache.ts).
+    const targetKey = await apiKeyFor(targetEmail);
+    const byKey = () =>
+      exports.default.fetch(`${BASE}/v1/submissions`, { headers: { authorization: `Bearer ${targetKey}` } });
+    expect((await byKey()).status).toBe(200);
     const { postSubmission: post } = await import("./helpers/api");
     const { id: someoneElses } = await (
       await post({ text: "Visible to admins. Only them.", email: targetEmail })
@@ -399,6 +404,8 @@ describe("portal pages", () => {
     const res = await admin.post(`/app/admin/users/${targetId}`, { action: "disable" }, page);
     expect(res.status).toBe(303);
     expect((await target.get("/app")).status).toBe(303);
+    // Disabling forgets the remembered key at once: no grace period in this isolate.
+    expect((await byKey()).status).toBe(401);
   });
 
   it("updates the profile and rejects an unknown time zone", async () => {

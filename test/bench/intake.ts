@@ -20,7 +20,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { build } from "esbuild";
@@ -73,9 +73,11 @@ const {
 } = workerOptions as Record<string, unknown>;
 // The Worker's request log lines reach Node as structured logs; dropped here, not printed.
 const drain = () => undefined;
+const PROFILE = process.env.BENCH_PROFILE;
 const real = new Miniflare(
   convertV4MiniflareOptions({
     handleStructuredLogs: drain,
+    ...(PROFILE ? { inspectorPort: 9229 } : {}),
     workers: [
       {
         ...(options as object),
@@ -141,6 +143,53 @@ async function load(url: URL, headers: Record<string, string>, body: string, sec
   };
 }
 
+/** Runs `work` with the V8 profiler of the isolate behind `inspector` on; prints the top self times. */
+async function profiled<T>(inspector: string, file: string, work: () => Promise<T>): Promise<T> {
+  const ws = new WebSocket(inspector);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
+  });
+  let id = 0;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (event: MessageEvent) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      pending.set(++id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 100 });
+  await send("Profiler.start");
+  const result = await work();
+  const { profile } = (await send("Profiler.stop")) as {
+    profile: {
+      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      samples: number[];
+      timeDeltas: number[];
+    };
+  };
+  ws.close();
+  writeFileSync(file, JSON.stringify(profile));
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((nodeId, i) => {
+    const frame = byNode.get(nodeId)?.callFrame;
+    const name = frame
+      ? `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop()}:${frame.lineNumber}`
+      : "?";
+    self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  for (const [name, us] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.error(`${((100 * us) / total).toFixed(1).padStart(5)} %  ${name}`);
+  }
+  return result;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 try {
@@ -153,7 +202,8 @@ try {
     for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
       "--> statement-breakpoint",
     )) {
-      if (statement.trim()) await d1.prepare(statement).run();
+      // A custom migration may hold a chunk of comments alone, which D1 refuses.
+      if (statement.replace(/^\s*--.*$/gm, "").trim()) await d1.prepare(statement).run();
     }
   }
   const key = keyOf(0);
@@ -218,6 +268,16 @@ try {
     keyof typeof targets,
     Round[]
   >;
+  if (PROFILE) {
+    // `BENCH_PROFILE=<target>`: a CPU profile of the real Worker's isolate while the target
+    // runs once, summarised by self time (and written as a .cpuprofile for DevTools).
+    const run = (targets as Record<string, () => Promise<Round>>)[PROFILE];
+    if (!run) throw new Error(`no target ${PROFILE}`);
+    const file = path.join(outdir, `${PROFILE}.cpuprofile`);
+    const r = await profiled(`ws://127.0.0.1:9229/core:user:statex-edge`, file, run);
+    console.error(`${PROFILE}: ${r.rps.toFixed(0)} req/s while profiled; profile in ${file}`);
+    process.exit(0);
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, run] of Object.entries(targets) as [keyof typeof targets, () => Promise<Round>][]) {
       const r = await run();

@@ -16,6 +16,7 @@ import {
 import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
 import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
+import { keyCache } from "../auth/key-cache";
 import { deleteInboundOf } from "../email/cleanup";
 
 /**
@@ -64,6 +65,7 @@ export async function deleteAccount(
     d.delete(authTokens).where(eq(authTokens.userId, userId)),
     d.delete(users).where(eq(users.id, userId)),
   ]);
+  keyCache.forget({ userId });
   log.info("account deleted", { userId, submissions: ids.length, objects: keys.length });
   return { submissions: ids.length, objects: keys.length };
 }

@@ -5,26 +5,26 @@ import type { Scope } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
 import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
+import { RATE_WINDOW_MS, takeRequest } from "./rate-limit";
 import { parseScopes, resolveApiKey, resolveSession, touchApiKey } from "./service";
 
 /** Name of the session cookie (`Secure; HttpOnly; SameSite=Lax`). */
 export const SESSION_COOKIE = "statex_session";
 
-const WINDOW_MS = 60_000;
 /** How fresh an API key's `last_used_at` is kept. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * Per-key rate limit (`API_RATE_LIMIT_PER_MINUTE`), counted by the key's own RateLimiter
- * Durable Object. Every answer carries `RateLimit-*` headers; past the limit, 429 problem+json
- * with `Retry-After`.
+ * Durable Object in leases (rate-limit.ts). Every answer carries `RateLimit-*` headers; past
+ * the limit, 429 problem+json with `Retry-After`.
  */
 async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string): Promise<void> {
   const limit = Math.max(1, Number(c.env.API_RATE_LIMIT_PER_MINUTE) || 120);
-  const verdict = await c.env.RATE_LIMITER.getByName(keyId).hit(limit, WINDOW_MS);
+  const verdict = await takeRequest(c.env.RATE_LIMITER, keyId, limit);
   const reset = String(Math.ceil(verdict.resetMs / 1000));
   const headers = {
-    "RateLimit-Policy": `${limit};w=${WINDOW_MS / 1000}`,
+    "RateLimit-Policy": `${limit};w=${RATE_WINDOW_MS / 1000}`,
     "RateLimit-Limit": String(limit),
     "RateLimit-Remaining": String(verdict.remaining),
     "RateLimit-Reset": reset,
@@ -68,7 +68,7 @@ export const requireApi = (scope: Scope) =>
       // "Last used" to the minute: one D1 write per key a minute, not one per request.
       const now = Date.now();
       if (!found.key.lastUsedAt || now - found.key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
-        c.executionCtx.waitUntil(touchApiKey(d, found.key.id, now));
+        c.executionCtx.waitUntil(touchApiKey(d, found.key, now));
       }
       return next();
     }

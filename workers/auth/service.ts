@@ -15,6 +15,7 @@ import {
 } from "../../shared/db/schema";
 import { ulid } from "../../shared/ids";
 import type { db } from "../api/submissions/repo";
+import { keyCache, type ResolvedKey } from "./key-cache";
 
 type Db = ReturnType<typeof db>;
 
@@ -272,21 +273,30 @@ export async function createApiKey(
   return { key, row };
 }
 
-/** The key's row and user for a presented key, or null (unknown, revoked, disabled user). */
-export async function resolveApiKey(d: Db, key: string): Promise<{ key: ApiKeyRow; user: UserRow } | null> {
+/**
+ * The key's row and user for a presented key, or null (unknown, revoked, disabled user).
+ * A key found in the last `KEY_CACHE_TTL_MS` comes from the isolate's memory (key-cache.ts).
+ */
+export async function resolveApiKey(d: Db, key: string): Promise<ResolvedKey | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
+  const hash = await sha256Hex(key);
+  const cached = keyCache.get(hash);
+  if (cached) return cached;
   const [row] = await d
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, await sha256Hex(key)))
+    .where(eq(apiKeys.keyHash, hash))
     .limit(1);
   if (!row || row.key.revokedAt || row.user.disabledAt) return null;
+  keyCache.set(hash, row);
   return row;
 }
 
-export async function touchApiKey(d: Db, id: string, now = Date.now()): Promise<void> {
-  await d.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, id));
+/** Records the key's use (the cached row too, so the minute's resolution holds across hits). */
+export async function touchApiKey(d: Db, key: ApiKeyRow, now = Date.now()): Promise<void> {
+  key.lastUsedAt = now;
+  await d.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id));
 }
 
 export async function listApiKeys(d: Db, userId: string): Promise<ApiKeyRow[]> {
@@ -303,5 +313,6 @@ export async function revokeApiKey(d: Db, userId: string, keyId: string): Promis
     .set({ revokedAt: Date.now() })
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id });
+  keyCache.forget({ keyId });
   return rows.length > 0;
 }

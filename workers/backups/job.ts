@@ -1,3 +1,4 @@
+import { sha256Hex } from "../../shared/crypto";
 import { createLogger } from "../../shared/log";
 import { dumpDatabase, gzip } from "./dump";
 import { BACKUP_PREFIX, backupKey, backupTime, expiredBackups, utcDay } from "./rotation";
@@ -19,11 +20,6 @@ export interface BackupOutcome {
 interface BackupMeta {
   bookmark?: string;
   sha256?: string;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Every backup object with its metadata, oldest first (R2 lists keys in ascending order). */
@@ -78,7 +74,7 @@ export async function runBackup(env: Env, now = new Date()): Promise<BackupOutco
   }
 
   const dump = await dumpDatabase(env.DB, now);
-  const hash = await sha256(dump.body);
+  const hash = await sha256Hex(dump.body);
   if (latest && sameDay && latestMeta.sha256 === hash) {
     const deleted = await rotate(existing.map((o) => o.key));
     return { status: "unchanged", key: latest.key, durationMs: Date.now() - started, deleted };

@@ -13,6 +13,7 @@
  * or `setReject` with a human reason. Nothing throws out of here.
  */
 import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { sha256Hex } from "../../shared/crypto";
 import { emailThreads, type InboundEmailRow, inboundEmails, submissions, users } from "../../shared/db/schema";
 import { createLogger, type Logger } from "../../shared/log";
 import { newTraceId } from "../../shared/trace";
@@ -49,11 +50,6 @@ export function inboundLimits(env: Env) {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 
 export const pendingRawKey = (id: string) => `mail/pending/${id}.eml`;
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 interface Context {
   env: Env;

@@ -19,6 +19,7 @@ import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas
 import { acceptSubmission } from "../api/submissions/service";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
+import { keyCache } from "../auth/key-cache";
 import {
   createApiKey,
   listApiKeys,
@@ -674,6 +675,8 @@ export const portalRoutes = new Hono<AppEnv>()
       after,
     });
     if (action === "disable") await revokeAllSessions(d, id);
+    // The user's keys answer with the new role or state at once in this isolate.
+    keyCache.forget({ userId: id });
     return c.redirect("/app/admin?m=user-updated", 303);
   })
   .route("/admin", adminPages);

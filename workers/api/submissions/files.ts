@@ -1,4 +1,5 @@
 import { asc, eq } from "drizzle-orm";
+import { toHex } from "../../../shared/crypto";
 import { type SubmissionFileRow, submissionFiles } from "../../../shared/db/schema";
 import { SNIFF_BYTES, safeFileName, verifyFileType } from "../../../shared/filetypes";
 import { HttpProblem } from "../../../shared/http/problem";
@@ -80,8 +81,6 @@ export const fileTooLarge = (name: string, max: number) =>
     "Payload Too Large",
     `The file ${JSON.stringify(name)} is larger than ${formatBytes(max)} (${max} bytes), the limit for one file.`,
   );
-
-const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function concatAll(chunks: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
@@ -188,7 +187,7 @@ export async function storeSubmissionFile(
     }
     check();
     await hashing.close();
-    const sha256 = hex(await digest.digest);
+    const sha256 = toHex(await digest.digest);
     const stored = contentType ?? "application/octet-stream";
     if (upload) {
       if (pendingBytes > 0) parts.push(await upload.uploadPart(parts.length + 1, concatAll(pending, pendingBytes)));

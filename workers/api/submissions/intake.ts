@@ -1,4 +1,4 @@
-import { sha256Hex } from "../../../shared/crypto";
+import { sha256Hex, toHex } from "../../../shared/crypto";
 import { MultipartError, multipartBoundary, type StreamedPart, streamMultipart } from "../../../shared/http/multipart";
 import { HttpProblem } from "../../../shared/http/problem";
 import { newSubmissionId } from "../../../shared/ids";
@@ -116,7 +116,7 @@ async function hashStream(body: ReadableStream<Uint8Array>, name: string, max: n
     await writer.write(value);
   }
   await writer.close();
-  return [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await digest.digest);
 }
 
 /**

@@ -34,8 +34,14 @@ export interface NewSubmission {
 }
 
 /** Writes the submission, its pending steps and its file rows in one D1 batch: all or nothing. */
+/** Writes a new submission in one batch. */
 export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
-  await d.batch([
+  await d.batch(submissionInserts(d, s));
+}
+
+/** The statements that write a new submission: its row, its steps, its files. */
+export function submissionInserts(d: Db, s: NewSubmission) {
+  return [
     d.insert(submissions).values({
       id: s.id,
       status: "queued",
@@ -59,7 +65,7 @@ export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
       })),
     ),
     ...(s.files && s.files.length > 0 ? [d.insert(submissionFiles).values(fileRows(s.id, s.files, s.now))] : []),
-  ]);
+  ] as const;
 }
 
 /** How much of a request's text D1 keeps for search (the full text stays in R2). */

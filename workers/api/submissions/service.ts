@@ -1,9 +1,9 @@
-import type { SubmissionRow, SubmissionStepRow, UserRow } from "../../../shared/db/schema";
+import type { SubmissionRow, SubmissionStepRow, UserRow, WebhookEndpointRow } from "../../../shared/db/schema";
 import { HttpProblem } from "../../../shared/http/problem";
 import { newSubmissionId } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 import type { JobMessage } from "../../../shared/messages";
-import { emitWebhookEvent } from "../webhooks/deliver";
+import { activeEndpoints, emitWebhookEvent } from "../webhooks/deliver";
 import {
   discardUploads,
   listSubmissionFiles,
@@ -12,7 +12,7 @@ import {
   type UploadLimits,
   uploadLimits,
 } from "./files";
-import { db, excerptOf, insertSubmission } from "./repo";
+import { db, excerptOf, submissionInserts } from "./repo";
 import type { CreateSubmissionInput, SubmissionView } from "./schemas";
 
 /** The raw input as kept in R2 at `inputs/<id>.json`: what the pipeline reads. */
@@ -100,8 +100,12 @@ export async function acceptSubmission(
     await discardUploads(env, files).catch(() => undefined);
     throw error;
   }
+  const d = db(env.DB);
+  let endpoints: WebhookEndpointRow[];
   try {
-    await insertSubmission(db(env.DB), {
+    // One D1 round trip: the rows, and (read in the same transaction) the user's webhook
+    // endpoints for the "created" event.
+    const [first, ...rest] = submissionInserts(d, {
       id,
       userId: ctx.user.id,
       source: ctx.source,
@@ -114,28 +118,31 @@ export async function acceptSubmission(
       files,
       now,
     });
+    const written = await d.batch([first, ...rest, activeEndpoints(d, ctx.user.id)]);
+    endpoints = written[written.length - 1] as WebhookEndpointRow[];
   } catch (error) {
     // Not accepted: leave no orphan input or file behind.
     await env.FILES.delete([key, ...files.map((f) => f.key)]).catch(() => undefined);
     throw error;
   }
   const message: JobMessage = { kind: "job.start", submissionId: id, correlationId: ctx.correlationId };
-  try {
-    await env.JOBS.send(message);
-  } catch (error) {
-    ctx.log.error("enqueue failed; the scheduled re-drive will start the job", { submissionId: id, error });
-  }
-  try {
-    await emitWebhookEvent(env, ctx.user.id, "submission.created", {
-      id,
-      status: "queued",
-      source: ctx.source,
-      createdAt: new Date(now).toISOString(),
-    });
-  } catch (error) {
-    // The submission is accepted; a lost "created" event must not turn that into an error.
-    ctx.log.error("could not queue webhook event", { submissionId: id, error });
-  }
+  // The job and the "created" event are independent: both are sent at once.
+  await Promise.all([
+    env.JOBS.send(message).catch((error: unknown) => {
+      ctx.log.error("enqueue failed; the scheduled re-drive will start the job", { submissionId: id, error });
+    }),
+    emitWebhookEvent(
+      env,
+      ctx.user.id,
+      "submission.created",
+      { id, status: "queued", source: ctx.source, createdAt: new Date(now).toISOString() },
+      now,
+      endpoints,
+    ).catch((error: unknown) => {
+      // The submission is accepted; a lost "created" event must not turn that into an error.
+      ctx.log.error("could not queue webhook event", { submissionId: id, error });
+    }),
+  ]);
   ctx.log.info("submission accepted", {
     submissionId: id,
     source: ctx.source,

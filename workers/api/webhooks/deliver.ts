@@ -29,6 +29,13 @@ export function newWebhookSecret(): string {
   return `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))}`;
 }
 
+/** A user's live webhook endpoints (a query, so it can ride in another D1 batch). */
+export const activeEndpoints = (d: ReturnType<typeof db>, userId: string) =>
+  d
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.disabledAt)));
+
 /**
  * Records an event for every live endpoint of `userId` subscribed to it, and queues one
  * delivery each. The payload is fixed at this moment, so retries send the same bytes.
@@ -39,13 +46,12 @@ export async function emitWebhookEvent(
   event: WebhookEvent,
   data: Record<string, unknown>,
   now = Date.now(),
+  /** The user's active endpoints, when the caller has read them already (`activeEndpoints`). */
+  known?: WebhookEndpointRow[],
 ): Promise<number> {
   if (!userId) return 0;
   const d = db(env.DB);
-  const endpoints = await d
-    .select()
-    .from(webhookEndpoints)
-    .where(and(eq(webhookEndpoints.userId, userId), isNull(webhookEndpoints.disabledAt)));
+  const endpoints = known ?? (await activeEndpoints(d, userId));
   const subscribed = endpoints.filter((e) => e.events.split(" ").includes(event));
   if (subscribed.length === 0) return 0;
   const rows = subscribed.map((e) => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { toHex } from "../../../shared/crypto";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, ChannelError, httpFailure, jsonBody, providerFetch } from "./types";
 
@@ -96,7 +97,7 @@ export async function verifyWhatsAppSignature(env: Env, rawBody: string, header:
     ["sign"],
   );
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(rawBody)));
-  const expected = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+  const expected = toHex(mac);
   const a = new TextEncoder().encode(expected);
   const b = new TextEncoder().encode(given);
   return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);

@@ -1,0 +1,54 @@
+import type { ApiKeyRow, UserRow } from "../../shared/db/schema";
+
+export interface ResolvedKey {
+  key: ApiKeyRow;
+  user: UserRow;
+}
+
+/**
+ * How long an isolate trusts a key it has looked up. Revoking a key, disabling or deleting a
+ * user, or changing a role forgets the entries at once in the isolate that made the change;
+ * every other isolate sees the change within this time.
+ */
+export const KEY_CACHE_TTL_MS = 10_000;
+/** Entries kept per isolate; the oldest goes first. */
+const KEY_CACHE_SIZE = 1_000;
+
+const entries = new Map<string, { value: ResolvedKey; expires: number }>();
+
+/**
+ * The isolate's memory of API keys by the SHA-256 of the key (never the key itself), so the
+ * API's hot path makes no database call for a key seen in the last few seconds. Unknown keys
+ * are not remembered: a key created a moment ago elsewhere must work at once.
+ */
+export const keyCache = {
+  get(hash: string, now = Date.now()): ResolvedKey | null {
+    const entry = entries.get(hash);
+    if (!entry) return null;
+    if (entry.expires <= now) {
+      entries.delete(hash);
+      return null;
+    }
+    return entry.value;
+  },
+
+  set(hash: string, value: ResolvedKey, now = Date.now()): void {
+    entries.delete(hash);
+    if (entries.size >= KEY_CACHE_SIZE) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+    entries.set(hash, { value, expires: now + KEY_CACHE_TTL_MS });
+  },
+
+  /** Forgets one key (revoked) or every key of a user (disabled, deleted, role changed). */
+  forget(match: { keyId?: string; userId?: string }): void {
+    for (const [hash, { value }] of entries) {
+      if (value.key.id === match.keyId || value.user.id === match.userId) entries.delete(hash);
+    }
+  },
+
+  clear(): void {
+    entries.clear();
+  },
+};
