@@ -24,6 +24,8 @@ interface Waiting {
 export class AuditChain extends DurableObject<Env> {
   #waiting: Waiting[] = [];
   #writing = false;
+  /** The hash of the last row this object wrote: the next group chains onto it unread. */
+  #head: string | undefined;
 
   append(entry: AuditEntry, now: number = Date.now()): Promise<AuditRow> {
     return new Promise<AuditRow>((resolve, reject) => {
@@ -38,13 +40,15 @@ export class AuditChain extends DurableObject<Env> {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0, MAX_GROUP);
         try {
-          const rows = await appendAuditGroup(db(this.env.DB), group);
+          const rows = await appendAuditGroup(db(this.env.DB), group, this.#head);
+          this.#head = rows.at(-1)?.hash;
           group.forEach((w, i) => {
             const row = rows[i];
             if (row) w.resolve(row);
             else w.reject(new Error("audit append returned nothing"));
           });
         } catch (error) {
+          this.#head = undefined;
           for (const w of group) w.reject(error);
         }
       }

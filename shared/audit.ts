@@ -53,13 +53,20 @@ export async function appendAudit(db: DrizzleD1Database, entry: AuditEntry, now 
 export async function appendAuditGroup(
   db: DrizzleD1Database,
   group: readonly { entry: AuditEntry; now: number }[],
+  /** The head's hash as the caller last wrote it (the chain's one writer); read when absent. */
+  knownHead?: string,
 ): Promise<AuditRow[]> {
   if (group.length === 0) return [];
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // After a lost race, wait a little (random, growing) so the racers spread out.
     if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt, 10)));
-    const [head] = await db.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1);
-    let prevHash = head?.hash ?? GENESIS;
+    // A stale known head (someone else appended) fails on the unique `prev_hash`, and the
+    // next attempt reads the real one.
+    let prevHash =
+      attempt === 0 && knownHead
+        ? knownHead
+        : ((await db.select({ hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0]?.hash ??
+          GENESIS);
     const rows: (Content & { hash: string })[] = [];
     for (const { entry, now } of group) {
       const content: Content = {

@@ -87,6 +87,22 @@ describe("the audit trail", () => {
     expect(n).toBe(20);
   });
 
+  it("chains appends that arrive together in the order they came, and follows a head moved behind its back", async () => {
+    const chain = env.AUDIT_CHAIN.getByName("global");
+    await chain.append({ actorType: "system", action: "test.group", targetId: "first" });
+    // Appended around the object: its remembered head is now stale.
+    await appendAudit(db(env.DB), { actorType: "system", action: "test.group", targetId: "around" });
+    const rows = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        chain.append({ actorType: "system", action: "test.group", targetId: `g-${i}` }),
+      ),
+    );
+    // Each is chained onto the one before it, in the order they were handed in.
+    for (let i = 1; i < rows.length; i++) expect(rows[i]?.prevHash).toBe(rows[i - 1]?.hash);
+    expect(rows.map((r) => r.targetId)).toEqual(Array.from({ length: 30 }, (_, i) => `g-${i}`));
+    expect((await verify()).ok).toBe(true);
+  });
+
   it("refuses updates and deletes", async () => {
     await appendAudit(db(env.DB), { actorType: "system", action: "test.immutable" });
     await expect(env.DB.prepare("UPDATE audit_log SET action = 'x'").run()).rejects.toThrow(/append-only/);

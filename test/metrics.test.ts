@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
 
 interface Family {
@@ -56,5 +56,35 @@ describe("GET /readyz", () => {
       aiProvider: env.AI_PROVIDER,
       searchBackend: "d1",
     });
+  });
+});
+
+describe("the request log line", () => {
+  const requestLines = (spy: { mock: { calls: unknown[][] } }) =>
+    spy.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('"msg":"request"'));
+
+  it("is written for 5xx and slow requests only by default, for every request with REQUEST_LOG=all", async () => {
+    const spy = vi.spyOn(console, "log");
+    try {
+      expect(env.REQUEST_LOG).toBe("errors");
+      await exports.default.fetch(`${BASE}/healthz`);
+      await exports.default.fetch(`${BASE}/v1/submissions`);
+      expect(requestLines(spy)).toEqual([]);
+
+      (env as { REQUEST_LOG: string }).REQUEST_LOG = "all";
+      const res = await exports.default.fetch(`${BASE}/v1/submissions`, { headers: { "x-request-id": "logged-1" } });
+      expect(res.status).toBe(401);
+      const [line] = requestLines(spy);
+      expect(JSON.parse(line ?? "{}")).toMatchObject({
+        msg: "request",
+        correlationId: "logged-1",
+        method: "GET",
+        route: "/v1/submissions",
+        status: 401,
+      });
+    } finally {
+      (env as { REQUEST_LOG: string }).REQUEST_LOG = "errors";
+      spy.mockRestore();
+    }
   });
 });

@@ -66,6 +66,15 @@ const errorPage = (title: string, detail: string, requestId: string) => html`<!d
 <body><main id="main"><div class="card narrow"><h1>${title}</h1><p>${detail}</p>
 <p class="hint">Request id: <span class="mono">${requestId}</span></p><p><a href="/app">Back to StateX</a></p></div></main></body></html>`;
 
+/**
+ * `REQUEST_LOG=errors` (the default) writes the request line only for 5xx answers and
+ * requests slower than this; `all` writes one for every request. Every request is counted
+ * either way: one Analytics Engine point each, and Workers Logs' own invocation record
+ * (method, URL, status, duration). A `console.log` per request was ~7 % of a short request's
+ * CPU in `BENCH_PROFILE=validation npm run bench`.
+ */
+export const SLOW_REQUEST_MS = 1_000;
+
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.use(async (c, next) => {
@@ -80,14 +89,15 @@ app.use(async (c, next) => {
   if (traceparent) c.header("traceparent", traceparent);
   const durationMs = Date.now() - started;
   const user = c.get("user") as AppEnv["Variables"]["user"] | undefined;
-  log.info("request", {
-    method: c.req.method,
-    route: c.req.routePath,
-    path: c.req.path,
-    status: c.res.status,
-    durationMs,
-    userId: user?.id,
-  });
+  if (c.env.REQUEST_LOG === "all" || c.res.status >= 500 || durationMs >= SLOW_REQUEST_MS)
+    log.info("request", {
+      method: c.req.method,
+      route: c.req.routePath,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs,
+      userId: user?.id,
+    });
   // One data point per request for Cloudflare's Analytics Engine (request counts and
   // latencies by route); the route pattern, not the path, keeps ids out of the index.
   c.env.ANALYTICS?.writeDataPoint({

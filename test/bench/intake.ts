@@ -20,13 +20,19 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
+// Miniflare keeps its local D1, R2, Queues and Durable Object storage under the temporary
+// directory; on a tmpfs the disk does not decide the figures (intake: about +50 % req/s here).
+if (!process.env.TMPDIR && existsSync("/dev/shm")) {
+  process.env.TMPDIR = "/dev/shm/statex-bench-intake";
+  mkdirSync(process.env.TMPDIR, { recursive: true });
+}
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -101,6 +107,10 @@ const bare = new Miniflare(
         name: "bare",
         modules: [{ type: "ESModule", path: path.join(outdir, "bare", "index.js") }],
         compatibilityDate: "2026-11-01",
+        // Used by `/io/v1/submissions` only (the `bareIo` target).
+        d1Databases: { DB: "bench-bare" },
+        r2Buckets: { FILES: "bench-bare" },
+        queueProducers: { JOBS: { queueName: "bench-bare-jobs" } },
       },
     ],
   } as V4MiniflareOptions),
@@ -108,6 +118,8 @@ const bare = new Miniflare(
 
 interface Round {
   rps: number;
+  /** CPU time of the workerd processes per request, µs (robust to other load on the machine). */
+  cpuUs: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -118,8 +130,30 @@ interface Round {
 const KEYS = Math.max(1, Number(process.env.BENCH_KEYS ?? 1));
 const keyOf = (i: number) => `sx_bench_${String(i).padStart(4, "0")}_${"k".repeat(32)}`;
 
+/**
+ * CPU time (user + system, ms) of this process's workerd children, from /proc. Shared cores
+ * make req/s swing by half between runs; CPU per request does not.
+ */
+function workerdCpuMs(): number {
+  const tick = 1000 / 100; // USER_HZ
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8").trim();
+      const [, comm = "", rest = ""] = /^\d+ \((.*)\) (.*)$/.exec(stat) ?? [];
+      const fields = rest.split(" ");
+      if (!comm.startsWith("workerd") || Number(fields[1]) !== process.pid) continue;
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
 async function load(url: URL, headers: Record<string, string>, body: string, seconds: number): Promise<Round> {
   let client = 0;
+  const cpuBefore = workerdCpuMs();
   const r = await autocannon({
     url: url.href,
     method: "POST",
@@ -136,6 +170,7 @@ async function load(url: URL, headers: Record<string, string>, body: string, sec
   });
   return {
     rps: r.requests.average,
+    cpuUs: Math.round(((workerdCpuMs() - cpuBefore) * 1000) / Math.max(1, r.requests.total)),
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
@@ -195,6 +230,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 try {
   const [realUrl, bareUrl] = await Promise.all([real.ready, bare.ready]);
   console.error(`workerd (Miniflare): real Worker at ${realUrl}, bare endpoint at ${bareUrl}`);
+  const bareDb = await bare.getD1Database("DB");
+  await bareDb
+    .prepare(
+      "CREATE TABLE submissions (id TEXT PRIMARY KEY, status TEXT NOT NULL, text_chars INTEGER, created_at INTEGER)",
+    )
+    .run();
   const d1 = await real.getD1Database("DB");
   for (const file of readdirSync(path.join(root, "migrations"))
     .filter((f) => f.endsWith(".sql"))
@@ -238,6 +279,8 @@ try {
   const auth = { ...json, authorization: `Bearer ${key}` };
   const targets = {
     bare: () => load(new URL("/v1/submissions", bareUrl), json, text, SECONDS),
+    // The bare endpoint plus R2 put, D1 batch and queue send: the simulators' own cost.
+    bareIo: () => load(new URL("/io/v1/submissions", bareUrl), json, text, SECONDS),
     validation: () => load(new URL("/v1/submissions", realUrl), auth, "{}", SECONDS),
     ...(process.env.BENCH_DIAG
       ? {
@@ -283,7 +326,7 @@ try {
       const r = await run();
       rounds[name].push(r);
       console.error(
-        `round ${round} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
+        `round ${round} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  ${String(r.cpuUs).padStart(5)} µs CPU/req  p50 ${r.p50} ms  p99 ${r.p99} ms  non-2xx ${r.non2xx}  errors ${r.errors}`,
       );
     }
   }
@@ -292,15 +335,19 @@ try {
       name,
       {
         rps: Math.round(median(rs.map((r) => r.rps))),
+        cpuUsPerRequest: median(rs.map((r) => r.cpuUs)),
         p50Ms: median(rs.map((r) => r.p50)),
         p99Ms: median(rs.map((r) => r.p99)),
         non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
         errors: rs.reduce((s, r) => s + r.errors, 0),
       },
     ]),
-  ) as Record<keyof typeof targets, { rps: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number }>;
+  ) as Record<
+    keyof typeof targets,
+    { rps: number; cpuUsPerRequest: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number }
+  >;
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-  const { bare: b0, validation: v, intake: n } = summary as Partial<typeof summary>;
+  const { bare: b0, bareIo: io, validation: v, intake: n } = summary as Partial<typeof summary>;
   const report = {
     tool: `autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per target (median round)`,
     ...summary,
@@ -311,6 +358,16 @@ try {
             intakeRps: ratio(n.rps, b0.rps),
             validationP99: ratio(v.p99Ms, b0.p99Ms),
             intakeP99: ratio(n.p99Ms, b0.p99Ms),
+            // Throughput a core could give, from CPU per request: bare's CPU / ours.
+            validationCpu: ratio(b0.cpuUsPerRequest, v.cpuUsPerRequest),
+            intakeCpu: ratio(b0.cpuUsPerRequest, n.cpuUsPerRequest),
+            ...(io
+              ? {
+                  bareIoRps: ratio(io.rps, b0.rps),
+                  intakeVsBareIoRps: ratio(n.rps, io.rps),
+                  intakeVsBareIoCpu: ratio(io.cpuUsPerRequest, n.cpuUsPerRequest),
+                }
+              : {}),
           },
           targets: {
             "validation ≥ 0.85 × bare req/s": v.rps >= 0.85 * b0.rps,

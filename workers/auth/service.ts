@@ -279,17 +279,16 @@ export async function createApiKey(
  */
 export async function resolveApiKey(d: Db, key: string): Promise<ResolvedKey | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
-  const hash = await sha256Hex(key);
-  const cached = keyCache.get(hash);
+  const cached = keyCache.get(key);
   if (cached) return cached;
   const [row] = await d
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, hash))
+    .where(eq(apiKeys.keyHash, await sha256Hex(key)))
     .limit(1);
   if (!row || row.key.revokedAt || row.user.disabledAt) return null;
-  keyCache.set(hash, row);
+  keyCache.set(key, row);
   return row;
 }
 
