@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { sha256Hex } from "../shared/crypto";
 import { db } from "../workers/api/submissions/repo";
 import { KEY_CACHE_TTL_MS, keyCache } from "../workers/auth/key-cache";
 import { forgetLeases, leaseSize } from "../workers/auth/rate-limit";
@@ -114,6 +115,35 @@ describe("the isolate's memory of keys", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + KEY_CACHE_TTL_MS + 1);
     await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+  });
+});
+
+describe("keys that can never work", () => {
+  it("answers an unknown or revoked key from memory after the first look, and a disabled user's key again once enabled", async () => {
+    const unknown = `sx_${"u".repeat(43)}`;
+    await problem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
+    // Remembered as dead: the database is not asked again (a row inserted behind the cache's
+    // back with that key's hash is not seen; a real key never comes into being later).
+    const d = db(env.DB);
+    const owner = await createUser(d, { email: "late@example.com", verified: true });
+    await env.DB.prepare(
+      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at) VALUES ('key_late', ?, 'x', 'sx_uuuuuuuu', ?, 'submissions:read', ?)",
+    )
+      .bind(owner?.id, await sha256Hex(unknown), Date.now())
+      .run();
+    await problem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
+    keyCache.clear();
+    expect((await call("/v1/submissions", { key: unknown })).status).toBe(200);
+
+    // A disabled user's key is refused but not written off: enabled again, it works.
+    const key = await apiKeyFor("paused@example.com");
+    const userId = (
+      await env.DB.prepare("SELECT id FROM users WHERE email = 'paused@example.com'").first<{ id: string }>()
+    )?.id;
+    await env.DB.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").bind(Date.now(), userId).run();
+    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+    await env.DB.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").bind(userId).run();
+    expect((await call("/v1/submissions", { key })).status).toBe(200);
   });
 });
 

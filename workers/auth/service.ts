@@ -281,13 +281,18 @@ export async function resolveApiKey(d: Db, key: string): Promise<ResolvedKey | n
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
   const cached = keyCache.get(key);
   if (cached) return cached;
+  if (keyCache.isDead(key)) return null;
   const [row] = await d
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, await sha256Hex(key)))
     .limit(1);
-  if (!row || row.key.revokedAt || row.user.disabledAt) return null;
+  if (!row || row.key.revokedAt) {
+    keyCache.markDead(key);
+    return null;
+  }
+  if (row.user.disabledAt) return null;
   keyCache.set(key, row);
   return row;
 }
