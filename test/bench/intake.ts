@@ -18,46 +18,20 @@
  * early (no key; an unknown key), `BENCH_KEYS=n` spreads the connections over n keys,
  * `BENCH_ONLY=a,b` runs a subset, `BENCH_CONNECTIONS` changes the 50.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundleWorker, localWorker, migrate, root } from "./local-worker.ts";
 
-// Miniflare keeps its local D1, R2, Queues and Durable Object storage under the temporary
-// directory; on a tmpfs the disk does not decide the figures (intake: about +50 % req/s here).
-if (!process.env.TMPDIR && existsSync("/dev/shm")) {
-  process.env.TMPDIR = "/dev/shm/statex-bench-intake";
-  mkdirSync(process.env.TMPDIR, { recursive: true });
-}
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const root = path.resolve(import.meta.dirname, "../..");
 const outdir = path.join(root, ".wrangler", "bench-intake");
-const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
 
-rmSync(outdir, { recursive: true, force: true });
-const bundled = spawnSync(
-  process.execPath,
-  [
-    path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-    "deploy",
-    "--dry-run",
-    "--env=",
-    "--outdir",
-    outdir,
-  ],
-  {
-    cwd: root,
-    env: { ...process.env, ...quiet },
-    stdio: ["ignore", "ignore", "inherit"],
-  },
-);
-if (bundled.status !== 0) throw new Error("bundling the Worker failed");
+const modulePath = bundleWorker(outdir);
 await build({
   entryPoints: [path.join(import.meta.dirname, "bare-worker.ts")],
   bundle: true,
@@ -68,37 +42,13 @@ await build({
   logLevel: "warning",
 });
 
-const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-const {
-  ai: _ai,
-  vectorize: _vectorize,
-  assets: _assets,
-  modulesRules: _rules,
-  queueConsumers: _consumers,
-  ...options
-} = workerOptions as Record<string, unknown>;
 // The Worker's request log lines reach Node as structured logs; dropped here, not printed.
 const drain = () => undefined;
 const PROFILE = process.env.BENCH_PROFILE;
-const real = new Miniflare(
-  convertV4MiniflareOptions({
-    handleStructuredLogs: drain,
-    ...(PROFILE ? { inspectorPort: 9229 } : {}),
-    workers: [
-      {
-        ...(options as object),
-        name: "statex-edge",
-        modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
-        bindings: {
-          ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}),
-          AI_PROVIDER: "local",
-          // The bench measures intake, not the per-key limit.
-          API_RATE_LIMIT_PER_MINUTE: "1000000000",
-        },
-      },
-    ],
-  } as V4MiniflareOptions),
-);
+const real = localWorker(modulePath, {
+  queueConsumers: false,
+  extra: { handleStructuredLogs: drain, ...(PROFILE ? { inspectorPort: 9229 } : {}) },
+});
 const bare = new Miniflare(
   convertV4MiniflareOptions({
     handleStructuredLogs: drain,
@@ -236,17 +186,7 @@ try {
       "CREATE TABLE submissions (id TEXT PRIMARY KEY, status TEXT NOT NULL, text_chars INTEGER, created_at INTEGER)",
     )
     .run();
-  const d1 = await real.getD1Database("DB");
-  for (const file of readdirSync(path.join(root, "migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
-      "--> statement-breakpoint",
-    )) {
-      // A custom migration may hold a chunk of comments alone, which D1 refuses.
-      if (statement.replace(/^\s*--.*$/gm, "").trim()) await d1.prepare(statement).run();
-    }
-  }
+  const d1 = await migrate(real);
   const key = keyOf(0);
   const now = Date.now();
   await d1

@@ -5,12 +5,9 @@
  * Miniflare's own URL, not through `wrangler dev`'s proxy. Latency is submit → completed from
  * the rows' own times (`created_at`, `completed_at`), so polling does not distort it.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { convertV4MiniflareOptions, Miniflare, type V4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundleWorker, localWorker, migrate, root } from "./local-worker.ts";
 
 const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 500);
 const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 25);
@@ -18,60 +15,14 @@ const CONCURRENCY = Number(process.argv[3] ?? process.env.BENCH_CONCURRENCY ?? 2
 const RATE = Number(process.env.BENCH_RATE ?? 0);
 const OWNERS = 50;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 10 * 60_000);
-const root = path.resolve(import.meta.dirname, "../..");
 const outdir = path.join(root, ".wrangler", "bench");
 
-const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
-rmSync(outdir, { recursive: true, force: true });
-const build = spawnSync("wrangler", ["deploy", "--dry-run", "--env=", "--outdir", outdir], {
-  cwd: root,
-  env: { ...process.env, ...quiet },
-  stdio: ["ignore", "ignore", "inherit"],
-});
-if (build.status !== 0) throw new Error("bundling failed");
-
-const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-// Remote-only bindings (Workers AI, Vectorize) and static assets play no part in the pipeline.
-const {
-  ai: _ai,
-  vectorize: _vectorize,
-  assets: _assets,
-  modulesRules: _rules,
-  ...options
-} = workerOptions as Record<string, unknown>;
-// Miniflare keeps D1, R2 and Durable Object storage in memory unless told to persist.
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    workers: [
-      {
-        ...(options as object),
-        name: "statex-edge",
-        // `wrangler deploy --dry-run` bundles everything into one module.
-        modules: [{ type: "ESModule", path: path.join(outdir, "index.js") }],
-        bindings: {
-          ...((options as { bindings?: Record<string, unknown> }).bindings ?? {}),
-          AI_PROVIDER: "local",
-          // The bench measures the pipeline, not the per-key rate limit (polling would hit it).
-          API_RATE_LIMIT_PER_MINUTE: "1000000000",
-        },
-      },
-    ],
-  } as V4MiniflareOptions),
-);
+const mf = localWorker(bundleWorker(outdir));
 
 try {
   const url = await mf.ready;
   console.error(`workerd (Miniflare) at ${url}`);
-  const d1 = await mf.getD1Database("DB");
-  for (const file of readdirSync(path.join(root, "migrations"))
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(path.join(root, "migrations", file), "utf8").split(
-      "--> statement-breakpoint",
-    )) {
-      if (statement.trim()) await d1.prepare(statement).run();
-    }
-  }
+  const d1 = await migrate(mf);
 
   // One verified account and API key per submitter, written as the portal would.
   const keyOf = (i: number) => `sx_bench_${String(i).padStart(4, "0")}_${"k".repeat(32)}`;
