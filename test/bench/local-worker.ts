@@ -15,7 +15,7 @@ const quiet = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "fa
 // Miniflare keeps its local D1, R2, Queues and Durable Object storage under the temporary
 // directory; on a tmpfs the disk does not decide the figures (intake: about +50 % req/s here).
 if (!process.env.TMPDIR && existsSync("/dev/shm")) {
-  process.env.TMPDIR = "/dev/shm/statex-bench";
+  process.env.TMPDIR = "/dev/shm/statex-bench-workerd";
   mkdirSync(process.env.TMPDIR, { recursive: true });
 }
 
