@@ -5,18 +5,25 @@
  * deploy` bundles it) and served by workerd through Miniflare, whose `ready` URL is workerd's
  * own socket — never through `wrangler dev`'s proxy.
  *
- * Three targets, each measured in turn, `BENCH_ROUNDS` rounds (default 3) of
+ * Four targets, each measured in turn, `BENCH_ROUNDS` rounds (default 3) of
  * `BENCH_SECONDS` (default 10) s, the median round reported:
  * - `bare`: the baseline.
- * - `validation`: the real endpoint with a body that fails zod (`{}` → 422): auth (API key
- *   lookup in D1, the key's rate-limit Durable Object) and validation, no intake writes.
- * - `intake`: the real endpoint with a valid body → 202: auth, zod, the input to R2, the
- *   D1 batch, the queue send, the audit row and the webhook event check.
- * Queue consumers are left out, so no job runs while the intake is measured.
+ * - `bareIo`: the bare endpoint plus R2 put, D1 batch and queue send: what the local
+ *   simulators of the intake's three binding calls cost by themselves.
+ * - `validation`: the real endpoint with a body that fails zod (`{}` → 422): request id, API
+ *   key (from the isolate's memory after the first), rate limit (from the isolate's lease),
+ *   zod and the problem answer; no intake writes.
+ * - `intake`: the real endpoint with a valid body → 202: all that, the input to R2, the D1
+ *   batch, the queue send and webhook event, the audit row.
+ * Queue consumers are left out, so no job runs while the intake is measured. Each round also
+ * reports the workerd processes' CPU time per request (from /proc), steadier than req/s on
+ * shared cores.
  *
  * Diagnosis knobs (the report wants the defaults): `BENCH_DIAG=1` adds targets that stop
  * early (no key; an unknown key), `BENCH_KEYS=n` spreads the connections over n keys,
- * `BENCH_ONLY=a,b` runs a subset, `BENCH_CONNECTIONS` changes the 50.
+ * `BENCH_ONLY=a,b` runs a subset, `BENCH_CONNECTIONS` changes the 50, `BENCH_PROFILE=<target>`
+ * runs one target under the V8 profiler of the real Worker's isolate and prints the top self
+ * times (see docs/performance.md on what the attached inspector distorts).
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
