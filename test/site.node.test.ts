@@ -1,9 +1,12 @@
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
+import { Lexer, Marked } from "marked";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BuildOptions, build } from "../site/build.ts";
+import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
 import { FrontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 
 const dirs: string[] = [];
@@ -132,6 +135,111 @@ describe("front matter", () => {
     });
     expect(byFile["nested.md"]).toMatchObject({ line: 5, reason: expect.stringMatching(/nested values/) });
     expect(result.pages).toBe(1);
+  });
+});
+
+describe("fast lexing (site/fast-lexing.ts)", () => {
+  // Pieces that meet every branch of marked's rules: stop characters, link and e-mail starts,
+  // hard breaks, Unicode white space, setext underlines, table delimiters, line terminators.
+  const pieces = [
+    ..."aZ0hHtTpPsfFw.@:/|-#&()!<[\\`~_* \t\n\r",
+    "ww",
+    "www.",
+    "http",
+    "HTTPS://x",
+    "ftp://",
+    "fTp:/",
+    "mailto:",
+    "xmpp:",
+    "mailt",
+    "a@b",
+    "  \n",
+    "   \n",
+    "``",
+    "~~",
+    "&#65;",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "\u00e9",
+    "\u{1f600}",
+  ];
+  const text = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 16 }).map((p) => p.join(""));
+
+  it("ends inline text where marked's own expression does", () => {
+    const marked = Lexer.rules.inline.gfm.text;
+    fc.assert(
+      fc.property(text, (s) => {
+        const fast = plainTextLength(s);
+        if (fast !== -1) expect(fast, JSON.stringify(s)).toBe(marked.exec(s)?.[0].length ?? 0);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it("says no setext heading or table only where there is none", () => {
+    const lexer = Lexer.rules.block.gfm;
+    const lines = fc
+      .array(
+        fc.oneof(
+          text,
+          fc.constantFrom("===", "---", "  -", "    =", "| - |", "|:-", ":-|-", " | --- |", "", " ", "\t", "- a"),
+        ),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((l) => l.join("\n"));
+    fc.assert(
+      fc.property(lines, (s) => {
+        if (!mayBeSetextHeading(s)) expect(lexer.lheading.exec(s), JSON.stringify(s)).toBeNull();
+        if (!mayBeTable(s)) expect(lexer.table.exec(s), JSON.stringify(s)).toBeNull();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("gives the same tokens and HTML as marked on generated documents", () => {
+    const plain = new Marked({ gfm: true, async: false });
+    const fast = new Marked({ gfm: true, async: false }).use({ tokenizer: fastTokenizer });
+    const line = fc.oneof(
+      text,
+      fc.constantFrom(
+        "# Heading",
+        "Title",
+        "===",
+        "---",
+        "- item",
+        "1. one",
+        "  - nested",
+        "| a | b |",
+        "| - | - |",
+        "|:-|-:|",
+        "a | b",
+        "```js",
+        "```",
+        "> quote",
+        "    indented",
+        "",
+        "<div>x</div>",
+        "[ref]: /url",
+        '[ref] and [l](/x "t")',
+        "mail a@b.co or mailto:x@y.z",
+        "see http://x.com and www.foo.com (www.bar.org)",
+        "*em* __strong__ ~~del~~ `code` a_b_c",
+        "&#65; &amp; &#x41;",
+        "![img](/i.png) <http://a.b>",
+        "line with two spaces  ",
+      ),
+    );
+    const docs = fc
+      .tuple(fc.array(line, { minLength: 1, maxLength: 12 }), fc.boolean())
+      .map(([lines, crlf]) => lines.join(crlf ? "\r\n" : "\n"));
+    fc.assert(
+      fc.property(docs, (doc) => {
+        expect(fast.lexer(doc), JSON.stringify(doc)).toStrictEqual(plain.lexer(doc));
+        expect(fast.parse(doc)).toBe(plain.parse(doc));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
