@@ -6,10 +6,9 @@
  *
  * - **Inline text.** marked ends a run of plain text with a lazy `[\s\S]*?` that tries about
  *   ten lookaheads at every character, two of them for e-mail addresses (`[…]+@`, which
- *   rescans the next word at each space) and `mailto:`/`xmpp:`. When the rest of the line has
- *   no `@` and no `mailto:`/`xmpp:`, those can never match, and the other stops are written
- *   as one greedy loop over the characters that do not stop text — a third of the time.
- *   Otherwise marked's own rule runs.
+ *   rescans the next word at each space) and `mailto:`/`xmpp:`. The other stops are written as
+ *   one greedy loop over the characters that do not stop text — a third of the time — and
+ *   where an `@` or a `mailto:`/`xmpp:` could have stopped it earlier, marked's own rule runs.
  * - **Setext headings** (`Title\n===`) are tried on every paragraph with an expression that
  *   walks the paragraph. One needs a line of `=` or `-` (after at most three spaces) before
  *   the paragraph's first blank line; without one, the answer is no.
@@ -28,10 +27,26 @@ import type { TokenizerObject, Tokens } from "marked";
 const PLAIN_TEXT =
   /^(?:`+|~+|[^`~])(?:(?=[`~])|(?= {2,}\n)|(?:[^\\<![`*~_hHfFw ]|[hH](?![tT][tT][pP])|[fF](?![tT][pP]:\/\/)|w(?!ww\.)|(?<![\s*_~(])w| (?! +\n))*)/;
 
-/** Where marked's GFM inline text rule ends at the start of `src`, or -1 when only marked's own rule can tell. */
+/** `a-zA-Z0-9.!#$%&'*+/=?_`{|}~-`: the characters of an e-mail address's local part, for marked. */
+const EMAIL = new Uint8Array(128);
+for (const ch of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?_`{|}~-")
+  EMAIL[ch.charCodeAt(0)] = 1;
+
+/**
+ * Where marked's GFM inline text rule ends at the start of `src`, or -1 when only marked's own
+ * rule can tell. The e-mail branches could only end the text earlier than `PLAIN_TEXT` at an
+ * `@` before its end, or at one that a run of e-mail characters through its end leads to; the
+ * `mailto:`/`xmpp:` branches only at one that starts before its end. Without those, it is exact.
+ */
 export function plainTextLength(src: string): number {
-  if (src.includes("@") || src.includes("mailto:") || src.includes("xmpp:")) return -1;
-  return PLAIN_TEXT.exec(src)?.[0].length ?? 0;
+  const end = PLAIN_TEXT.exec(src)?.[0].length ?? 0;
+  if (end === 0) return 0;
+  if (src.lastIndexOf("@", end) !== -1) return -1;
+  let j = end;
+  for (let c = src.charCodeAt(j); c < 128 && EMAIL[c] === 1; c = src.charCodeAt(++j));
+  if (src.charCodeAt(j) === 64) return -1;
+  if (src.lastIndexOf("mailto:", end) !== -1 || src.lastIndexOf("xmpp:", end) !== -1) return -1;
+  return end;
 }
 
 /** JavaScript's `\s`, for a character code. */

@@ -153,6 +153,7 @@ describe("fast lexing (site/fast-lexing.ts)", () => {
     "xmpp:",
     "mailt",
     "a@b",
+    "a.b@c",
     "  \n",
     "   \n",
     "``",
