@@ -18,7 +18,6 @@ import {
   closeSync,
   existsSync,
   fstatSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -26,7 +25,6 @@ import {
   rmSync,
   statSync,
   watch,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -40,6 +38,7 @@ import type { PageContext, PageRecord } from "./page.ts";
 import { alternatesOf, lineOfLink } from "./paths.ts";
 import type { WorkerInit, WorkerMessage, WorkerReply } from "./render-worker.ts";
 import { type AssetUrls, homeOf, type ListItem, layout, listing } from "./templates.ts";
+import { writeText } from "./write.ts";
 
 const siteDir = import.meta.dirname;
 const root = path.resolve(siteDir, "..");
@@ -414,15 +413,9 @@ async function writeAggregates(
   // Each file is written as soon as it is made, so a site's worth of listing pages is never
   // held in memory at once. Synchronous calls: thousands of small files on a local disk or a
   // tmpfs go faster this way than through the promise API's thread pool.
-  const made = new Set<string>();
   const files = {
     set(file: string, body: string) {
-      const dir = path.dirname(path.join(outDir, file));
-      if (!made.has(dir)) {
-        mkdirSync(dir, { recursive: true });
-        made.add(dir);
-      }
-      writeFileSync(path.join(outDir, file), body);
+      writeText(path.join(outDir, file), body);
       written.push(file.replace(/^\/+/, ""));
     },
   };

@@ -4,13 +4,14 @@
  * of all source files (for hreflang) and the build's fixed settings.
  */
 import { hash as digest } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
+import { writeText } from "./write.ts";
 
 export { ContentError };
 
@@ -120,26 +121,12 @@ export function buildPage(file: string, c: PageContext): PageRecord {
       },
     ],
   });
+  // The folder is made only when a write finds it missing: a rebuild overwrites in place.
   const dir = path.join(c.outDir, url);
-  write(dir, "index.html", html);
+  writeText(path.join(dir, "index.html"), html);
   // The twin carries the title and description, so an agent reading it alone has the context.
-  write(dir, "index.md", `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
+  writeText(path.join(dir, "index.md"), `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
   return record;
-}
-
-/**
- * Writes a file, making its folder only when it is missing: a rebuild overwrites in place, and
- * a `mkdir` per page is a system call too many.
- */
-function write(dir: string, name: string, text: string): void {
-  const file = path.join(dir, name);
-  try {
-    writeFileSync(file, text);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, text);
-  }
 }
 
 /** The body without its own leading `# Title` (the twin writes the title itself). */

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type BuildOptions, build } from "../site/build.ts";
 import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
 import { FrontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
+import { writeText } from "../site/write.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -241,6 +242,22 @@ describe("fast lexing (site/fast-lexing.ts)", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("writeText", () => {
+  it("replaces a file's content whatever its old length, and makes missing folders", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
+    dirs.push(root);
+    const file = path.join(root, "a", "b", "index.html");
+    writeText(file, "a long first version of the page");
+    expect(await readFile(file, "utf8")).toBe("a long first version of the page");
+    writeText(file, "short");
+    expect(await readFile(file, "utf8")).toBe("short");
+    writeText(file, "Čeština — longer again, with non-ASCII text");
+    expect(await readFile(file, "utf8")).toBe("Čeština — longer again, with non-ASCII text");
+    writeText(file, "");
+    expect(await readFile(file, "utf8")).toBe("");
   });
 });
 
