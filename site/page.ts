@@ -10,8 +10,9 @@ import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
+import type { Spool } from "./spool.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
-import { writeText } from "./write.ts";
+import { writeBytes, writeText } from "./write.ts";
 
 export { ContentError };
 
@@ -23,6 +24,8 @@ export interface PageContext {
   assets: AssetUrls;
   /** Every source file, relative to `contentDir`, with `/` separators. */
   files: ReadonlySet<string>;
+  /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
+  spool?: Spool;
 }
 
 /** What the build keeps about a page after rendering it (small: no HTML, no markdown). */
@@ -125,7 +128,9 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   const dir = path.join(c.outDir, url);
   writeText(path.join(dir, "index.html"), html);
   // The twin carries the title and description, so an agent reading it alone has the context.
-  writeText(path.join(dir, "index.md"), `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
+  const twinText = `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`;
+  if (c.spool) writeBytes(path.join(dir, "index.md"), c.spool.add(file, twinText));
+  else writeText(path.join(dir, "index.md"), twinText);
   return record;
 }
 

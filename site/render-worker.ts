@@ -7,6 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { ContentError } from "./frontmatter.ts";
 import { buildPage, type PageContext } from "./page.ts";
+import { Spool, type SpoolRange } from "./spool.ts";
 
 export interface WorkerInit {
   contentDir: string;
@@ -14,12 +15,16 @@ export interface WorkerInit {
   baseUrl: string;
   assets: PageContext["assets"];
   files: string[];
+  /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
+  spool?: number;
 }
 
 export type WorkerReply = {
   kind: "done";
   records: import("./page.ts").PageRecord[];
   errors: { file: string; line: number; reason: string }[];
+  /** Where the batch's twins are in the worker's spool (written to it before this reply). */
+  spooled: SpoolRange[];
 };
 
 /** First the build's settings (the thread may start before they are known), then batches. */
@@ -29,7 +34,8 @@ let context: PageContext | null = null;
 
 parentPort?.on("message", (message: WorkerMessage) => {
   if (!Array.isArray(message)) {
-    context = { ...message.init, files: new Set(message.init.files) };
+    const { spool, ...init } = message.init;
+    context = { ...init, files: new Set(init.files), spool: spool === undefined ? undefined : new Spool(spool) };
     return;
   }
   if (!context) throw new Error("render worker: a batch before the build's settings");
@@ -43,5 +49,6 @@ parentPort?.on("message", (message: WorkerMessage) => {
       else errors.push({ file, line: 1, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  parentPort?.postMessage({ kind: "done", records, errors } satisfies WorkerReply);
+  const spooled = context.spool?.flush() ?? [];
+  parentPort?.postMessage({ kind: "done", records, errors, spooled } satisfies WorkerReply);
 });

@@ -10,16 +10,19 @@ import path from "node:path";
 
 const FLAGS = constants.O_WRONLY | constants.O_CREAT;
 
-/** Replaces `file`'s content with `text` (UTF-8), making its folder when it is missing. */
-export function writeText(file: string, text: string): void {
-  let fd: number;
+function open(file: string): number {
   try {
-    fd = openSync(file, FLAGS, 0o666);
+    return openSync(file, FLAGS, 0o666);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     mkdirSync(path.dirname(file), { recursive: true });
-    fd = openSync(file, FLAGS, 0o666);
+    return openSync(file, FLAGS, 0o666);
   }
+}
+
+/** Replaces `file`'s content with `text` (UTF-8), making its folder when it is missing. */
+export function writeText(file: string, text: string): void {
+  const fd = open(file);
   try {
     let written = writeSync(fd, text);
     const size = Buffer.byteLength(text);
@@ -29,6 +32,17 @@ export function writeText(file: string, text: string): void {
       while (written < size) written += writeSync(fd, bytes, written, size - written, written);
     }
     ftruncateSync(fd, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces `file`'s content with `bytes`, making its folder when it is missing. */
+export function writeBytes(file: string, bytes: Uint8Array): void {
+  const fd = open(file);
+  try {
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
+    ftruncateSync(fd, bytes.length);
   } finally {
     closeSync(fd);
   }

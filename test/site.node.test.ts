@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { closeSync, readSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
@@ -8,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type BuildOptions, build } from "../site/build.ts";
 import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
 import { FrontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
+import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
 
 const dirs: string[] = [];
@@ -261,6 +263,39 @@ describe("writeText", () => {
   });
 });
 
+describe("Spool", () => {
+  it("keeps every twin, trimmed at the end, across buffer flushes and twins larger than its buffer", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-spool-"));
+    dirs.push(root);
+    const fd = openSpoolFile(path.join(root, "spool"));
+    try {
+      const spool = new Spool(fd);
+      const texts = new Map<string, string>();
+      for (let i = 0; i < 600; i++)
+        texts.set(`p${i}.md`, `# Page ${i} \u010de\u0161tina\n\n${"text ".repeat(i * 3)}\n \t\n`);
+      texts.set("big.md", `${"x".repeat(3 << 20)}\u3000\n`);
+      texts.set("empty.md", "  \n");
+      const ranges = [];
+      let n = 0;
+      for (const [file, text] of texts) {
+        expect(Buffer.from(spool.add(file, text))).toEqual(Buffer.from(text));
+        if (++n % 250 === 0) ranges.push(...spool.flush());
+      }
+      ranges.push(...spool.flush());
+      expect(ranges.map(([file]) => file)).toEqual([...texts.keys()]);
+      for (const [file, start, end] of ranges) {
+        const bytes = Buffer.alloc(end - start);
+        expect(readSync(fd, bytes, 0, bytes.length, start)).toBe(bytes.length);
+        expect(bytes.toString("utf8")).toBe(texts.get(file)?.trimEnd());
+      }
+    } finally {
+      closeSync(fd);
+    }
+    // The name is gone as soon as the file is open.
+    expect(await stat(path.join(root, "spool")).catch(() => null)).toBeNull();
+  });
+});
+
 describe("site build", () => {
   it("reports broken internal links with file and line, and accepts good ones", async () => {
     const s = await site({
@@ -273,6 +308,23 @@ describe("site build", () => {
       { file: "about.md", line: 10, reason: "broken internal link /nowhere/" },
       { file: "about.md", line: 10, reason: "broken internal link /secret/" },
     ]);
+  });
+
+  it("finds sources in nested and linked folders, and skips README.md", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "guides/deep/one.md": page("One"),
+      "guides/README.md": "Not a page.",
+    });
+    const outside = path.join(path.dirname(s.contentDir), "outside");
+    await mkdir(outside);
+    await writeFile(path.join(outside, "two.md"), page("Two"));
+    await symlink(outside, path.join(s.contentDir, "linked"));
+    const result = await build(s.options);
+    expect(result).toMatchObject({ pages: 3, errors: [] });
+    expect(await s.exists("guides/deep/one/index.html")).toBe(true);
+    expect(await s.exists("linked/two/index.html")).toBe(true);
+    expect(await s.exists("guides/README/index.html")).toBe(false);
   });
 
   it("leaves drafts out of every output", async () => {
