@@ -23,9 +23,10 @@ import type { TokenizerObject, Tokens } from "marked";
  * anything but `\ < ! [ ` * ~ _`, an `http`, an `ftp://`, a `www.` after white space or
  * `*_~(`, and the first of two or more spaces before a line break. (A later space of such a
  * run is never reached: the loop stops at the first, or the `(?= {2,}\n)` branch already did.)
+ * It also stops at `@` and `:`, where the branches it leaves out could apply.
  */
 const PLAIN_TEXT =
-  /^(?:`+|~+|[^`~])(?:(?=[`~])|(?= {2,}\n)|(?:[^\\<![`*~_hHfFw ]|[hH](?![tT][tT][pP])|[fF](?![tT][pP]:\/\/)|w(?!ww\.)|(?<![\s*_~(])w| (?! +\n))*)/;
+  /^(?:`+|~+|[^`~])(?:(?=[`~])|(?= {2,}\n)|(?:[^\\<![`*~_hHfFw @:]|[hH](?![tT][tT][pP])|[fF](?![tT][pP]:\/\/)|w(?!ww\.)|(?<![\s*_~(])w| (?! +\n))*)/;
 
 /** `a-zA-Z0-9.!#$%&'*+/=?_`{|}~-`: the characters of an e-mail address's local part, for marked. */
 const EMAIL = new Uint8Array(128);
@@ -34,19 +35,18 @@ for (const ch of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 
 /**
  * Where marked's GFM inline text rule ends at the start of `src`, or -1 when only marked's own
- * rule can tell. The e-mail branches could only end the text earlier than `PLAIN_TEXT` at an
- * `@` before its end, or at one that a run of e-mail characters through its end leads to; the
- * `mailto:`/`xmpp:` branches only at one that starts before its end. Without those, it is exact.
+ * rule can tell. The branches `PLAIN_TEXT` leaves out could end the text earlier only at an
+ * address's `@` or a `mailto:`/`xmpp:` in it (then `PLAIN_TEXT` stops at that `@` or `:`
+ * first), or at an address whose local part runs through its end to an `@` after it.
  */
 export function plainTextLength(src: string): number {
   const end = PLAIN_TEXT.exec(src)?.[0].length ?? 0;
   if (end === 0) return 0;
-  if (src.lastIndexOf("@", end) !== -1) return -1;
   let j = end;
-  for (let c = src.charCodeAt(j); c < 128 && EMAIL[c] === 1; c = src.charCodeAt(++j));
-  if (src.charCodeAt(j) === 64) return -1;
-  if (src.lastIndexOf("mailto:", end) !== -1 || src.lastIndexOf("xmpp:", end) !== -1) return -1;
-  return end;
+  let c = src.charCodeAt(j);
+  if (c === 58) return -1;
+  while (c < 128 && EMAIL[c] === 1) c = src.charCodeAt(++j);
+  return c === 64 ? -1 : end;
 }
 
 /** JavaScript's `\s`, for a character code. */
