@@ -24,7 +24,7 @@ import { Worker } from "node:worker_threads";
 import { bundled, codeHash, root, siteDir } from "./bundle.ts";
 import { DEFAULT_LOCALE, LOCALES, type Locale, PAGE_SIZE, STRINGS, WORKER_PATHS } from "./config.ts";
 import { escapeHtml } from "./escape.ts";
-import type { PageContext, PageRecord } from "./page.ts";
+import type { PageContext, PageRecord, SourceStat } from "./page.ts";
 import { alternatesOf, lineOfLink } from "./paths.ts";
 import type { WorkerInit, WorkerMessage, WorkerReply } from "./render-worker.ts";
 import { openSpoolFile, Spool, type SpoolRange, trimmedLength } from "./spool.ts";
@@ -222,8 +222,9 @@ async function renderAll(
   started: Promise<Worker[]> | null,
   /** Spool file descriptors, opened here as threads need them; the caller closes them. */
   spools: number[],
-): Promise<{ records: PageRecord[]; errors: BuildIssue[]; spooled: Spooled }> {
+): Promise<{ records: PageRecord[]; errors: BuildIssue[]; spooled: Spooled; stats: SourceStat[] }> {
   const records: PageRecord[] = [];
+  const stats: SourceStat[] = [];
   const errors: BuildIssue[] = [];
   const spooled: Spooled = new Map();
   const addSpooled = (fd: number, ranges: SpoolRange[]) => {
@@ -271,6 +272,7 @@ async function renderAll(
             for (const r of reply.records) records.push(r);
             for (const e of reply.errors) errors.push(e);
             if (spool !== undefined) addSpooled(spool, reply.spooled);
+            for (const st of reply.stats) stats.push(st);
             progress.tick(reply.records.length + reply.errors.length);
             send();
             finish();
@@ -294,7 +296,7 @@ async function renderAll(
     await Promise.all(pool.map((w) => w.terminate()));
     throw error;
   }
-  return { records, errors, spooled };
+  return { records, errors, spooled, stats };
 
   async function renderHere() {
     // Loaded here only: a build that renders nothing never loads marked, zod or the sanitizer.
@@ -304,7 +306,7 @@ async function renderAll(
       ).href
     )) as typeof import("./page.ts");
     const fd = spoolFor(0);
-    const here = fd === undefined ? ctx : { ...ctx, spool: new Spool(fd) };
+    const here: PageContext = { ...ctx, spool: fd === undefined ? undefined : new Spool(fd), stats };
     // Small batches in the main thread, yielding between them so worker replies are handled.
     for (let mine = take(8); mine.length > 0; mine = take(8)) {
       for (const file of mine) {
@@ -897,10 +899,14 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     await mkdir(outDir, { recursive: true });
     const assets = await writeAssets(outDir);
 
+    // What changed since the cached build; without a cache every source is rendered, and the
+    // rendering threads report each one's mtime and size as they read it.
     const stats = new Map<string, { mtimeMs: number; size: number }>();
-    for (const f of sources) {
-      const st = statSync(path.join(contentDir, f));
-      stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
+    if (cache) {
+      for (const f of sources) {
+        const st = statSync(path.join(contentDir, f));
+        stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
+      }
     }
     const toRender: string[] = [];
     const kept: PageRecord[] = [];
@@ -929,7 +935,9 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     const progress = new Progress(toRender.length, !options.quiet);
     const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
     handedOver = true;
-    const { records, errors, spooled } = await renderAll(toRender, ctx, threads, progress, code, early, spools);
+    const rendered = await renderAll(toRender, ctx, threads, progress, code, early, spools);
+    const { records, errors, spooled } = rendered;
+    for (const [f, mtimeMs, size] of rendered.stats) stats.set(f, { mtimeMs, size });
     progress.end();
     for (const r of records) {
       if (r.draft) {

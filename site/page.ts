@@ -3,8 +3,9 @@
  * (and in the main thread when the build is single-threaded): it needs only the file, the list
  * of all source files (for hreflang) and the build's fixed settings.
  */
+import { isUtf8 } from "node:buffer";
 import { hash as digest } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
@@ -26,6 +27,34 @@ export interface PageContext {
   files: ReadonlySet<string>;
   /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
   spool?: Spool;
+  /** Receives each source's mtime and size, as read (for the build's cache). */
+  stats?: SourceStat[];
+}
+
+/** A source file's modification time and size when it was read: file, mtimeMs, size. */
+export type SourceStat = [file: string, mtimeMs: number, size: number];
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Reads a source: its text, the sha256 of its bytes, and its mtime and size from the open
+ * file (so a full build needs no separate `stat` of each source by name). The bytes are read
+ * into one reused buffer; a file that is not valid UTF-8 is hashed as its decoded text, as it
+ * always was (the two agree on valid UTF-8).
+ */
+function readSource(file: string): { source: string; hash: string; mtimeMs: number; size: number } {
+  const fd = openSync(file, "r");
+  try {
+    const { mtimeMs, size } = fstatSync(fd);
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+    let n = 0;
+    for (let got = 1; got > 0 && n < size; n += got) got = readSync(fd, scratch, n, size - n, null);
+    const bytes = scratch.subarray(0, n);
+    const source = bytes.toString("utf8");
+    return { source, hash: digest("sha256", isUtf8(bytes) ? bytes : source, "hex"), mtimeMs, size };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What the build keeps about a page after rendering it (small: no HTML, no markdown). */
@@ -55,7 +84,8 @@ const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("/
 
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
-  const source = readFileSync(path.join(c.contentDir, file), "utf8");
+  const { source, hash, mtimeMs, size } = readSource(path.join(c.contentDir, file));
+  c.stats?.push([file, mtimeMs, size]);
   const { meta, body } = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);
   if (meta.locale && meta.locale !== locale) {
@@ -66,7 +96,6 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   const section = segments.length > 1 && segments[0] ? segments[0] : null;
   const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
   const slug = meta.slug ?? (last && last !== "index" ? last : "home");
-  const hash = digest("sha256", source, "hex");
   const rendered = renderMarkdown(body);
   const alternates = alternatesOf(file, c.files);
   const twin = `${url}index.md`;

@@ -6,7 +6,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { ContentError } from "./frontmatter.ts";
-import { buildPage, type PageContext } from "./page.ts";
+import { buildPage, type PageContext, type SourceStat } from "./page.ts";
 import { Spool, type SpoolRange } from "./spool.ts";
 
 export interface WorkerInit {
@@ -25,6 +25,8 @@ export type WorkerReply = {
   errors: { file: string; line: number; reason: string }[];
   /** Where the batch's twins are in the worker's spool (written to it before this reply). */
   spooled: SpoolRange[];
+  /** The batch's sources' mtimes and sizes, as read. */
+  stats: SourceStat[];
 };
 
 /** First the build's settings (the thread may start before they are known), then batches. */
@@ -35,7 +37,12 @@ let context: PageContext | null = null;
 parentPort?.on("message", (message: WorkerMessage) => {
   if (!Array.isArray(message)) {
     const { spool, ...init } = message.init;
-    context = { ...init, files: new Set(init.files), spool: spool === undefined ? undefined : new Spool(spool) };
+    context = {
+      ...init,
+      files: new Set(init.files),
+      spool: spool === undefined ? undefined : new Spool(spool),
+      stats: [],
+    };
     return;
   }
   if (!context) throw new Error("render worker: a batch before the build's settings");
@@ -50,5 +57,6 @@ parentPort?.on("message", (message: WorkerMessage) => {
     }
   }
   const spooled = context.spool?.flush() ?? [];
-  parentPort?.postMessage({ kind: "done", records, errors, spooled } satisfies WorkerReply);
+  const stats = context.stats?.splice(0) ?? [];
+  parentPort?.postMessage({ kind: "done", records, errors, spooled, stats } satisfies WorkerReply);
 });

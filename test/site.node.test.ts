@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { closeSync, readSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,7 +7,7 @@ import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
 import { Lexer, Marked } from "marked";
 import { afterEach, describe, expect, it } from "vitest";
-import { type BuildOptions, build } from "../site/build.ts";
+import { type BuildOptions, build, type Manifest } from "../site/build.ts";
 import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
@@ -326,6 +327,19 @@ describe("site build", () => {
     expect(await s.exists("guides/deep/one/index.html")).toBe(true);
     expect(await s.exists("linked/two/index.html")).toBe(true);
     expect(await s.exists("guides/README/index.html")).toBe(false);
+  });
+
+  it("hashes each source's bytes in the manifest, and an invalid UTF-8 source as its decoded text", async () => {
+    const s = await site({ "index.md": page("Home"), "odd.md": page("Odd") });
+    const valid = await readFile(path.join(s.contentDir, "index.md"));
+    // A stray 0xff byte: decoded as U+FFFD, so the text's UTF-8 differs from the file's bytes.
+    await writeFile(path.join(s.contentDir, "odd.md"), Buffer.concat([Buffer.from(page("Odd")), Buffer.from([0xff])]));
+    const odd = await readFile(path.join(s.contentDir, "odd.md"), "utf8");
+    expect((await build(s.options)).errors).toEqual([]);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    const hashOf = (slug: string) => manifest.pages.find((p) => p.slug === slug)?.hash;
+    expect(hashOf("home")).toBe(createHash("sha256").update(valid).digest("hex"));
+    expect(hashOf("odd")).toBe(createHash("sha256").update(odd).digest("hex"));
   });
 
   it("leaves drafts out of every output", async () => {
