@@ -28,7 +28,7 @@ import type { PageContext, PageRecord, SourceStat } from "./page.ts";
 import { alternatesOf, lineOfLink } from "./paths.ts";
 import type { WorkerInit, WorkerMessage, WorkerReply } from "./render-worker.ts";
 import { openSpoolFile, Spool, type SpoolRange, trimmedLength } from "./spool.ts";
-import { type AssetUrls, homeOf, type ListItem, layout, listing } from "./templates.ts";
+import { type AssetUrls, homeOf, layout, listing, listingRow } from "./templates.ts";
 import { writeText } from "./write.ts";
 
 export interface BuildOptions {
@@ -407,13 +407,16 @@ async function writeAggregates(
     files.set(file, body);
   };
   const html = (url: string, body: string) => put(url, path.join(url, "index.html"), body);
-  const item = (p: PageRecord): ListItem => ({
-    url: p.url,
-    title: p.title,
-    description: p.description,
-    date: p.date,
-    tags: p.tags,
-  });
+  // A page's listing line, made once for its section's listing and each of its tags'.
+  const rows = new Map<PageRecord, string>();
+  const row = (p: PageRecord) => {
+    let html = rows.get(p);
+    if (html === undefined) {
+      html = listingRow(p.locale, p);
+      rows.set(p, html);
+    }
+    return html;
+  };
   const pageUrls = new Set(pages.map((p) => p.url));
   const sitemapUrls: { loc: string; lastmod?: string; alternates: Partial<Record<Locale, string>> }[] = pages.map(
     (p) => ({ loc: p.url, lastmod: p.updated ?? p.date, alternates: p.alternates }),
@@ -446,7 +449,7 @@ async function writeAggregates(
             url: pg.url,
             title,
             description: title,
-            body: listing(locale, title, pg.items.map(item), pg.prev, pg.next),
+            body: listing(locale, title, pg.items, pg.prev, pg.next, row),
             assets,
             alternates: {},
             crumbs: [
@@ -503,7 +506,7 @@ async function writeAggregates(
             url: pg.url,
             title: s.tagged(t),
             description: s.tagged(t),
-            body: listing(locale, s.tagged(t), pg.items.map(item), pg.prev, pg.next),
+            body: listing(locale, s.tagged(t), pg.items, pg.prev, pg.next, row),
             assets,
             alternates: {},
             crumbs: [

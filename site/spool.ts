@@ -38,19 +38,21 @@ export class Spool {
    * twin's own file.
    */
   add(file: string, text: string): Buffer {
-    const size = Buffer.byteLength(text);
-    if (this.#used + size > this.#buffer.length) this.#writeOut();
+    // At most three bytes a UTF-16 code unit: with that much room, one encoding pass.
+    const most = text.length * 3;
+    if (this.#used + most > this.#buffer.length) this.#writeOut();
     const start = this.#flushed + this.#used;
     let bytes: Buffer;
-    if (size > this.#buffer.length) {
+    if (most > this.#buffer.length) {
       bytes = Buffer.from(text);
       writeAll(this.#fd, bytes);
-      this.#flushed += size;
+      this.#flushed += bytes.length;
     } else {
-      this.#buffer.write(text, this.#used);
+      const size = this.#buffer.write(text, this.#used);
       bytes = this.#buffer.subarray(this.#used, this.#used + size);
       this.#used += size;
     }
+    const size = bytes.length;
     this.#ranges.push([file, start, start + trimmedLength(bytes, 0, size)]);
     return bytes;
   }

@@ -3,9 +3,11 @@
  * file (what `writeFileSync` opens it with) frees its pages only for the write to allocate
  * them again: writing over the old bytes and then cutting the file to its new length leaves
  * the same file for about a quarter less system time (20,000 small files on a tmpfs: 0.15 s
- * of system time against 0.21 s).
+ * of system time against 0.21 s). The file is cut only when it was longer: an `fstat` costs
+ * about half an `ftruncate`, and a rebuild mostly writes the same lengths again. Text is
+ * encoded once, into a reused buffer.
  */
-import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 
 const FLAGS = constants.O_WRONLY | constants.O_CREAT;
@@ -20,21 +22,16 @@ function open(file: string): number {
   }
 }
 
+let scratch = Buffer.allocUnsafe(1 << 18);
+
 /** Replaces `file`'s content with `text` (UTF-8), making its folder when it is missing. */
 export function writeText(file: string, text: string): void {
-  const fd = open(file);
-  try {
-    let written = writeSync(fd, text);
+  // At most three bytes a UTF-16 code unit: when that fits, one encoding pass into the buffer.
+  if (text.length * 3 > scratch.length) {
     const size = Buffer.byteLength(text);
-    if (written < size) {
-      // A short write (rare on a regular file): the rest from the encoded bytes.
-      const bytes = Buffer.from(text);
-      while (written < size) written += writeSync(fd, bytes, written, size - written, written);
-    }
-    ftruncateSync(fd, size);
-  } finally {
-    closeSync(fd);
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
   }
+  writeBytes(file, scratch.subarray(0, scratch.write(text)));
 }
 
 /** Replaces `file`'s content with `bytes`, making its folder when it is missing. */
@@ -42,7 +39,7 @@ export function writeBytes(file: string, bytes: Uint8Array): void {
   const fd = open(file);
   try {
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at, at);
-    ftruncateSync(fd, bytes.length);
+    if (fstatSync(fd).size > bytes.length) ftruncateSync(fd, bytes.length);
   } finally {
     closeSync(fd);
   }

@@ -260,6 +260,9 @@ describe("writeText", () => {
     expect(await readFile(file, "utf8")).toBe("short");
     writeText(file, "Čeština — longer again, with non-ASCII text");
     expect(await readFile(file, "utf8")).toBe("Čeština — longer again, with non-ASCII text");
+    const long = `${"\u017e".repeat(200_000)}${"a".repeat(100_000)}`;
+    writeText(file, long);
+    expect(await readFile(file, "utf8")).toBe(long);
     writeText(file, "");
     expect(await readFile(file, "utf8")).toBe("");
   });
