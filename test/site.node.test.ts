@@ -478,8 +478,9 @@ describe("site build", () => {
     const s = await site(files);
     const one = await build(s.options);
     const single = await s.read("articles/p42/index.html");
-    const threaded = await build({ ...s.options, threads: 3 });
-    expect(threaded).toMatchObject({ pages: 91, rendered: 91 });
+    // Two workers beside the main thread: one for each 30 pages (1,000 by default).
+    const threaded = await build({ ...s.options, threads: 3, pagesPerThread: 30 });
+    expect(threaded).toMatchObject({ pages: 91, rendered: 91, threads: 3 });
     expect(threaded.errors).toEqual([{ file: "articles/zz-bad.md", line: 1, reason: "description is required" }]);
     expect(threaded.errors).toEqual(one.errors);
     expect(threaded.buildId).toBe(one.buildId);
