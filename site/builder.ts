@@ -9,6 +9,7 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -258,6 +259,7 @@ async function renderAll(
     baseUrl: ctx.baseUrl,
     assets: ctx.assets,
     files: [...ctx.files],
+    fresh: ctx.fresh,
   };
   // One spool file for each rendering thread: the main thread's, then one per worker.
   const spoolFor = (thread: number) => {
@@ -400,6 +402,8 @@ async function writeAggregates(
     unchanged?: ReadonlySet<string>;
     /** Where this build's rendered twins are in the spools (others are read from their files). */
     spooled?: Spooled;
+    /** The output folder was empty when the build began (see `PageContext.fresh`). */
+    fresh?: boolean;
   },
 ): Promise<{ generated: Set<string>; manifest: Manifest; written: string[]; llms: LlmsIndex }> {
   const { outDir, baseUrl, assets } = o;
@@ -410,6 +414,7 @@ async function writeAggregates(
   // tmpfs go faster this way than through the promise API's thread pool.
   const files = {
     set(file: string, body: string) {
+      if (o.fresh) mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
       writeText(path.join(outDir, file), body);
       written.push(file.replace(/^\/+/, ""));
     },
@@ -986,7 +991,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
 
     const tRender = performance.now();
     const progress = new Progress(toRender.length, !options.quiet);
-    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet };
+    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet, fresh: !previous };
     handedOver = true;
     const rendered = await renderAll(toRender, ctx, threads, perThread, progress, code, early, spools);
     const { records, errors, spooled } = rendered;
@@ -1024,6 +1029,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
       previousLlms: cache ? previous?.llms : undefined,
       unchanged: new Set(kept.map((r) => r.file)),
       spooled,
+      fresh: !previous,
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) {

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { hash as digest } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
@@ -29,6 +29,12 @@ export interface PageContext {
   spool?: Spool;
   /** Receives each source's mtime and size, as read (for the build's cache). */
   stats?: SourceStat[];
+  /**
+   * The output folder was empty when the build began: each page's folder is made before its
+   * first write, instead of when a write fails (a failed open throws, and a thrown error with
+   * its stack costs more than the `mkdir`).
+   */
+  fresh?: boolean;
 }
 
 /** A source file's modification time and size when it was read: file, mtimeMs, size. */
@@ -153,8 +159,10 @@ export function buildPage(file: string, c: PageContext): PageRecord {
       },
     ],
   });
-  // The folder is made only when a write finds it missing: a rebuild overwrites in place.
+  // A fresh output gets the page's folder first; a rebuild in place makes it only when a write
+  // finds it missing.
   const dir = path.join(c.outDir, url);
+  if (c.fresh) mkdirSync(dir, { recursive: true });
   writeText(path.join(dir, "index.html"), html);
   // The twin carries the title and description, so an agent reading it alone has the context.
   const twinText = `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`;

@@ -15,6 +15,7 @@ export interface WorkerInit {
   baseUrl: string;
   assets: PageContext["assets"];
   files: string[];
+  fresh?: boolean;
   /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
   spool?: number;
 }
