@@ -7,9 +7,9 @@
  *
  * Pages render in the main thread and in worker threads (one per further core, when there are
  * at least 1,000 pages for each thread); each reads, parses, renders and writes its pages and
- * keeps a small record; the main thread then writes
- * what needs every page: listings, tags, sitemap, feeds, `llms.txt`, `llms-full.txt` and the
- * manifest the Worker ingests into D1.
+ * keeps a small record; the main thread then writes what needs every page: listings, tags,
+ * sitemap, feeds, `llms.txt`, `llms-full.txt` and the manifest the Worker ingests into D1.
+ * The build itself is `builder.ts`, loaded as a bundle (`bundle.ts`).
  * `--incremental` (what `--watch` uses) re-renders only sources whose size or mtime changed,
  * reusing the records of the previous build from its cache file.
  */
