@@ -9,6 +9,7 @@ import { Marked, type Tokens } from "marked";
 import type * as Xss from "xss";
 import xssModule from "xss";
 import { escapeHtml } from "./escape.ts";
+import { fastTokenizer } from "./fast-lexing.ts";
 import { highlight, languageOf } from "./highlight.ts";
 
 const { FilterXSS, getDefaultWhiteList } = xssModule as unknown as typeof Xss;
@@ -76,6 +77,8 @@ function safeHref(href: string): string | null {
 
 const marked = new Marked({ gfm: true, async: false });
 marked.use({
+  // Same tokens as marked's own tokenizers, found with less work (see fast-lexing.ts).
+  tokenizer: fastTokenizer,
   renderer: {
     heading({ tokens, depth }: Tokens.Heading) {
       const inner = this.parser.parseInline(tokens);

@@ -3,14 +3,17 @@
  * (and in the main thread when the build is single-threaded): it needs only the file, the list
  * of all source files (for hreflang) and the build's fixed settings.
  */
+import { isUtf8 } from "node:buffer";
 import { hash as digest } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
+import type { Spool } from "./spool.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
+import { writeBytes, writeText } from "./write.ts";
 
 export { ContentError };
 
@@ -22,6 +25,42 @@ export interface PageContext {
   assets: AssetUrls;
   /** Every source file, relative to `contentDir`, with `/` separators. */
   files: ReadonlySet<string>;
+  /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
+  spool?: Spool;
+  /** Receives each source's mtime and size, as read (for the build's cache). */
+  stats?: SourceStat[];
+  /**
+   * The output folder was empty when the build began: each page's folder is made before its
+   * first write, instead of when a write fails (a failed open throws, and a thrown error with
+   * its stack costs more than the `mkdir`).
+   */
+  fresh?: boolean;
+}
+
+/** A source file's modification time and size when it was read: file, mtimeMs, size. */
+export type SourceStat = [file: string, mtimeMs: number, size: number];
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Reads a source: its text, the sha256 of its bytes, and its mtime and size from the open
+ * file (so a full build needs no separate `stat` of each source by name). The bytes are read
+ * into one reused buffer; a file that is not valid UTF-8 is hashed as its decoded text, as it
+ * always was (the two agree on valid UTF-8).
+ */
+function readSource(file: string): { source: string; hash: string; mtimeMs: number; size: number } {
+  const fd = openSync(file, "r");
+  try {
+    const { mtimeMs, size } = fstatSync(fd);
+    if (size > scratch.length) scratch = Buffer.allocUnsafe(size);
+    let n = 0;
+    for (let got = 1; got > 0 && n < size; n += got) got = readSync(fd, scratch, n, size - n, null);
+    const bytes = scratch.subarray(0, n);
+    const source = bytes.toString("utf8");
+    return { source, hash: digest("sha256", isUtf8(bytes) ? bytes : source, "hex"), mtimeMs, size };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** What the build keeps about a page after rendering it (small: no HTML, no markdown). */
@@ -51,7 +90,8 @@ const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("/
 
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
-  const source = readFileSync(path.join(c.contentDir, file), "utf8");
+  const { source, hash, mtimeMs, size } = readSource(path.join(c.contentDir, file));
+  c.stats?.push([file, mtimeMs, size]);
   const { meta, body } = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);
   if (meta.locale && meta.locale !== locale) {
@@ -62,7 +102,6 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   const section = segments.length > 1 && segments[0] ? segments[0] : null;
   const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
   const slug = meta.slug ?? (last && last !== "index" ? last : "home");
-  const hash = digest("sha256", source, "hex");
   const rendered = renderMarkdown(body);
   const alternates = alternatesOf(file, c.files);
   const twin = `${url}index.md`;
@@ -120,26 +159,16 @@ export function buildPage(file: string, c: PageContext): PageRecord {
       },
     ],
   });
+  // A fresh output gets the page's folder first; a rebuild in place makes it only when a write
+  // finds it missing.
   const dir = path.join(c.outDir, url);
-  write(dir, "index.html", html);
+  if (c.fresh) mkdirSync(dir, { recursive: true });
+  writeText(path.join(dir, "index.html"), html);
   // The twin carries the title and description, so an agent reading it alone has the context.
-  write(dir, "index.md", `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`);
+  const twinText = `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`;
+  if (c.spool) writeBytes(path.join(dir, "index.md"), c.spool.add(file, twinText));
+  else writeText(path.join(dir, "index.md"), twinText);
   return record;
-}
-
-/**
- * Writes a file, making its folder only when it is missing: a rebuild overwrites in place, and
- * a `mkdir` per page is a system call too many.
- */
-function write(dir: string, name: string, text: string): void {
-  const file = path.join(dir, name);
-  try {
-    writeFileSync(file, text);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, text);
-  }
 }
 
 /** The body without its own leading `# Title` (the twin writes the title itself). */

@@ -6,7 +6,8 @@
  */
 import { parentPort } from "node:worker_threads";
 import { ContentError } from "./frontmatter.ts";
-import { buildPage, type PageContext } from "./page.ts";
+import { buildPage, type PageContext, type SourceStat } from "./page.ts";
+import { Spool, type SpoolRange } from "./spool.ts";
 
 export interface WorkerInit {
   contentDir: string;
@@ -14,12 +15,19 @@ export interface WorkerInit {
   baseUrl: string;
   assets: PageContext["assets"];
   files: string[];
+  fresh?: boolean;
+  /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
+  spool?: number;
 }
 
 export type WorkerReply = {
   kind: "done";
   records: import("./page.ts").PageRecord[];
   errors: { file: string; line: number; reason: string }[];
+  /** Where the batch's twins are in the worker's spool (written to it before this reply). */
+  spooled: SpoolRange[];
+  /** The batch's sources' mtimes and sizes, as read. */
+  stats: SourceStat[];
 };
 
 /** First the build's settings (the thread may start before they are known), then batches. */
@@ -29,7 +37,13 @@ let context: PageContext | null = null;
 
 parentPort?.on("message", (message: WorkerMessage) => {
   if (!Array.isArray(message)) {
-    context = { ...message.init, files: new Set(message.init.files) };
+    const { spool, ...init } = message.init;
+    context = {
+      ...init,
+      files: new Set(init.files),
+      spool: spool === undefined ? undefined : new Spool(spool),
+      stats: [],
+    };
     return;
   }
   if (!context) throw new Error("render worker: a batch before the build's settings");
@@ -43,5 +57,7 @@ parentPort?.on("message", (message: WorkerMessage) => {
       else errors.push({ file, line: 1, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  parentPort?.postMessage({ kind: "done", records, errors } satisfies WorkerReply);
+  const spooled = context.spool?.flush() ?? [];
+  const stats = context.stats?.splice(0) ?? [];
+  parentPort?.postMessage({ kind: "done", records, errors, spooled, stats } satisfies WorkerReply);
 });

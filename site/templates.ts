@@ -45,8 +45,62 @@ const jsonForScript = (value: unknown) => {
   return json.includes("<") ? json.replace(/</g, "\\u003c") : json;
 };
 
+/** The parts of the layout that depend only on the locale and the build's assets. */
+interface Fixed {
+  siteName: string;
+  feedAndStyle: string;
+  siteMeta: string;
+  headerStart: string;
+  nav: { href: string; plain: string; current: string }[];
+  headerEnd: string;
+  footer: string;
+}
+
+const fixedParts = new Map<string, Fixed>();
+
+/** Made once per locale and set of assets: every page of a build shares them. */
+function fixedOf(locale: Locale, assets: AssetUrls): Fixed {
+  const key = `${locale}\u0000${assets.css}\u0000${assets.js}`;
+  let f = fixedParts.get(key);
+  if (f) return f;
+  const s = STRINGS[locale];
+  const home = homeOf(locale);
+  const siteName = escapeHtml(s.siteName);
+  f = {
+    siteName,
+    feedAndStyle: `<link rel="alternate" type="application/atom+xml" href="${home}atom.xml" title="${siteName}">
+<link rel="stylesheet" href="${assets.css}">
+`,
+    siteMeta: `<meta property="og:site_name" content="${siteName}">
+<meta property="og:locale" content="${s.ogLocale}">
+`,
+    headerStart: `</head>
+<body>
+<header class="site">
+<a class="brand" href="${home}">${siteName}</a>
+<nav class="main">`,
+    nav: s.nav.map((n) => ({
+      href: n.href,
+      plain: `<a href="${n.href}">${escapeHtml(n.label)}</a>`,
+      current: `<a href="${n.href}" aria-current="page">${escapeHtml(n.label)}</a>`,
+    })),
+    headerEnd: `</nav>
+<form class="search" action="${home}search/" method="get" role="search">
+<input type="search" name="q" placeholder="${escapeHtml(s.searchPlaceholder)}" aria-label="${escapeHtml(s.search)}">
+</form>
+<span class="langs">`,
+    footer: `<footer class="site">${siteName} &#183; ${escapeHtml(s.tagline)} &#183; <a href="/docs">API</a> &#183; <a href="/llms.txt">llms.txt</a> &#183; <a href="${home}atom.xml">Atom</a> &#183; <a href="${home}tags/">${escapeHtml(s.tags)}</a></footer>
+<script src="${assets.js}" defer></script>
+</body>
+</html>
+`,
+  };
+  fixedParts.set(key, f);
+  return f;
+}
+
 export function layout(p: LayoutInput): string {
-  const s = STRINGS[p.locale];
+  const fixed = fixedOf(p.locale, p.assets);
   const abs = (u: string) => p.baseUrl + u;
   const alternates = Object.entries(p.alternates)
     .map(([l, u]) => `<link rel="alternate" hreflang="${l}" href="${escapeHtml(abs(u))}">`)
@@ -58,11 +112,8 @@ export function layout(p: LayoutInput): string {
     .filter((l) => l !== p.locale)
     .map((l) => `<meta property="og:locale:alternate" content="${STRINGS[l as Locale].ogLocale}">`)
     .join("\n");
-  const nav = s.nav
-    .map(
-      (n) => `<a href="${n.href}"${p.url.startsWith(n.href) ? ' aria-current="page"' : ""}>${escapeHtml(n.label)}</a>`,
-    )
-    .join("");
+  let nav = "";
+  for (const n of fixed.nav) nav += p.url.startsWith(n.href) ? n.current : n.plain;
   const otherLocales = Object.entries(p.alternates)
     .filter(([l]) => l !== p.locale)
     .map(([l, u]) => `<a href="${escapeHtml(u)}" hreflang="${l}" lang="${l}">${l.toUpperCase()}</a>`)
@@ -97,46 +148,32 @@ export function layout(p: LayoutInput): string {
     .join("\n");
   // Written as character references, so the template stays ASCII: an English page's HTML is
   // then a one-byte string in V8 (half the memory, and written out without re-encoding).
-  const title =
-    p.url === homeOf(p.locale) ? escapeHtml(p.title) : `${escapeHtml(p.title)} &#8212; ${escapeHtml(s.siteName)}`;
+  const title = p.url === homeOf(p.locale) ? escapeHtml(p.title) : `${escapeHtml(p.title)} &#8212; ${fixed.siteName}`;
+  const ogTitle = escapeHtml(p.title);
+  const description = escapeHtml(p.description);
+  const canonical = escapeHtml(abs(p.url));
   return `<!doctype html>
 <html lang="${p.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
-<meta name="description" content="${escapeHtml(p.description)}">
-${p.noindex ? '<meta name="robots" content="noindex">\n' : ""}<link rel="canonical" href="${escapeHtml(abs(p.url))}">
+<meta name="description" content="${description}">
+${p.noindex ? '<meta name="robots" content="noindex">\n' : ""}<link rel="canonical" href="${canonical}">
 ${alternates}${xDefault}
-${p.twin ? `<link rel="alternate" type="text/markdown" href="${escapeHtml(p.twin)}">\n` : ""}<link rel="alternate" type="application/atom+xml" href="${homeOf(p.locale)}atom.xml" title="${escapeHtml(s.siteName)}">
-<link rel="stylesheet" href="${p.assets.css}">
-<meta property="og:type" content="${p.ogType ?? "website"}">
-<meta property="og:title" content="${escapeHtml(p.title)}">
-<meta property="og:description" content="${escapeHtml(p.description)}">
-<meta property="og:url" content="${escapeHtml(abs(p.url))}">
-<meta property="og:site_name" content="${escapeHtml(s.siteName)}">
-<meta property="og:locale" content="${s.ogLocale}">
-${ogAlternates}
+${p.twin ? `<link rel="alternate" type="text/markdown" href="${escapeHtml(p.twin)}">\n` : ""}${fixed.feedAndStyle}<meta property="og:type" content="${p.ogType ?? "website"}">
+<meta property="og:title" content="${ogTitle}">
+<meta property="og:description" content="${description}">
+<meta property="og:url" content="${canonical}">
+${fixed.siteMeta}${ogAlternates}
 ${ld}
-</head>
-<body>
-<header class="site">
-<a class="brand" href="${homeOf(p.locale)}">${escapeHtml(s.siteName)}</a>
-<nav class="main">${nav}</nav>
-<form class="search" action="${homeOf(p.locale)}search/" method="get" role="search">
-<input type="search" name="q" placeholder="${escapeHtml(s.searchPlaceholder)}" aria-label="${escapeHtml(s.search)}">
-</form>
-<span class="langs">${otherLocales}</span>
+${fixed.headerStart}${nav}${fixed.headerEnd}${otherLocales}</span>
 </header>
 <main>
 ${crumbs}
 ${p.body}
 </main>
-<footer class="site">${escapeHtml(s.siteName)} &#183; ${escapeHtml(s.tagline)} &#183; <a href="/docs">API</a> &#183; <a href="/llms.txt">llms.txt</a> &#183; <a href="${homeOf(p.locale)}atom.xml">Atom</a> &#183; <a href="${homeOf(p.locale)}tags/">${escapeHtml(s.tags)}</a></footer>
-<script src="${p.assets.js}" defer></script>
-</body>
-</html>
-`;
+${fixed.footer}`;
 }
 
 /** A dated line of a listing. */
@@ -148,19 +185,27 @@ export interface ListItem {
   tags: string[];
 }
 
-export function listing(locale: Locale, heading: string, items: ListItem[], prev?: string, next?: string): string {
-  const s = STRINGS[locale];
+/** One line of a listing: a page appears in several (its section's and each of its tags'). */
+export function listingRow(locale: Locale, i: ListItem): string {
   const tagBase = `${homeOf(locale)}tags/`;
-  const rows = items
-    .map(
-      (i) =>
-        `<li><a href="${escapeHtml(i.url)}">${escapeHtml(i.title)}</a>${i.date ? ` <time datetime="${i.date}">${i.date}</time>` : ""}<p>${escapeHtml(i.description)}</p>${
-          i.tags.length
-            ? `<p class="tags">${i.tags.map((t) => `<a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a>`).join(" ")}</p>`
-            : ""
-        }</li>`,
-    )
-    .join("\n");
+  return `<li><a href="${escapeHtml(i.url)}">${escapeHtml(i.title)}</a>${i.date ? ` <time datetime="${i.date}">${i.date}</time>` : ""}<p>${escapeHtml(i.description)}</p>${
+    i.tags.length
+      ? `<p class="tags">${i.tags.map((t) => `<a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a>`).join(" ")}</p>`
+      : ""
+  }</li>`;
+}
+
+/** A listing's body; `row` renders each line (`listingRow`, or a cache of its results). */
+export function listing<T extends ListItem>(
+  locale: Locale,
+  heading: string,
+  items: T[],
+  prev?: string,
+  next?: string,
+  row: (item: T) => string = (i) => listingRow(locale, i),
+): string {
+  const s = STRINGS[locale];
+  const rows = items.map(row).join("\n");
   const pager =
     prev || next
       ? `<nav class="pager">${prev ? `<a rel="prev" href="${prev}">&#8592; ${escapeHtml(s.newer)}</a>` : ""}${next ? `<a rel="next" href="${next}">${escapeHtml(s.older)} &#8594;</a>` : ""}</nav>`

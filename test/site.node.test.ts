@@ -1,10 +1,17 @@
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { closeSync, readSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
+import { Lexer, Marked } from "marked";
 import { afterEach, describe, expect, it } from "vitest";
-import { type BuildOptions, build } from "../site/build.ts";
-import { FrontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
+import { type BuildOptions, build, type Manifest } from "../site/build.ts";
+import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
+import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
+import { openSpoolFile, Spool } from "../site/spool.ts";
+import { writeText } from "../site/write.ts";
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -55,6 +62,7 @@ describe("front matter", () => {
   });
 
   it("takes the fast path only where zod gives the same answer", () => {
+    expect(FRONT_MATTER_KEYS).toEqual(Object.keys(frontMatterSchema().shape));
     const valid: Record<string, unknown>[] = [
       { title: "T", description: "D" },
       { title: "  Padded  ", description: " d ", tags: [] },
@@ -75,8 +83,8 @@ describe("front matter", () => {
     for (const data of valid) {
       const quick = quickFrontMatter(data as never);
       expect(quick, JSON.stringify(data)).not.toBeNull();
-      expect(quick).toStrictEqual(FrontMatterSchema.parse(data));
-      expect(Object.keys(quick ?? {})).toEqual(Object.keys(FrontMatterSchema.parse(data)));
+      expect(quick).toStrictEqual(frontMatterSchema().parse(data));
+      expect(Object.keys(quick ?? {})).toEqual(Object.keys(frontMatterSchema().parse(data)));
     }
     const invalid: Record<string, unknown>[] = [
       {},
@@ -100,7 +108,7 @@ describe("front matter", () => {
     ];
     for (const data of invalid) {
       expect(quickFrontMatter(data as never), JSON.stringify(data)).toBeNull();
-      expect(FrontMatterSchema.safeParse(data).success, JSON.stringify(data)).toBe(false);
+      expect(frontMatterSchema().safeParse(data).success, JSON.stringify(data)).toBe(false);
     }
   });
 
@@ -135,6 +143,164 @@ describe("front matter", () => {
   });
 });
 
+describe("fast lexing (site/fast-lexing.ts)", () => {
+  // Pieces that meet every branch of marked's rules: stop characters, link and e-mail starts,
+  // hard breaks, Unicode white space, setext underlines, table delimiters, line terminators.
+  const pieces = [
+    ..."aZ0hHtTpPsfFw.@:/|-#&()!<[\\`~_* \t\n\r",
+    "ww",
+    "www.",
+    "http",
+    "HTTPS://x",
+    "ftp://",
+    "fTp:/",
+    "mailto:",
+    "xmpp:",
+    "mailt",
+    "a@b",
+    "a.b@c",
+    "  \n",
+    "   \n",
+    "``",
+    "~~",
+    "&#65;",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "\u00e9",
+    "\u{1f600}",
+  ];
+  const text = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 16 }).map((p) => p.join(""));
+
+  it("ends inline text where marked's own expression does", () => {
+    const marked = Lexer.rules.inline.gfm.text;
+    fc.assert(
+      fc.property(text, (s) => {
+        const fast = plainTextLength(s);
+        if (fast !== -1) expect(fast, JSON.stringify(s)).toBe(marked.exec(s)?.[0].length ?? 0);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it("says no setext heading or table only where there is none", () => {
+    const lexer = Lexer.rules.block.gfm;
+    const lines = fc
+      .array(
+        fc.oneof(
+          text,
+          fc.constantFrom("===", "---", "  -", "    =", "| - |", "|:-", ":-|-", " | --- |", "", " ", "\t", "- a"),
+        ),
+        { minLength: 1, maxLength: 6 },
+      )
+      .map((l) => l.join("\n"));
+    fc.assert(
+      fc.property(lines, (s) => {
+        if (!mayBeSetextHeading(s)) expect(lexer.lheading.exec(s), JSON.stringify(s)).toBeNull();
+        if (!mayBeTable(s)) expect(lexer.table.exec(s), JSON.stringify(s)).toBeNull();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("gives the same tokens and HTML as marked on generated documents", () => {
+    const plain = new Marked({ gfm: true, async: false });
+    const fast = new Marked({ gfm: true, async: false }).use({ tokenizer: fastTokenizer });
+    const line = fc.oneof(
+      text,
+      fc.constantFrom(
+        "# Heading",
+        "Title",
+        "===",
+        "---",
+        "- item",
+        "1. one",
+        "  - nested",
+        "| a | b |",
+        "| - | - |",
+        "|:-|-:|",
+        "a | b",
+        "```js",
+        "```",
+        "> quote",
+        "    indented",
+        "",
+        "<div>x</div>",
+        "[ref]: /url",
+        '[ref] and [l](/x "t")',
+        "mail a@b.co or mailto:x@y.z",
+        "see http://x.com and www.foo.com (www.bar.org)",
+        "*em* __strong__ ~~del~~ `code` a_b_c",
+        "&#65; &amp; &#x41;",
+        "![img](/i.png) <http://a.b>",
+        "line with two spaces  ",
+      ),
+    );
+    const docs = fc
+      .tuple(fc.array(line, { minLength: 1, maxLength: 12 }), fc.boolean())
+      .map(([lines, crlf]) => lines.join(crlf ? "\r\n" : "\n"));
+    fc.assert(
+      fc.property(docs, (doc) => {
+        expect(fast.lexer(doc), JSON.stringify(doc)).toStrictEqual(plain.lexer(doc));
+        expect(fast.parse(doc)).toBe(plain.parse(doc));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("writeText", () => {
+  it("replaces a file's content whatever its old length, and makes missing folders", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
+    dirs.push(root);
+    const file = path.join(root, "a", "b", "index.html");
+    writeText(file, "a long first version of the page");
+    expect(await readFile(file, "utf8")).toBe("a long first version of the page");
+    writeText(file, "short");
+    expect(await readFile(file, "utf8")).toBe("short");
+    writeText(file, "Čeština — longer again, with non-ASCII text");
+    expect(await readFile(file, "utf8")).toBe("Čeština — longer again, with non-ASCII text");
+    const long = `${"\u017e".repeat(200_000)}${"a".repeat(100_000)}`;
+    writeText(file, long);
+    expect(await readFile(file, "utf8")).toBe(long);
+    writeText(file, "");
+    expect(await readFile(file, "utf8")).toBe("");
+  });
+});
+
+describe("Spool", () => {
+  it("keeps every twin, trimmed at the end, across buffer flushes and twins larger than its buffer", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-spool-"));
+    dirs.push(root);
+    const fd = openSpoolFile(path.join(root, "spool"));
+    try {
+      const spool = new Spool(fd);
+      const texts = new Map<string, string>();
+      for (let i = 0; i < 600; i++)
+        texts.set(`p${i}.md`, `# Page ${i} \u010de\u0161tina\n\n${"text ".repeat(i * 3)}\n \t\n`);
+      texts.set("big.md", `${"x".repeat(3 << 20)}\u3000\n`);
+      texts.set("empty.md", "  \n");
+      const ranges = [];
+      let n = 0;
+      for (const [file, text] of texts) {
+        expect(Buffer.from(spool.add(file, text))).toEqual(Buffer.from(text));
+        if (++n % 250 === 0) ranges.push(...spool.flush());
+      }
+      ranges.push(...spool.flush());
+      expect(ranges.map(([file]) => file)).toEqual([...texts.keys()]);
+      for (const [file, start, end] of ranges) {
+        const bytes = Buffer.alloc(end - start);
+        expect(readSync(fd, bytes, 0, bytes.length, start)).toBe(bytes.length);
+        expect(bytes.toString("utf8")).toBe(texts.get(file)?.trimEnd());
+      }
+    } finally {
+      closeSync(fd);
+    }
+    // The name is gone as soon as the file is open.
+    expect(await stat(path.join(root, "spool")).catch(() => null)).toBeNull();
+  });
+});
+
 describe("site build", () => {
   it("reports broken internal links with file and line, and accepts good ones", async () => {
     const s = await site({
@@ -147,6 +313,36 @@ describe("site build", () => {
       { file: "about.md", line: 10, reason: "broken internal link /nowhere/" },
       { file: "about.md", line: 10, reason: "broken internal link /secret/" },
     ]);
+  });
+
+  it("finds sources in nested and linked folders, and skips README.md", async () => {
+    const s = await site({
+      "index.md": page("Home"),
+      "guides/deep/one.md": page("One"),
+      "guides/README.md": "Not a page.",
+    });
+    const outside = path.join(path.dirname(s.contentDir), "outside");
+    await mkdir(outside);
+    await writeFile(path.join(outside, "two.md"), page("Two"));
+    await symlink(outside, path.join(s.contentDir, "linked"));
+    const result = await build(s.options);
+    expect(result).toMatchObject({ pages: 3, errors: [] });
+    expect(await s.exists("guides/deep/one/index.html")).toBe(true);
+    expect(await s.exists("linked/two/index.html")).toBe(true);
+    expect(await s.exists("guides/README/index.html")).toBe(false);
+  });
+
+  it("hashes each source's bytes in the manifest, and an invalid UTF-8 source as its decoded text", async () => {
+    const s = await site({ "index.md": page("Home"), "odd.md": page("Odd") });
+    const valid = await readFile(path.join(s.contentDir, "index.md"));
+    // A stray 0xff byte: decoded as U+FFFD, so the text's UTF-8 differs from the file's bytes.
+    await writeFile(path.join(s.contentDir, "odd.md"), Buffer.concat([Buffer.from(page("Odd")), Buffer.from([0xff])]));
+    const odd = await readFile(path.join(s.contentDir, "odd.md"), "utf8");
+    expect((await build(s.options)).errors).toEqual([]);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    const hashOf = (slug: string) => manifest.pages.find((p) => p.slug === slug)?.hash;
+    expect(hashOf("home")).toBe(createHash("sha256").update(valid).digest("hex"));
+    expect(hashOf("odd")).toBe(createHash("sha256").update(odd).digest("hex"));
   });
 
   it("leaves drafts out of every output", async () => {
@@ -282,8 +478,9 @@ describe("site build", () => {
     const s = await site(files);
     const one = await build(s.options);
     const single = await s.read("articles/p42/index.html");
-    const threaded = await build({ ...s.options, threads: 3 });
-    expect(threaded).toMatchObject({ pages: 91, rendered: 91 });
+    // Two workers beside the main thread: one for each 30 pages (1,000 by default).
+    const threaded = await build({ ...s.options, threads: 3, pagesPerThread: 30 });
+    expect(threaded).toMatchObject({ pages: 91, rendered: 91, threads: 3 });
     expect(threaded.errors).toEqual([{ file: "articles/zz-bad.md", line: 1, reason: "description is required" }]);
     expect(threaded.errors).toEqual(one.errors);
     expect(threaded.buildId).toBe(one.buildId);

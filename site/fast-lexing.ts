@@ -1,0 +1,124 @@
+/**
+ * Cheaper answers to three of marked's questions, with exactly marked's results (GFM, marked
+ * 18): the site build spends most of its time in marked's lexer, and these three regular
+ * expressions were a quarter of it. `test/site.node.test.ts` compares the tokens with plain
+ * marked's on generated documents, and the inline text rule with marked's own expression.
+ *
+ * - **Inline text.** marked ends a run of plain text with a lazy `[\s\S]*?` that tries about
+ *   ten lookaheads at every character, two of them for e-mail addresses (`[…]+@`, which
+ *   rescans the next word at each space) and `mailto:`/`xmpp:`. The other stops are written as
+ *   one greedy loop over the characters that do not stop text — a third of the time — and
+ *   where an `@` or a `mailto:`/`xmpp:` could have stopped it earlier, marked's own rule runs.
+ * - **Setext headings** (`Title\n===`) are tried on every paragraph with an expression that
+ *   walks the paragraph. One needs a line of `=` or `-` (after at most three spaces) before
+ *   the paragraph's first blank line; without one, the answer is no.
+ * - **Tables** are tried on every paragraph too, and need a second line that starts, after at
+ *   most three spaces and an optional `|`, with `-` or `:-`; without one, the answer is no.
+ */
+import type { TokenizerObject, Tokens } from "marked";
+
+/**
+ * marked's GFM inline `text` rule without its e-mail and `mailto:`/`xmpp:` branches, and with
+ * the lazy scan turned into a greedy loop over the characters at which text does not stop:
+ * anything but `\ < ! [ ` * ~ _`, an `http`, an `ftp://`, a `www.` after white space or
+ * `*_~(`, and the first of two or more spaces before a line break. (A later space of such a
+ * run is never reached: the loop stops at the first, or the `(?= {2,}\n)` branch already did.)
+ * It also stops at `@` and `:`, where the branches it leaves out could apply.
+ */
+const PLAIN_TEXT =
+  /^(?:`+|~+|[^`~])(?:(?=[`~])|(?= {2,}\n)|(?:[^\\<![`*~_hHfFw @:]|[hH](?![tT][tT][pP])|[fF](?![tT][pP]:\/\/)|w(?!ww\.)|(?<![\s*_~(])w| (?! +\n))*)/;
+
+/** `a-zA-Z0-9.!#$%&'*+/=?_`{|}~-`: the characters of an e-mail address's local part, for marked. */
+const EMAIL = new Uint8Array(128);
+for (const ch of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?_`{|}~-")
+  EMAIL[ch.charCodeAt(0)] = 1;
+
+/**
+ * Where marked's GFM inline text rule ends at the start of `src`, or -1 when only marked's own
+ * rule can tell. The branches `PLAIN_TEXT` leaves out could end the text earlier only at an
+ * address's `@` or a `mailto:`/`xmpp:` in it (then `PLAIN_TEXT` stops at that `@` or `:`
+ * first), or at an address whose local part runs through its end to an `@` after it.
+ */
+export function plainTextLength(src: string): number {
+  const end = PLAIN_TEXT.exec(src)?.[0].length ?? 0;
+  if (end === 0) return 0;
+  let j = end;
+  let c = src.charCodeAt(j);
+  if (c === 58) return -1;
+  while (c < 128 && EMAIL[c] === 1) c = src.charCodeAt(++j);
+  return c === 64 ? -1 : end;
+}
+
+/** JavaScript's `\s`, for a character code. */
+const isSpace = (c: number) =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  (c >= 0xa0 &&
+    (c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff));
+
+/**
+ * False when no setext heading can start at `src`: marked's rule needs `\n` followed by at
+ * most three spaces and `=` or `-`, at a line break that its text may reach — and its text
+ * never crosses a line break followed by a line of white space only.
+ */
+export function mayBeSetextHeading(src: string): boolean {
+  for (let k = src.indexOf("\n"); k !== -1; k = src.indexOf("\n", k + 1)) {
+    let j = k + 1;
+    while (j < k + 4 && src.charCodeAt(j) === 32) j++;
+    const c = src.charCodeAt(j);
+    if (c === 61 || c === 45) return true;
+    // A blank line (white space only) ends the text the rule can take.
+    for (let i = k + 1; i < src.length; i++) {
+      const d = src.charCodeAt(i);
+      if (d === 10) return false;
+      if (!isSpace(d)) break;
+    }
+  }
+  return false;
+}
+
+/**
+ * False when no table can start at `src`: the line after the first must begin with at most
+ * three spaces, an optional `|` and spaces, an optional `:`, then `-`.
+ */
+export function mayBeTable(src: string): boolean {
+  const k = src.indexOf("\n");
+  if (k === -1) return false;
+  let j = k + 1;
+  while (j < k + 4 && src.charCodeAt(j) === 32) j++;
+  if (src.charCodeAt(j) === 124) {
+    j++;
+    while (src.charCodeAt(j) === 32) j++;
+  }
+  if (src.charCodeAt(j) === 58) j++;
+  return src.charCodeAt(j) === 45;
+}
+
+/**
+ * marked tokenizer overrides: `false` hands the question to marked's own tokenizer,
+ * `undefined` answers "no such token here".
+ */
+export const fastTokenizer: TokenizerObject = {
+  inlineText(src) {
+    const end = plainTextLength(src);
+    if (end <= 0) return false;
+    const raw = src.slice(0, end);
+    // A numeric character reference is decoded by marked's own tokenizer.
+    if (raw.includes("&#")) return false;
+    return { type: "text", raw, text: raw, escaped: this.lexer.state.inRawBlock } satisfies Tokens.Text;
+  },
+  lheading(src) {
+    return mayBeSetextHeading(src) ? false : undefined;
+  },
+  table(src) {
+    return mayBeTable(src) ? false : undefined;
+  },
+};
