@@ -254,6 +254,25 @@ describe("rate-limit leases", () => {
     expect(refused).toBeGreaterThan(0);
   });
 
+  it("serves a burst of the whole limit at once from one isolate, then refuses", async () => {
+    forgetLeases();
+    const limit = Number(env.API_RATE_LIMIT_PER_MINUTE);
+    const key = await apiKeyFor("burst@example.com");
+    // A second into a window, so no window boundary falls inside the test.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Math.ceil(Date.now() / 60_000) * 60_000 + 1_000);
+    try {
+      const burst = await Promise.all(Array.from({ length: limit }, () => call("/v1/submissions", { key })));
+      // Every one served: no request is refused while leases taken for its neighbours sit unused.
+      expect(burst.map((r) => r.status)).toEqual(Array.from({ length: limit }, () => 200));
+      const next = await call("/v1/submissions", { key });
+      expect(next.status).toBe(429);
+      expect(next.headers.get("ratelimit-remaining")).toBe("0");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("gives one isolate exactly the limit, with RateLimit-Remaining counting down by one", async () => {
     forgetLeases();
     const key = await apiKeyFor("steady@example.com");

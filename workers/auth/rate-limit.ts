@@ -20,6 +20,8 @@ interface Pool {
   left: number;
   /** The object's `remaining` after the last lease. */
   remaining: number;
+  /** The object refused: the window is spent (its count only grows) until it resets. */
+  refused?: boolean;
 }
 
 const pools = new Map<string, Pool>();
@@ -32,9 +34,29 @@ const pools = new Map<string, Pool>();
  */
 export const leaseSize = (limit: number) => Math.max(1, Math.min(50, Math.ceil(limit / 20)));
 
+/** Lease calls under way, one per subject: a burst waits for it instead of stampeding. */
+const inflight = new Map<string, Promise<RateLimitLease>>();
+
+/**
+ * One request from the isolate's pool for `subject`, a refusal when the object has refused in
+ * this window already, or null when only the object can tell.
+ */
+function fromPool(subject: string, limit: number, now: number): RateVerdict | null {
+  const windowStart = now - (now % RATE_WINDOW_MS);
+  const resetMs = windowStart + RATE_WINDOW_MS - now;
+  const pool = pools.get(subject);
+  if (!pool || pool.limit !== limit || pool.windowStart !== windowStart || pool.expires <= now) return null;
+  if (pool.refused) return { allowed: false, limit, remaining: 0, resetMs };
+  if (pool.left <= 0) return null;
+  pool.left--;
+  return { allowed: true, limit, remaining: pool.remaining + pool.left, resetMs };
+}
+
 /**
  * Counts one request of `subject` against `limit` per `RATE_WINDOW_MS`, spending the isolate's
  * leased requests first and asking the subject's RateLimiter object only when they run out.
+ * Concurrent requests of one isolate share one lease call: the others wait for it and take
+ * from the pool it fills, so a burst cannot drain the window into leases it then refuses.
  */
 export async function takeRequest(
   limiter: DurableObjectNamespace<RateLimiter>,
@@ -42,29 +64,43 @@ export async function takeRequest(
   limit: number,
   now = Date.now(),
 ): Promise<RateVerdict> {
-  const windowStart = now - (now % RATE_WINDOW_MS);
-  const resetMs = windowStart + RATE_WINDOW_MS - now;
-  const pool = pools.get(subject);
-  if (pool && pool.left > 0 && pool.limit === limit && pool.windowStart === windowStart && pool.expires > now) {
-    pool.left--;
-    return { allowed: true, limit, remaining: pool.remaining + pool.left, resetMs };
+  for (;;) {
+    const taken = fromPool(subject, limit, now);
+    if (taken) return taken;
+    const pending = inflight.get(subject);
+    if (pending) {
+      // Another request is leasing: wait for it, then try the pool again.
+      await pending.catch(() => undefined);
+      continue;
+    }
+    const call = limiter.getByName(subject).lease(limit, RATE_WINDOW_MS, leaseSize(limit), now);
+    inflight.set(subject, call);
+    let lease: RateLimitLease;
+    try {
+      lease = await call;
+    } finally {
+      inflight.delete(subject);
+    }
+    if (lease.granted === 0) {
+      // Refused until the window resets: later requests are answered without a call.
+      pools.set(subject, {
+        limit,
+        windowStart: lease.windowStart,
+        expires: lease.windowStart + RATE_WINDOW_MS,
+        left: 0,
+        remaining: 0,
+        refused: true,
+      });
+      return { allowed: false, limit, remaining: 0, resetMs: lease.resetMs };
+    }
+    pools.set(subject, {
+      limit,
+      windowStart: lease.windowStart,
+      expires: now + LEASE_TTL_MS,
+      left: lease.granted,
+      remaining: lease.remaining,
+    });
   }
-  const lease: RateLimitLease = await limiter.getByName(subject).lease(limit, RATE_WINDOW_MS, leaseSize(limit), now);
-  if (lease.granted === 0) {
-    pools.delete(subject);
-    return { allowed: false, limit, remaining: 0, resetMs: lease.resetMs };
-  }
-  // Requests leased by a concurrent call of this isolate in the same window are kept too.
-  const kept = pool && pool.limit === limit && pool.windowStart === lease.windowStart ? pool.left : 0;
-  const left = kept + lease.granted - 1;
-  pools.set(subject, {
-    limit,
-    windowStart: lease.windowStart,
-    expires: now + LEASE_TTL_MS,
-    left,
-    remaining: lease.remaining,
-  });
-  return { allowed: true, limit, remaining: lease.remaining + left, resetMs: lease.resetMs };
 }
 
 /** Forgets the isolate's leases (tests that change the limit or the clock). */
