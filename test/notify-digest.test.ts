@@ -29,7 +29,7 @@ async function wantsDigest(email: string) {
 
 async function runCron(now: number) {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: "0 7 * * *", scheduledTime: now }), env, ctx);
+  await worker.scheduled(createScheduledController({ cron: "0 * * * *", scheduledTime: now }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
@@ -42,7 +42,8 @@ const digestRows = async () =>
 
 describe("the daily digest", () => {
   it("mails each subscriber one list of yesterday's results, once per day, honouring suppression", async () => {
-    const now = Date.now();
+    // 07:05 UTC today: the digest hour of users in UTC (the default time zone).
+    const now = Math.floor(Date.now() / DAY) * DAY + 7 * 3600_000 + 5 * 60_000;
     await wantsDigest("digest@example.com");
     await wantsDigest("digest-bounced@example.com");
     await suppress(env, {
@@ -85,5 +86,44 @@ describe("the daily digest", () => {
       ["suppressed", 0],
       ["sent", 1],
     ]);
+  });
+
+  it("goes out at 07:00 in each user's own time zone, listing their own previous local day", async () => {
+    await wantsDigest("tokyo@example.com");
+    await env.DB.prepare("UPDATE users SET time_zone = 'Asia/Tokyo' WHERE email = 'tokyo@example.com'").run();
+    // 22:10 UTC is 07:10 the next day in Tokyo (UTC+9, no DST).
+    const utcMidnight = Math.floor(Date.now() / DAY) * DAY;
+    const tokyoSeven = utcMidnight + 22 * 3600_000 + 10 * 60_000;
+    const tokyoYesterday = new Date(tokyoSeven + 9 * 3600_000 - DAY).toISOString().slice(0, 10);
+    // Completed at 23:30 on Tokyo's previous day (14:30 UTC): inside its local day, though not
+    // inside the previous UTC day.
+    const res = await postSubmission({
+      text: "Summarise the Tokyo office's week. Two hires.",
+      email: "tokyo@example.com",
+    });
+    const { id } = await res.json<{ id: string }>();
+    await waitForStatus(id, ["completed"]);
+    await env.DB.prepare("UPDATE submissions SET completed_at = ? WHERE id = ?")
+      .bind(Date.parse(`${tokyoYesterday}T23:30:00+09:00`), id)
+      .run();
+
+    // At 07:05 UTC it is 16:05 in Tokyo: nothing for this user.
+    await runCron(utcMidnight + 7 * 3600_000 + 5 * 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await digestRows()).filter((r) => r.email === "tokyo@example.com")).toEqual([]);
+
+    await runCron(tokyoSeven);
+    const row = await vi.waitFor(
+      async () => {
+        const r = (await digestRows()).find((x) => x.email === "tokyo@example.com");
+        if (!r || r.status !== "sent") throw new Error("not yet");
+        return r;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(row.id).toMatch(new RegExp(`^digest_${tokyoYesterday}_.+:digest\\.daily:email$`));
+    const { email } = await readSentEmail(row.provider_message_id ?? "");
+    expect(email.subject).toBe(`Your StateX results of ${tokyoYesterday} (1)`);
+    expect(email.text).toContain(id);
   });
 });

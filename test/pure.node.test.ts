@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { summaryFromMarkdown, truncate } from "../shared/ai/provider";
 import { newSubmissionId, SUBMISSION_ID_PATTERN, ulid } from "../shared/ids";
 import { correlationIdFrom } from "../shared/log";
+import { localYesterday, wallClock, zonedDayRange } from "../workers/notifications/zoned";
 
 // Pure logic, run in plain Node for speed (no Workers runtime needed).
 
@@ -142,5 +143,28 @@ describe("W3C trace context", () => {
     expect(child).toMatch(new RegExp(`^00-${id}-[0-9a-f]{16}-01$`));
     expect(traceparentFor(id)).not.toBe(child);
     expect(traceparentFor("client-id")).toBeUndefined();
+  });
+});
+
+describe("local days in a time zone (the digest)", () => {
+  it("gives the wall clock, the previous local day and the day's bounds, across DST and half-hour zones", () => {
+    const t = Date.parse("2026-03-29T05:30:00Z");
+    expect(wallClock("Europe/Prague", t)).toEqual({ date: "2026-03-29", hour: 7, offsetMs: 2 * 3600_000 });
+    expect(wallClock("Asia/Kolkata", t)).toMatchObject({ date: "2026-03-29", hour: 11, offsetMs: 5.5 * 3600_000 });
+    expect(wallClock("Not/AZone", t)).toMatchObject({ hour: 5, offsetMs: 0 });
+    expect(localYesterday("Pacific/Auckland", Date.parse("2026-06-30T20:00:00Z"))).toBe("2026-06-30");
+    // Prague springs forward on 2026-03-29 (23 hours) and falls back on 2026-10-25 (25 hours).
+    expect(zonedDayRange("2026-03-29", "Europe/Prague")).toEqual([
+      Date.parse("2026-03-28T23:00:00Z"),
+      Date.parse("2026-03-29T22:00:00Z"),
+    ]);
+    expect(zonedDayRange("2026-10-25", "Europe/Prague")).toEqual([
+      Date.parse("2026-10-24T22:00:00Z"),
+      Date.parse("2026-10-25T23:00:00Z"),
+    ]);
+    expect(zonedDayRange("2026-01-15", "UTC")).toEqual([
+      Date.parse("2026-01-15T00:00:00Z"),
+      Date.parse("2026-01-16T00:00:00Z"),
+    ]);
   });
 });

@@ -19,8 +19,8 @@ export const CRONS = {
   backup: "*/15 * * * *",
   /** Retention sweep, once a day at a quiet hour. */
   retention: "45 3 * * *",
-  /** The daily digest of the previous UTC day's completed requests, at 07:00 UTC. */
-  digest: "0 7 * * *",
+  /** Every hour: the daily digest for the subscribers whose local time is 07:00–07:59. */
+  digest: "0 * * * *",
 } as const;
 
 /** Runs the job for the cron expression that fired. An unknown expression is a deploy mistake. */

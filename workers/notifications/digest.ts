@@ -1,26 +1,27 @@
-import { and, eq, gte, inArray, isNull, lt } from "drizzle-orm";
-import { notificationPreferences, submissions, users } from "../../shared/db/schema";
+import { and, eq, isNull } from "drizzle-orm";
+import { notificationPreferences, users } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
 import { enqueueDeliveries, fanOut } from "./deliver";
-import { dayRange } from "./digest-vars";
+import { completedOn } from "./digest-vars";
+import { localYesterday, wallClock } from "./zoned";
 
-/** The UTC day before `now`, as `YYYY-MM-DD`. */
-export const previousDay = (now: number) => new Date(now - 24 * 3600_000).toISOString().slice(0, 10);
+/** The local hour at which each subscriber's digest goes out. */
+export const DIGEST_HOUR = 7;
 
 /**
- * The daily digest (cron): every user who switched `digest.daily` on and had requests
- * completed on the previous UTC day gets one email listing them. The delivery id
- * `digest_<day>_<user>:digest.daily:email` makes a re-run of the same day send nothing new;
- * suppression and preferences apply as to every other notification. Returns the users queued.
+ * The daily digest (cron, every hour): every user who switched `digest.daily` on, for whom it
+ * is now 07:00–07:59 in their own time zone (the profile's; UTC by default), and who had
+ * requests completed on their previous local day gets one email listing them. The delivery id
+ * `digest_<local day>_<user>:digest.daily:email` makes a re-run of the same day send nothing
+ * new; suppression and preferences apply as to every other notification. Returns the
+ * deliveries queued.
  */
 export async function runDailyDigest(env: Env, now = Date.now()): Promise<number> {
-  const day = previousDay(now);
-  const [start, end] = dayRange(day);
   const d = db(env.DB);
-  const log = createLogger({ correlationId: `digest-${day}`, component: "digest" });
+  const log = createLogger({ correlationId: `digest-${now}`, component: "digest" });
   const subscribers = await d
-    .select({ userId: notificationPreferences.userId })
+    .select({ userId: notificationPreferences.userId, zone: users.timeZone })
     .from(notificationPreferences)
     .innerJoin(users, eq(users.id, notificationPreferences.userId))
     .where(
@@ -31,24 +32,11 @@ export async function runDailyDigest(env: Env, now = Date.now()): Promise<number
         isNull(users.disabledAt),
       ),
     );
-  if (subscribers.length === 0) return 0;
-  const active = await d
-    .selectDistinct({ userId: submissions.userId })
-    .from(submissions)
-    .where(
-      and(
-        inArray(
-          submissions.userId,
-          subscribers.map((s) => s.userId),
-        ),
-        eq(submissions.status, "completed"),
-        gte(submissions.completedAt, start),
-        lt(submissions.completedAt, end),
-      ),
-    );
+  const due = subscribers.filter((s) => wallClock(s.zone, now).hour === DIGEST_HOUR);
   let queued = 0;
-  for (const { userId } of active) {
-    if (!userId) continue;
+  for (const { userId, zone } of due) {
+    const day = localYesterday(zone, now);
+    if ((await completedOn(env, userId, day, zone, 1)).length === 0) continue;
     const pending = await fanOut(env, {
       event: "digest.daily",
       subject: { kind: "digest", userId, day },
@@ -58,6 +46,6 @@ export async function runDailyDigest(env: Env, now = Date.now()): Promise<number
     await enqueueDeliveries(env, pending, `digest-${day}`);
     queued += pending.length;
   }
-  log.info("daily digest queued", { day, subscribers: subscribers.length, queued });
+  log.info("daily digest queued", { subscribers: subscribers.length, due: due.length, queued });
   return queued;
 }
