@@ -28,7 +28,11 @@ function format(zone: string): Intl.DateTimeFormat {
 
 /** The wall clock in `zone` at `t`: date `YYYY-MM-DD`, hour 0–23, and its offset from UTC (ms). */
 export function wallClock(zone: string, t: number): { date: string; hour: number; offsetMs: number } {
-  const parts = Object.fromEntries(format(zone).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    format(zone)
+      .formatToParts(new Date(t))
+      .map((p) => [p.type, p.value]),
+  );
   const [y, mo, d, h, mi, s] = ["year", "month", "day", "hour", "minute", "second"].map((k) => Number(parts[k]));
   const asUtc = Date.UTC(y ?? 1970, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
   return {
