@@ -1,5 +1,5 @@
 /**
- * Cheaper answers to three of marked's questions, with exactly marked's results (GFM, marked
+ * Cheaper answers to four of marked's questions, with exactly marked's results (GFM, marked
  * 18): the site build spends most of its time in marked's lexer, and these three regular
  * expressions were a quarter of it. `test/site.node.test.ts` compares the tokens with plain
  * marked's on generated documents, and the inline text rule with marked's own expression.
@@ -14,8 +14,14 @@
  *   the paragraph's first blank line; without one, the answer is no.
  * - **Tables** are tried on every paragraph too, and need a second line that starts, after at
  *   most three spaces and an optional `|`, with `-` or `:-`; without one, the answer is no.
+ * - **Simple lists.** marked's list tokenizer tests half a dozen expressions on every line of
+ *   every item (next bullet, rule, fence, heading, HTML, quote) and rebuilds each line with
+ *   `split` and `replace`. A list of one-line items at the margin — one bullet kind, one space
+ *   after it, no blank line between items, and after it the end or blank lines and a line that
+ *   starts with neither white space nor a bullet character — is cut from line breaks alone;
+ *   each item's text is lexed by marked as before. Any other shape goes to marked.
  */
-import type { TokenizerObject, Tokens } from "marked";
+import type { Token, TokenizerObject, Tokens } from "marked";
 
 /**
  * marked's GFM inline `text` rule without its e-mail and `mailto:`/`xmpp:` branches, and with
@@ -103,6 +109,116 @@ export function mayBeTable(src: string): boolean {
 }
 
 /**
+ * The length of a list marker of the given kind at `at` (`kind`: the bullet's code for `-*+`,
+ * or the delimiter's code, negated, for an ordered list: `-46` for `1.`), or 0. Only a marker
+ * followed by one space and then a character that cannot start a rule, a task box, a bullet or
+ * more indentation counts.
+ */
+function markerAt(src: string, at: number, kind: number): number {
+  let j = at;
+  if (kind > 0) {
+    if (src.charCodeAt(j) !== kind) return 0;
+    j++;
+  } else {
+    while (j < at + 9 && isDigit(src.charCodeAt(j))) j++;
+    if (j === at || src.charCodeAt(j) !== -kind) return 0;
+    j++;
+  }
+  if (src.charCodeAt(j) !== 32) return 0;
+  const c = src.charCodeAt(j + 1);
+  // Not: end, white space (more indentation or an empty item), a rule (`- - -`, `* * *`,
+  // `_ _ _`), a nested bullet, a task box.
+  if (Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 45 || c === 42 || c === 95 || c === 43 || c === 91)
+    return 0;
+  return j - at;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * The list token marked would make at `src`, for the simple shape described above, or `false`
+ * for marked's own tokenizer. `lexer` lexes each item's text, as in marked.
+ */
+export function simpleList(
+  src: string,
+  lexer: { blockTokens(src: string, tokens: Token[]): Token[]; state: { top: boolean; lastToken?: Token } },
+): Tokens.List | false {
+  // After a text token (inside an item), whether a list may interrupt it is marked's question.
+  if (lexer.state.lastToken?.type === "text") return false;
+  const c0 = src.charCodeAt(0);
+  let kind: number;
+  if (c0 === 45 || c0 === 42 || c0 === 43) kind = c0;
+  else if (isDigit(c0)) {
+    let j = 1;
+    while (j < 9 && isDigit(src.charCodeAt(j))) j++;
+    const d = src.charCodeAt(j);
+    if (d !== 46 && d !== 41) return false;
+    kind = -d;
+  } else return false;
+  const items: Tokens.ListItem[] = [];
+  let at = 0;
+  let end: number;
+  for (;;) {
+    const marker = markerAt(src, at, kind);
+    if (marker === 0) return false;
+    const nl = src.indexOf("\n", at);
+    end = nl === -1 ? src.length : nl;
+    const content = src.slice(at + marker + 1, end);
+    // Unicode white space only: an empty item for marked (its `trim`).
+    if (content.trim() === "") return false;
+    if (nl === -1 || nl + 1 === src.length) {
+      items.push(item(src.slice(at, end + 1), content));
+      break;
+    }
+    let next = nl + 1;
+    if (src.charCodeAt(next) !== 10) {
+      // Another item of this list, or a shape left to marked.
+      items.push(item(src.slice(at, next), content));
+      at = next;
+      continue;
+    }
+    while (src.charCodeAt(next) === 10) next++;
+    const c = src.charCodeAt(next);
+    // After blank lines: the end, or a line at the margin that no list can go on with.
+    if (!Number.isNaN(c) && (c === 32 || c === 9 || c === 45 || c === 42 || c === 43 || isDigit(c))) return false;
+    items.push(item(src.slice(at, next), content));
+    break;
+  }
+  const last = items[items.length - 1] as Tokens.ListItem;
+  last.raw = last.raw.trimEnd();
+  last.text = last.text.trimEnd();
+  const start = kind < 0 ? +src.slice(0, src.search(/[.)]/)) : "";
+  const list: Tokens.List = {
+    type: "list",
+    raw: src.slice(0, end).trimEnd(),
+    ordered: kind < 0,
+    start,
+    loose: false,
+    items,
+  };
+  for (const it of items) {
+    lexer.state.top = false;
+    it.tokens = lexer.blockTokens(it.text, []);
+    if (!list.loose) {
+      const spaces = it.tokens.filter((t) => t.type === "space");
+      list.loose = spaces.length > 0 && spaces.some((t) => ANY_LINE.test(t.raw));
+    }
+  }
+  if (list.loose)
+    for (const it of items) {
+      it.loose = true;
+      for (const t of it.tokens) if (t.type === "text") t.type = "paragraph";
+    }
+  return list;
+}
+
+const ANY_LINE = /\n.*\n/;
+
+function item(raw: string, text: string): Tokens.ListItem {
+  return { type: "list_item", raw, task: false, loose: false, text, tokens: [] };
+}
+
+/**
  * marked tokenizer overrides: `false` hands the question to marked's own tokenizer,
  * `undefined` answers "no such token here".
  */
@@ -120,5 +236,8 @@ export const fastTokenizer: TokenizerObject = {
   },
   table(src) {
     return mayBeTable(src) ? false : undefined;
+  },
+  list(src) {
+    return simpleList(src, this.lexer);
   },
 };
