@@ -14,6 +14,9 @@
  *   the paragraph's first blank line; without one, the answer is no.
  * - **Tables** are tried on every paragraph too, and need a second line that starts, after at
  *   most three spaces and an optional `|`, with `-` or `:-`; without one, the answer is no.
+ * - **Table cells.** marked splits each row into cells with a `replace` that calls a function
+ *   at every `|` (to leave escaped pipes alone); in a table without a backslash that is a plain
+ *   `split("|")`. Tables with a backslash go to marked.
  * - **Simple lists.** marked's list tokenizer tests half a dozen expressions on every line of
  *   every item (next bullet, rule, fence, heading, HTML, quote) and rebuilds each line with
  *   `split` and `replace`. A list of one-line items at the margin — one bullet kind, one space
@@ -21,7 +24,7 @@
  *   starts with neither white space nor a bullet character — is cut from line breaks alone;
  *   each item's text is lexed by marked as before. Any other shape goes to marked.
  */
-import type { Token, TokenizerObject, Tokens } from "marked";
+import { Lexer, type Token, type TokenizerObject, type Tokens } from "marked";
 
 /**
  * marked's GFM inline `text` rule without its e-mail and `mailto:`/`xmpp:` branches, and with
@@ -218,6 +221,62 @@ function item(raw: string, text: string): Tokens.ListItem {
   return { type: "list_item", raw, task: false, loose: false, text, tokens: [] };
 }
 
+/** marked's GFM table rule, the one its tokenizer runs. */
+const TABLE = Lexer.rules.block.gfm.table;
+
+/**
+ * marked's `splitCells` for a row without a backslash: there each `|` splits, and marked's own
+ * way (a space put before each unescaped `|`, then a split at ` |`) gives the same cells up to
+ * white space at their ends, which it trims.
+ */
+function splitCells(row: string, count?: number): string[] {
+  const cells = row.split("|");
+  if (!(cells[0] as string).trim()) cells.shift();
+  if (cells.length > 0 && !cells.at(-1)?.trim()) cells.pop();
+  if (count) {
+    if (cells.length > count) cells.splice(count);
+    else while (cells.length < count) cells.push("");
+  }
+  for (let i = 0; i < cells.length; i++) cells[i] = (cells[i] as string).trim();
+  return cells;
+}
+
+/**
+ * The table marked's tokenizer would make at `src` when it has no backslash (`undefined`: no
+ * table), or `false` for marked's own tokenizer. `inline` queues a cell's inline lexing, as
+ * marked's `lexer.inline` does.
+ */
+export function tableWithoutEscapes(src: string, inline: (text: string) => Token[]): Tokens.Table | false | undefined {
+  const t = TABLE.exec(src);
+  if (!t || !/[:|]/.test(t[2] as string)) return undefined;
+  if (t[0].includes("\\")) return false;
+  const header = splitCells(t[1] as string);
+  const aligns = (t[2] as string).replace(/^\||\| *$/g, "").split("|");
+  const rows = t[3]?.trim() ? t[3].replace(/\n[ \t]*$/, "").split("\n") : [];
+  let end = t[0].length;
+  while (end > 0 && t[0].charCodeAt(end - 1) === 10) end--;
+  const table: Tokens.Table = { type: "table", raw: t[0].slice(0, end), header: [], align: [], rows: [] };
+  if (header.length !== aligns.length) return undefined;
+  for (const a of aligns)
+    table.align.push(
+      /^ *-+: *$/.test(a) ? "right" : /^ *:-+: *$/.test(a) ? "center" : /^ *:-+ *$/.test(a) ? "left" : null,
+    );
+  for (let i = 0; i < header.length; i++) {
+    const text = header[i] as string;
+    table.header.push({ text, tokens: inline(text), header: true, align: table.align[i] as Tokens.TableCell["align"] });
+  }
+  for (const row of rows)
+    table.rows.push(
+      splitCells(row, table.header.length).map((text, c) => ({
+        text,
+        tokens: inline(text),
+        header: false,
+        align: table.align[c] as Tokens.TableCell["align"],
+      })),
+    );
+  return table;
+}
+
 /**
  * marked tokenizer overrides: `false` hands the question to marked's own tokenizer,
  * `undefined` answers "no such token here".
@@ -235,7 +294,9 @@ export const fastTokenizer: TokenizerObject = {
     return mayBeSetextHeading(src) ? false : undefined;
   },
   table(src) {
-    return mayBeTable(src) ? false : undefined;
+    if (!mayBeTable(src)) return undefined;
+    const lexer = this.lexer;
+    return tableWithoutEscapes(src, (text) => lexer.inline(text));
   },
   list(src) {
     return simpleList(src, this.lexer);
