@@ -172,11 +172,11 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   // finds it missing.
   const dir = under(c.outDir, url.slice(1));
   if (c.fresh) mkdirSync(dir, { recursive: true });
-  writeText(`${dir}index.html`, html);
+  writeText(`${dir}index.html`, html, c.fresh);
   // The twin carries the title and description, so an agent reading it alone has the context.
   const twinText = `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`;
-  if (c.spool) writeBytes(`${dir}index.md`, c.spool.add(file, twinText));
-  else writeText(`${dir}index.md`, twinText);
+  if (c.spool) writeBytes(`${dir}index.md`, c.spool.add(file, twinText), c.fresh);
+  else writeText(`${dir}index.md`, twinText, c.fresh);
   return record;
 }
 

@@ -334,6 +334,20 @@ describe("writeText", () => {
     writeText(file, "");
     expect(await readFile(file, "utf8")).toBe("");
   });
+
+  it("writes as over an old file when a file meant to be new already exists or has no folder", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
+    dirs.push(root);
+    const file = path.join(root, "a", "index.html");
+    // No folder yet: made, as without `fresh`.
+    writeText(file, "the first page with this URL, a long one", true);
+    expect(await readFile(file, "utf8")).toBe("the first page with this URL, a long one");
+    // Two sources with one URL in a fresh build: the second, shorter, still replaces it whole.
+    writeText(file, "second", true);
+    expect(await readFile(file, "utf8")).toBe("second");
+    writeText(path.join(root, "b.html"), "new", true);
+    expect(await readFile(path.join(root, "b.html"), "utf8")).toBe("new");
+  });
 });
 
 describe("Spool", () => {
