@@ -1,8 +1,10 @@
 /**
- * Cheaper answers to four of marked's questions, with exactly marked's results (GFM, marked
- * 18): the site build spends most of its time in marked's lexer, and these three regular
- * expressions were a quarter of it. `test/site.node.test.ts` compares the tokens with plain
- * marked's on generated documents, and the inline text rule with marked's own expression.
+ * Cheaper answers to some of marked's questions, with exactly marked's results (GFM, marked
+ * 18): the site build spends most of its time in marked's lexer; the first three regular
+ * expressions below were a quarter of it, lists and table cells much of the rest of its block
+ * work. `test/site.node.test.ts` compares the tokens with plain marked's on generated
+ * documents (lists and tables each on their own shapes), and the inline text rule with
+ * marked's own expression.
  *
  * - **Inline text.** marked ends a run of plain text with a lazy `[\s\S]*?` that tries about
  *   ten lookaheads at every character, two of them for e-mail addresses (`[…]+@`, which
