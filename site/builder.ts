@@ -415,7 +415,7 @@ async function writeAggregates(
   const files = {
     set(file: string, body: string) {
       if (o.fresh) mkdirSync(path.dirname(path.join(outDir, file)), { recursive: true });
-      writeText(path.join(outDir, file), body);
+      writeText(path.join(outDir, file), body, o.fresh);
       written.push(file.replace(/^\/+/, ""));
     },
   };

@@ -19,6 +19,7 @@ export { ContentError };
 
 /** Settings shared by every page of one build. */
 export interface PageContext {
+  /** Absolute and resolved (`path.resolve`), as are `outDir`. */
   contentDir: string;
   outDir: string;
   baseUrl: string;
@@ -86,11 +87,19 @@ export interface PageRecord {
   alternates: Partial<Record<Locale, string>>;
 }
 
+/**
+ * `path.join(dir, relative)` for the build's own paths, without its normalizing pass (four a
+ * page): `dir` is absolute and resolved (`path.resolve`), and `relative` — a listed source
+ * file, or a page URL without its leading `/` — has no `.`, `..` or empty parts.
+ */
+const under = (dir: string, relative: string) =>
+  dir.endsWith(path.sep) ? dir + relative : `${dir}${path.sep}${relative}`;
+
 const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("//");
 
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
-  const { source, hash, mtimeMs, size } = readSource(path.join(c.contentDir, file));
+  const { source, hash, mtimeMs, size } = readSource(under(c.contentDir, file));
   c.stats?.push([file, mtimeMs, size]);
   const { meta, body } = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);
@@ -161,13 +170,13 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   });
   // A fresh output gets the page's folder first; a rebuild in place makes it only when a write
   // finds it missing.
-  const dir = path.join(c.outDir, url);
+  const dir = under(c.outDir, url.slice(1));
   if (c.fresh) mkdirSync(dir, { recursive: true });
-  writeText(path.join(dir, "index.html"), html);
+  writeText(`${dir}index.html`, html, c.fresh);
   // The twin carries the title and description, so an agent reading it alone has the context.
   const twinText = `# ${meta.title}\n\n> ${meta.description}\n\n${stripLeadingH1(body)}`;
-  if (c.spool) writeBytes(path.join(dir, "index.md"), c.spool.add(file, twinText));
-  else writeText(path.join(dir, "index.md"), twinText);
+  if (c.spool) writeBytes(`${dir}index.md`, c.spool.add(file, twinText), c.fresh);
+  else writeText(`${dir}index.md`, twinText, c.fresh);
   return record;
 }
 

@@ -8,7 +8,14 @@ import { XMLValidator } from "fast-xml-parser";
 import { Lexer, Marked } from "marked";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BuildOptions, build, type Manifest } from "../site/build.ts";
-import { fastTokenizer, mayBeSetextHeading, mayBeTable, plainTextLength } from "../site/fast-lexing.ts";
+import {
+  fastTokenizer,
+  mayBeSetextHeading,
+  mayBeTable,
+  plainTextLength,
+  simpleList,
+  tableWithoutEscapes,
+} from "../site/fast-lexing.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
@@ -247,6 +254,67 @@ describe("fast lexing (site/fast-lexing.ts)", () => {
       { numRuns: 3000 },
     );
   });
+
+  it("cuts simple lists as marked does, and leaves it every other shape", () => {
+    const plain = new Marked({ gfm: true, async: false });
+    const fast = new Marked({ gfm: true, async: false }).use({ tokenizer: fastTokenizer });
+    // List lines of every kind and the shapes next to them that change a list: rules, task
+    // boxes, wider or missing spaces, Unicode white space, tabs, nesting, lazy continuation.
+    const line = fc.constantFrom(
+      ...["- a", "- b c  ", "* x", "+ y", "1. one", "2) two", "10. ten", "1234567890. x", "01. z"],
+      ...["- - -", "* * *", "_ _ _", "- [ ] t", "- [x] u", "-  two", "- \u00a0", "- \u3000x", "-", "- ", "1."],
+      ...["", " ", "  ", "\t", "  cont", "   - d", "    code", "\t- t", "- a\tb", "-\ta"],
+      ...["text", "> q", "> - q", "# h", "---", "===", "| a |", "| - |", "```", "<div>", "[r]: /u"],
+      ...["- `c`", "- # h", "- > q", "- 1. n", "- <b>x</b>", "- http://a.b", "- *em*", "- \u00e9", "- a  "],
+    );
+    const docs = fc
+      .tuple(fc.array(line, { minLength: 1, maxLength: 10 }), fc.boolean())
+      .map(([lines, crlf]) => lines.join(crlf ? "\r\n" : "\n"));
+    let cut = 0;
+    const lexer = new Lexer({ gfm: true });
+    fc.assert(
+      fc.property(docs, (doc) => {
+        expect(fast.lexer(doc), JSON.stringify(doc)).toStrictEqual(plain.lexer(doc));
+        expect(fast.parse(doc)).toBe(plain.parse(doc));
+        if (simpleList(doc.replace(/\r\n/g, "\n"), lexer as never)) cut++;
+      }),
+      { numRuns: 20000 },
+    );
+    // The shortcut really ran (at the start of a document alone, about one in twenty).
+    expect(cut).toBeGreaterThan(500);
+  });
+
+  it("splits table cells as marked does, and leaves it tables with a backslash", () => {
+    const plain = new Marked({ gfm: true, async: false });
+    const fast = new Marked({ gfm: true, async: false }).use({ tokenizer: fastTokenizer });
+    // Rows, delimiter rows of each alignment, and what changes cells: escaped pipes, missing or
+    // extra cells, empty cells, outer pipes or none, Unicode white space, inline markup.
+    const cell = fc.constantFrom("a", " b ", "", "  ", "`c|d`", "*e*", "\\|", "x\\", "\u00a0", "é", "[l](/x)", "<b>");
+    const row = fc
+      .tuple(fc.array(cell, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean())
+      .map(([cells, lead, trail]) => `${lead ? "| " : ""}${cells.join("|")}${trail ? " |" : ""}`);
+    const delimiter = fc
+      .tuple(
+        fc.array(fc.constantFrom("---", ":--", "--:", ":-:", " - ", "-", "  :---:  "), { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+      )
+      .map(([cells, outer]) => (outer ? `|${cells.join("|")}|` : cells.join("|")));
+    const other = fc.constantFrom("", "text", "- item", "> q", "  ", "# h", "| x |", "a | b");
+    const docs = fc
+      .tuple(row, delimiter, fc.array(fc.oneof(row, other), { maxLength: 5 }), fc.constantFrom("", "text\n", "\n"))
+      .map(([head, delim, rest, before]) => `${before}${[head, delim, ...rest].join("\n")}`);
+    let cut = 0;
+    fc.assert(
+      fc.property(docs, (doc) => {
+        expect(fast.lexer(doc), JSON.stringify(doc)).toStrictEqual(plain.lexer(doc));
+        expect(fast.parse(doc)).toBe(plain.parse(doc));
+        if (tableWithoutEscapes(doc, () => [])) cut++;
+      }),
+      { numRuns: 10000 },
+    );
+    // The shortcut really ran (counted at the start of a document alone: a few percent).
+    expect(cut).toBeGreaterThan(200);
+  });
 });
 
 describe("writeText", () => {
@@ -265,6 +333,20 @@ describe("writeText", () => {
     expect(await readFile(file, "utf8")).toBe(long);
     writeText(file, "");
     expect(await readFile(file, "utf8")).toBe("");
+  });
+
+  it("writes as over an old file when a file meant to be new already exists or has no folder", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
+    dirs.push(root);
+    const file = path.join(root, "a", "index.html");
+    // No folder yet: made, as without `fresh`.
+    writeText(file, "the first page with this URL, a long one", true);
+    expect(await readFile(file, "utf8")).toBe("the first page with this URL, a long one");
+    // Two sources with one URL in a fresh build: the second, shorter, still replaces it whole.
+    writeText(file, "second", true);
+    expect(await readFile(file, "utf8")).toBe("second");
+    writeText(path.join(root, "b.html"), "new", true);
+    expect(await readFile(path.join(root, "b.html"), "utf8")).toBe("new");
   });
 });
 
