@@ -147,6 +147,30 @@ describe("keys that can never work", () => {
   });
 });
 
+describe("guessing keys", () => {
+  it("refuses an address's unknown keys with 429 after 30 failed lookups a minute; known keys and other addresses go on", async () => {
+    const known = await apiKeyFor("guessed-at@example.com");
+    const from = (ip: string, key: string) => call("/v1/submissions", { key, headers: { "cf-connecting-ip": ip } });
+    expect((await from("203.0.113.9", known)).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      statuses.push((await from("203.0.113.9", `sx_guess${String(i).padStart(2, "0")}${"g".repeat(36)}`)).status);
+    }
+    // 30 counted failures (and the one that finds the limit spent) are 401s, then 429s.
+    const firstRefusal = statuses.indexOf(429);
+    expect(firstRefusal).toBeGreaterThanOrEqual(30);
+    expect(statuses.slice(0, firstRefusal).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstRefusal).every((s) => s === 429)).toBe(true);
+    const refused = await from("203.0.113.9", `sx_guessZZ${"g".repeat(36)}`);
+    const body = await problem(refused, 429, "/problems/rate-limited");
+    expect(body.detail).toMatch(/unknown API keys/);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // A key this isolate knows still works from that address; another address is not refused.
+    expect((await from("203.0.113.9", known)).status).toBe(200);
+    expect((await from("198.51.100.7", `sx_other${"h".repeat(38)}`)).status).toBe(401);
+  });
+});
+
 describe("ownership", () => {
   it("hides another user's submission behind the same 404 as an unknown id", async () => {
     const id = await submitAs("owner@example.com");

@@ -41,6 +41,44 @@ async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string): Promise<v
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
 }
 
+/** How long an isolate refuses key lookups from an address that failed too many. */
+const FAILED_LOOKUP_BLOCK_MS = 60_000;
+const blockedAddresses = new Map<string, number>();
+
+/**
+ * Guessing keys costs a database read per guess (a guessed key is new to every cache), so
+ * failed lookups are counted per client address by the `KEY_FAILURES` rate-limiting binding
+ * (30 a minute). Past it, this isolate refuses that address's lookups of keys it does not
+ * already know, for a minute, with a 429 before any database read; keys it knows still work,
+ * and a client whose keys work is never counted.
+ */
+function refuseBlockedAddress(c: Context<AppEnv>): void {
+  const ip = c.req.header("cf-connecting-ip");
+  const until = ip ? blockedAddresses.get(ip) : undefined;
+  if (!ip || until === undefined) return;
+  if (until <= Date.now()) {
+    blockedAddresses.delete(ip);
+    return;
+  }
+  throw new HttpProblem(
+    429,
+    "rate-limited",
+    "Too Many Requests",
+    "Too many unknown API keys from this address. Try again in a minute.",
+    { headers: { "Retry-After": String(Math.ceil((until - Date.now()) / 1000)) } },
+  );
+}
+
+async function countFailedLookup(c: Context<AppEnv>): Promise<void> {
+  const ip = c.req.header("cf-connecting-ip");
+  if (!ip || !c.env.KEY_FAILURES) return;
+  const { success } = await c.env.KEY_FAILURES.limit({ key: ip });
+  if (!success) {
+    if (blockedAddresses.size >= 10_000) blockedAddresses.clear();
+    blockedAddresses.set(ip, Date.now() + FAILED_LOOKUP_BLOCK_MS);
+  }
+}
+
 const unauthorized = (detail: string) =>
   new HttpProblem(401, "unauthorized", "Unauthorized", detail, {
     headers: { "WWW-Authenticate": 'Bearer realm="statex"' },
@@ -57,8 +95,17 @@ export const requireApi = (scope: Scope) =>
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const found = match?.[1] ? await resolveApiKey(d, match[1]) : null;
-      if (!found) throw unauthorized("The API key is missing, malformed, revoked or unknown.");
+      let looked = false;
+      const found = match?.[1]
+        ? await resolveApiKey(d, match[1], () => {
+            refuseBlockedAddress(c);
+            looked = true;
+          })
+        : null;
+      if (!found) {
+        if (looked) await countFailedLookup(c);
+        throw unauthorized("The API key is missing, malformed, revoked or unknown.");
+      }
       if (!parseScopes(found.key.scopes).includes(scope)) {
         throw new HttpProblem(403, "forbidden", "Forbidden", `This API key lacks the ${scope} scope.`);
       }

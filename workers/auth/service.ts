@@ -277,11 +277,17 @@ export async function createApiKey(
  * The key's row and user for a presented key, or null (unknown, revoked, disabled user).
  * A key found in the last `KEY_CACHE_TTL_MS` comes from the isolate's memory (key-cache.ts).
  */
-export async function resolveApiKey(d: Db, key: string): Promise<ResolvedKey | null> {
+export async function resolveApiKey(
+  d: Db,
+  key: string,
+  /** Called only when the database is about to be asked (may throw to refuse the lookup). */
+  beforeLookup?: () => void,
+): Promise<ResolvedKey | null> {
   if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
   const cached = keyCache.get(key);
   if (cached) return cached;
   if (keyCache.isDead(key)) return null;
+  beforeLookup?.();
   const [row] = await d
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
