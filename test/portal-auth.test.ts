@@ -418,6 +418,8 @@ describe("portal pages", () => {
     const html = await client.page("/app/profile");
     expect(html).toContain('value="Ada L."');
     expect(html).toContain('value="Europe/Prague"');
+    // The digest's hour is the user's own.
+    expect(html).toContain("07:00 in your time zone (Europe/Prague)");
   });
 
   it("downloads the data archive and deletes the account from the profile page", async () => {

@@ -107,7 +107,8 @@ export async function NotificationSettings(props: { c: Context<AppEnv> }) {
         <h2>Notifications</h2>
         <p class="hint">
           Choose what we tell you, and where. A channel without an address below stays silent. Your{" "}
-          <a href="/app/notifications">delivery log</a> shows every message we sent.
+          <a href="/app/notifications">delivery log</a> shows every message we sent. The daily digest arrives at 07:00
+          in your time zone ({c.get("user").timeZone}), with the requests completed the day before.
         </p>
         <table>
           <thead>
