@@ -75,18 +75,12 @@ export interface Manifest {
   buildId: string;
   revision: string;
   builtAt: string;
-  pages: {
-    locale: Locale;
-    slug: string;
-    url: string;
-    twin: string;
-    section: string | null;
-    title: string;
-    description: string;
+  pages: (Pick<
+    PageRecord,
+    "locale" | "slug" | "url" | "twin" | "section" | "title" | "description" | "tags" | "hash"
+  > & {
     date: string | null;
-    tags: string[];
-    hash: string;
-  }[];
+  })[];
 }
 
 interface CacheEntry {

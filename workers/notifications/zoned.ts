@@ -50,14 +50,16 @@ function localMidnight(day: string, zone: string): number {
   return naive - wallClock(zone, first).offsetMs;
 }
 
+/** The calendar date `days` after `day` (`YYYY-MM-DD`; negative goes back). */
+const addDays = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 24 * 3600_000).toISOString().slice(0, 10);
+
 /** `[start, end)` of the local day `day` in `zone`, in epoch ms (23 or 25 hours on DST days). */
 export function zonedDayRange(day: string, zone: string): [number, number] {
-  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 24 * 3600_000).toISOString().slice(0, 10);
-  return [localMidnight(day, zone), localMidnight(next, zone)];
+  return [localMidnight(day, zone), localMidnight(addDays(day, 1), zone)];
 }
 
 /** The local date before the one `t` falls on in `zone`. */
 export function localYesterday(zone: string, t: number): string {
-  const today = wallClock(zone, t).date;
-  return new Date(Date.parse(`${today}T00:00:00Z`) - 24 * 3600_000).toISOString().slice(0, 10);
+  return addDays(wallClock(zone, t).date, -1);
 }

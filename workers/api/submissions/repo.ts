@@ -34,7 +34,6 @@ export interface NewSubmission {
 }
 
 /** Writes the submission, its pending steps and its file rows in one D1 batch: all or nothing. */
-/** Writes a new submission in one batch. */
 export async function insertSubmission(d: Db, s: NewSubmission): Promise<void> {
   await d.batch(submissionInserts(d, s));
 }
