@@ -40,23 +40,22 @@ export async function deleteAccount(
   await deleteObjects(env.FILES, keys);
 
   const [owner] = await d.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
-  if (owner) await deleteInboundOf(env, owner, ids);
+  if (owner) await deleteInboundOf(env, owner);
 
   // Stop each job and drop what its object stored (the address, the input key, outputs).
   await Promise.all(ids.map((id) => env.JOB_COORDINATOR.getByName(id).purge()));
 
+  // Children are found by a subquery on the owner, never by a list of ids: D1 binds at most
+  // 100 parameters a statement, and an account may have thousands of requests.
+  const own = d.select({ id: submissions.id }).from(submissions).where(eq(submissions.userId, userId));
   await d.batch([
-    d.delete(aiUsage).where(ids.length ? inArray(aiUsage.submissionId, ids) : eq(aiUsage.submissionId, "")),
-    d
-      .delete(notifications)
-      .where(ids.length ? inArray(notifications.submissionId, ids) : eq(notifications.submissionId, "")),
+    d.delete(aiUsage).where(inArray(aiUsage.submissionId, own)),
+    d.delete(notifications).where(inArray(notifications.submissionId, own)),
     // Account notices and digests; their attempt timelines go with them (foreign key cascade).
     d.delete(notifications).where(eq(notifications.userId, userId)),
     d.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
     d.delete(channelDestinations).where(eq(channelDestinations.userId, userId)),
-    d
-      .delete(submissionSteps)
-      .where(ids.length ? inArray(submissionSteps.submissionId, ids) : eq(submissionSteps.submissionId, "")),
+    d.delete(submissionSteps).where(inArray(submissionSteps.submissionId, own)),
     d.delete(submissions).where(eq(submissions.userId, userId)),
     d.delete(webhookEndpoints).where(eq(webhookEndpoints.userId, userId)),
     d.delete(idempotencyKeys).where(eq(idempotencyKeys.userId, userId)),

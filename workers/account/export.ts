@@ -51,28 +51,25 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
     d.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, userId)),
   ]);
   if (!user) throw new Error(`no user ${userId}`);
-  const ids = subs.map((s) => s.id);
-  const endpointIds = endpoints.map((e) => e.id);
+  // Children by subqueries on the owner, never by lists of ids: D1 binds at most 100
+  // parameters a statement, and an account may have thousands of requests.
+  const own = d.select({ id: submissions.id }).from(submissions).where(eq(submissions.userId, userId));
+  const ownEndpoints = d
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.userId, userId));
   const [steps, sent, deliveries, uploads, preferences, destinations] = await Promise.all([
-    ids.length ? d.select().from(submissionSteps).where(inArray(submissionSteps.submissionId, ids)) : [],
+    d.select().from(submissionSteps).where(inArray(submissionSteps.submissionId, own)),
     d
       .select()
       .from(notifications)
-      .where(
-        ids.length
-          ? or(eq(notifications.userId, userId), inArray(notifications.submissionId, ids))
-          : eq(notifications.userId, userId),
-      ),
-    endpointIds.length
-      ? d.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, endpointIds))
-      : [],
-    ids.length
-      ? d
-          .select()
-          .from(submissionFiles)
-          .where(inArray(submissionFiles.submissionId, ids))
-          .orderBy(asc(submissionFiles.submissionId), asc(submissionFiles.position))
-      : [],
+      .where(or(eq(notifications.userId, userId), inArray(notifications.submissionId, own))),
+    d.select().from(webhookDeliveries).where(inArray(webhookDeliveries.endpointId, ownEndpoints)),
+    d
+      .select()
+      .from(submissionFiles)
+      .where(inArray(submissionFiles.submissionId, own))
+      .orderBy(asc(submissionFiles.submissionId), asc(submissionFiles.position)),
     d.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)),
     d.select().from(channelDestinations).where(eq(channelDestinations.userId, userId)),
   ]);

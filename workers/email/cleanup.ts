@@ -5,9 +5,9 @@
  * its address.
  */
 import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
-import { emailThreads, inboundEmails } from "../../shared/db/schema";
+import { chunks, db, idsPerStatement } from "../../shared/db/client";
+import { emailThreads, inboundEmails, submissions } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
 import { deleteObjects } from "../api/submissions/storage";
 import { CONFIRM_TTL_MS } from "./confirm-service";
 
@@ -42,12 +42,12 @@ export async function sweepInbound(env: Env, now = Date.now()): Promise<{ expire
       env.FILES,
       old.map((o) => o.rawKey).filter((k): k is string => Boolean(k)),
     );
-    await d.delete(inboundEmails).where(
-      inArray(
-        inboundEmails.id,
-        old.map((o) => o.id),
-      ),
-    );
+    // A page is more ids than one statement may bind (100 on D1): one statement per chunk.
+    const [first, ...rest] = chunks(
+      old.map((o) => o.id),
+      idsPerStatement(),
+    ).map((ids) => d.delete(inboundEmails).where(inArray(inboundEmails.id, ids)));
+    if (first) await d.batch([first, ...rest]);
     removed += old.length;
     if (old.length < PAGE) break;
   }
@@ -56,7 +56,7 @@ export async function sweepInbound(env: Env, now = Date.now()): Promise<{ expire
 }
 
 /** Account deletion: the account's conversations and whatever its address left pending. */
-export async function deleteInboundOf(env: Env, user: { id: string; email: string }, submissionIds: string[]) {
+export async function deleteInboundOf(env: Env, user: { id: string; email: string }) {
   const d = db(env.DB);
   const mine = or(eq(inboundEmails.userId, user.id), eq(inboundEmails.sender, user.email));
   const raws = await d
@@ -69,10 +69,14 @@ export async function deleteInboundOf(env: Env, user: { id: string; email: strin
   );
   await d.batch([
     d.delete(inboundEmails).where(mine),
+    // By a subquery on the owner, not a list of ids: D1 binds at most 100 parameters a statement.
     d
       .delete(emailThreads)
       .where(
-        submissionIds.length ? inArray(emailThreads.submissionId, submissionIds) : eq(emailThreads.submissionId, ""),
+        inArray(
+          emailThreads.submissionId,
+          d.select({ id: submissions.id }).from(submissions).where(eq(submissions.userId, user.id)),
+        ),
       ),
   ]);
 }

@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, or } from "drizzle-orm";
+import { chunks, db, idsPerStatement } from "../../shared/db/client";
 import {
   apiKeys,
   type Channel,
@@ -14,7 +15,6 @@ import {
 import type { Logger } from "../../shared/log";
 import type { DeliverMessage } from "../../shared/messages";
 import { issueToken } from "../../shared/signing";
-import { db } from "../api/submissions/repo";
 import { emailThreadFor, resultForMail } from "../email/thread";
 import { ADAPTERS, ChannelError } from "./channels";
 import { parseMailbox } from "./compose";
@@ -469,11 +469,18 @@ export async function deliverSubmissionEmail(
 export async function redriveFailed(env: Env, ids: string[], actor: string): Promise<string[]> {
   if (ids.length === 0) return [];
   const d = db(env.DB);
-  const rows = await d
-    .update(notifications)
-    .set({ status: "queued", error: null, claimedUntil: null, updatedAt: Date.now() })
-    .where(and(inArray(notifications.id, ids), eq(notifications.status, "failed")))
-    .returning();
+  // The SET and the status take five parameters of the statement's 100 (D1's limit).
+  const rows = (
+    await Promise.all(
+      chunks(ids, idsPerStatement(5)).map((some) =>
+        d
+          .update(notifications)
+          .set({ status: "queued", error: null, claimedUntil: null, updatedAt: Date.now() })
+          .where(and(inArray(notifications.id, some), eq(notifications.status, "failed")))
+          .returning(),
+      ),
+    )
+  ).flat();
   for (const r of rows) await timeline(d, r.id, { status: "queued", attempt: 0, error: `re-driven by ${actor}` });
   for (const r of rows) await enqueueDeliveries(env, [r], r.correlationId ?? `redrive-${r.id}`);
   return rows.map((r) => r.id);

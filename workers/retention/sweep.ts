@@ -1,5 +1,5 @@
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
+import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
 import { deleteSubmissions, findExpired } from "./repo";
@@ -20,7 +20,7 @@ const retentionDays = z.coerce.number().int().min(1).max(3650);
 export async function sweepExpired(env: Env, now = Date.now()): Promise<{ submissions: number; objects: number }> {
   const days = retentionDays.parse(env.RETENTION_DAYS);
   const cutoff = now - days * DAY;
-  const d = drizzle(env.DB);
+  const d = db(env.DB);
   const log = createLogger({ correlationId: `retention-${now}`, component: "retention" });
   let removed = 0;
   let objects = 0;

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { type Db, db } from "../../../shared/db/client";
 import {
   type ContentPageRow,
   type ContentVersionRow,
@@ -8,8 +8,7 @@ import {
   contentVersions,
 } from "../../../shared/db/schema";
 
-export const db = (d1: D1Database) => drizzle(d1);
-type Db = ReturnType<typeof db>;
+export { db };
 
 /** A page's row as ingestion writes it. */
 export type NewContentPage = Omit<ContentPageRow, "updatedAt">;

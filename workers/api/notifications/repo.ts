@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
+import { chunks, db, idsPerStatement } from "../../../shared/db/client";
 import {
   type NotificationAttemptRow,
   type NotificationRow,
@@ -6,7 +7,6 @@ import {
   notifications,
   users,
 } from "../../../shared/db/schema";
-import { db } from "../submissions/repo";
 
 export interface LogFilter {
   userId?: string;
@@ -47,11 +47,18 @@ export async function searchLog(d1: D1Database, f: LogFilter, limit: number) {
 export async function timelines(d1: D1Database, ids: string[]): Promise<Map<string, NotificationAttemptRow[]>> {
   const out = new Map<string, NotificationAttemptRow[]>();
   if (ids.length === 0) return out;
-  const rows = await db(d1)
-    .select()
-    .from(notificationAttempts)
-    .where(inArray(notificationAttempts.notificationId, ids))
-    .orderBy(asc(notificationAttempts.at), asc(notificationAttempts.id));
+  const d = db(d1);
+  const rows = (
+    await Promise.all(
+      chunks(ids, idsPerStatement()).map((some) =>
+        d
+          .select()
+          .from(notificationAttempts)
+          .where(inArray(notificationAttempts.notificationId, some))
+          .orderBy(asc(notificationAttempts.at), asc(notificationAttempts.id)),
+      ),
+    )
+  ).flat();
   for (const r of rows) out.set(r.notificationId, [...(out.get(r.notificationId) ?? []), r]);
   return out;
 }

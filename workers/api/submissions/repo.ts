@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+import { type Db, db, insertChunks } from "../../../shared/db/client";
 import {
   type SubmissionRow,
   type SubmissionStatus,
@@ -13,8 +13,7 @@ import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { stepsOf } from "../../../shared/workflows";
 import { fileRows, type StoredUpload } from "./files";
 
-export const db = (d1: D1Database) => drizzle(d1);
-type Db = ReturnType<typeof db>;
+export { db };
 
 export interface NewSubmission {
   id: string;
@@ -63,7 +62,10 @@ export function submissionInserts(d: Db, s: NewSubmission) {
         status: "pending" as const,
       })),
     ),
-    ...(s.files && s.files.length > 0 ? [d.insert(submissionFiles).values(fileRows(s.id, s.files, s.now))] : []),
+    // Ten files of nine columns already bind 90 parameters: a larger `UPLOAD_MAX_FILES` needs more statements.
+    ...insertChunks(submissionFiles, fileRows(s.id, s.files ?? [], s.now)).map((rows) =>
+      d.insert(submissionFiles).values(rows),
+    ),
   ] as const;
 }
 

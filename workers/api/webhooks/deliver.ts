@@ -1,5 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
+import { db, insertChunks } from "../../../shared/db/client";
 import {
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
@@ -10,7 +11,6 @@ import {
 } from "../../../shared/db/schema";
 import { ulid } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
-import { db } from "../submissions/repo";
 
 type Db = ReturnType<typeof db>;
 
@@ -65,7 +65,11 @@ export async function emitWebhookEvent(
       createdAt: now,
     };
   });
-  await d.insert(webhookDeliveries).values(rows);
+  // Twenty endpoints of ten columns are 200 parameters: more than one D1 statement binds.
+  const [first, ...rest] = insertChunks(webhookDeliveries, rows).map((chunk) =>
+    d.insert(webhookDeliveries).values(chunk),
+  );
+  if (first) await d.batch([first, ...rest]);
   await env.WEBHOOKS.sendBatch(
     rows.map((r) => ({ body: { kind: "webhook.deliver", deliveryId: r.id } satisfies WebhookMessage })),
   );
