@@ -75,6 +75,27 @@ const errorPage = (title: string, detail: string, requestId: string) => html`<!d
  */
 export const SLOW_REQUEST_MS = 1_000;
 
+/**
+ * The API's answers are data, never documents: a browser must not sniff a JSON body (or a
+ * downloaded upload) into HTML, run anything in it, or frame it. Set on every answer of the
+ * machine paths, errors included; pages get their own CSP (`pageHeaders`, below).
+ */
+export const MACHINE_HEADERS: readonly (readonly [string, string])[] = [
+  ["X-Content-Type-Options", "nosniff"],
+  [
+    "Content-Security-Policy",
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox",
+  ],
+  ["X-Frame-Options", "DENY"],
+  ["Referrer-Policy", "no-referrer"],
+];
+const isMachinePath = (path: string) =>
+  path.startsWith("/v1/") ||
+  path === "/openapi.json" ||
+  path === "/metrics" ||
+  path === "/healthz" ||
+  path === "/readyz";
+
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 app.use(async (c, next) => {
@@ -85,6 +106,7 @@ app.use(async (c, next) => {
   const started = Date.now();
   await next();
   c.header("X-Request-Id", requestId);
+  if (isMachinePath(c.req.path)) for (const [name, value] of MACHINE_HEADERS) c.header(name, value);
   const traceparent = traceparentFor(requestId);
   if (traceparent) c.header("traceparent", traceparent);
   const durationMs = Date.now() - started;
@@ -128,10 +150,12 @@ app.onError((error, c) => {
   return problemResponse(problem, headers);
 });
 
-app.notFound((c) => {
+app.notFound(async (c) => {
   if (!c.req.path.startsWith("/v1/") && c.req.method === "GET") {
-    // Not an API path: the site's own 404 page.
-    return c.env.ASSETS.fetch(c.req.raw);
+    // Not an API path: the site's own 404 page. Asset responses have immutable headers, and
+    // the page middleware (`secureHeaders`) sets its own: a copy, or `/auth/typo` is a 500.
+    const page = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(page.body, page);
   }
   const problem = new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
   return problemResponse(problem.toProblem(c.req.path, c.get("requestId")));
