@@ -49,6 +49,8 @@ async function attackerSignsUp(email: string): Promise<Attacker> {
     .bind(`key_planted_${crypto.randomUUID()}`, user?.id, apiKey.slice(0, 11), await sha256Hex(apiKey), Date.now())
     .run();
   browser.cookies.set("statex_session", token);
+  // The verification mail goes out after the answer: let it arrive before any later mail.
+  await latestMailLink(email, /\/auth\/verify\?token=/);
   return { browser, sessionToken: token, apiKey };
 }
 
@@ -190,6 +192,8 @@ describe("pre-account takeover", () => {
     const reply = await PostalMime.parse(delivery.replies[0] ?? "");
     const path = /http:\/\/127\.0\.0\.1:8787(\/email\/confirm\/[A-Za-z0-9_.-]+)/.exec(reply.text ?? "")?.[1] ?? "";
     expect(path).not.toBe("");
+    const preview = await exports.default.fetch(`http://127.0.0.1:8787${path}`);
+    expect(await preview.text()).toContain("never confirmed: confirming makes it yours");
     const res = await exports.default.fetch(`http://127.0.0.1:8787${path}`, { method: "POST" });
     expect(res.status).toBe(200);
     const html = await res.text();

@@ -117,7 +117,7 @@ export const emailRoutes = new Hono<AppEnv>()
       .select({ id: inboundEmails.id })
       .from(inboundEmails)
       .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")));
-    const registered = Boolean(await findUserByEmail(db(c.env.DB), row.sender));
+    const account = await findUserByEmail(db(c.env.DB), row.sender);
     return render(
       c,
       {
@@ -130,9 +130,11 @@ export const emailRoutes = new Hono<AppEnv>()
         summary: [
           `Subject: ${row.subject || "(none)"}`,
           ...(added.length ? [`With ${added.length} later message(s) you added.`] : []),
-          registered
-            ? "It will belong to your StateX account."
-            : "A StateX account will be created for this address; sign in later with a link sent there.",
+          !account
+            ? "A StateX account will be created for this address; sign in later with a link sent there."
+            : account.emailVerifiedAt
+              ? "It will belong to your StateX account."
+              : "This address has a StateX account that was never confirmed: confirming makes it yours, and removes the password, sessions and API keys it was given before.",
           "The result will be emailed to you in the same thread.",
         ],
       },
