@@ -564,6 +564,19 @@ describe("account hardening", () => {
     expect((await old.get("/app")).status).toBe(303);
   });
 
+  it("sets a password only on a passwordless account; one with a password changes it by reset", async () => {
+    const email = uniqueEmail("set-password");
+    const client = await signedInAs(email);
+    const profile = await client.page("/app/profile");
+    expect(profile).not.toContain('action="/app/password"');
+    expect(profile).toContain("ask for a reset link");
+    const res = await client.post("/app/password", { password: "an attacker's new password" }, profile);
+    expect(await res.text()).toContain("You have a password already");
+    const fresh = new PortalClient();
+    const signin = await fresh.post("/auth/signin", { email, password: PASSWORD }, await fresh.page("/auth/signin"));
+    expect(signin.status).toBe(303);
+  });
+
   it("refuses a 26th API key with a clear message, and a revoked key frees its place", async () => {
     const email = uniqueEmail("key-cap");
     const client = await signedInAs(email);

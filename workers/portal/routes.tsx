@@ -483,6 +483,12 @@ export const portalRoutes = new Hono<AppEnv>()
     }
     await setPassword(db(c.env.DB), user.id, password);
     await audit(c, { action: "auth.password_set", targetType: "user", targetId: user.id });
+    await notifyAccount(c.env, {
+      event: "account.password_changed",
+      userId: user.id,
+      correlationId: c.get("requestId"),
+      log: c.get("log"),
+    });
     return c.redirect("/app/profile?m=password-set", 303);
   })
   .post("/keys/:id/revoke", async (c) => {
