@@ -48,7 +48,9 @@ describe("sign-in backoff per account", () => {
     await failFiveTimes(email);
     const locked = await attempt(email, PASSWORD);
     expect(locked.res.status).toBe(429);
-    expect(locked.res.headers.get("retry-after")).toBe("60");
+    const retryAfter = Number(locked.res.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
     expect(locked.html).toContain("Too many failed sign-ins for this address");
     expect(locked.signedIn).toBe(false);
     const row = await backoffRow(email);
@@ -65,7 +67,9 @@ describe("sign-in backoff per account", () => {
     const a = await attempt(real, PASSWORD);
     const b = await attempt(ghost, PASSWORD);
     expect(b.res.status).toBe(a.res.status);
-    expect(b.res.headers.get("retry-after")).toBe(a.res.headers.get("retry-after"));
+    // Both locks run out within the minute (the seconds left depend on when each began).
+    for (const r of [a, b]) expect(Number(r.res.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+    expect([...b.res.headers.keys()]).toEqual([...a.res.headers.keys()]);
     // The pages differ only in the address echoed into the form (and its CSRF token).
     const normalise = (html: string, email: string) =>
       html.replaceAll(email, "EMAIL").replace(/name="_csrf" value="[^"]*"/, 'name="_csrf" value="X"');

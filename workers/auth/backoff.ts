@@ -57,7 +57,8 @@ export async function recordSigninFailure(d: Db, email: string, now = Date.now()
     sql`CASE WHEN ${failures} >= ${FREE_FAILURES} THEN ${now} + MIN(${MAX_LOCK_MS}, ${FIRST_LOCK_MS} << MIN(${MAX_SHIFT}, ${failures} - ${FREE_FAILURES})) ELSE 0 END`;
   await d
     .insert(signinFailures)
-    .values({ subject, failures: 1, lockedUntil: FREE_FAILURES <= 1 ? now + FIRST_LOCK_MS : 0, updatedAt: now })
+    // A first failure never locks (FREE_FAILURES > 1).
+    .values({ subject, failures: 1, lockedUntil: 0, updatedAt: now })
     .onConflictDoUpdate({
       target: signinFailures.subject,
       set: { failures: count, lockedUntil: lockFor(count), updatedAt: now },
