@@ -9,7 +9,7 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { randomToken, sha256Hex } from "../shared/crypto";
 import { db } from "../workers/api/submissions/repo";
-import { createSession, findUserByEmail } from "../workers/auth/service";
+import { createApiKey, createSession, findUserByEmail } from "../workers/auth/service";
 import { BASE } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
 import { deliverMail, plainMail } from "./helpers/mail";
@@ -106,6 +106,12 @@ describe("pre-account takeover", () => {
     );
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("Confirm your email address first");
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("statex_session="))).toBe(false);
+    const user = await findUserByEmail(db(env.DB), email);
+    await expect(createApiKey(db(env.DB), user?.id ?? "", "mine", ["submissions:read"])).rejects.toMatchObject({
+      status: 403,
+      slug: "unverified",
+    });
   });
 
   it("drops the attacker's password, session and API key when the victim opens the verification link in their own browser", async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../shared/crypto";
 import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
-import { PortalClient } from "./helpers/client";
+import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
 
 const PASSWORD = "a long enough password";
 const address = (tag: string) => `backoff-${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -94,5 +94,23 @@ describe("sign-in backoff per account", () => {
     row = await backoffRow(email);
     expect(row).toBeNull();
     expect((await attempt(email, "one more wrong password")).res.status).toBe(400);
+  });
+
+  it("lets the owner out of a lock by a password reset, which clears it", async () => {
+    const email = address("reset");
+    await createUser(db(env.DB), { email, password: PASSWORD, verified: true });
+    await failFiveTimes(email);
+    expect((await attempt(email, PASSWORD)).res.status).toBe(429);
+    const owner = new PortalClient();
+    await owner.post("/auth/reset", { email }, await owner.page("/auth/reset"));
+    const { link } = await latestMailLink(email, /\/auth\/reset\/confirm/);
+    const form = await owner.page(pathOf(link));
+    await owner.post(
+      "/auth/reset/confirm",
+      { token: hiddenField(form, "token") ?? "", password: "a fresh password!" },
+      form,
+    );
+    expect(await backoffRow(email)).toBeNull();
+    expect((await attempt(email, "a fresh password!")).res.status).toBe(303);
   });
 });

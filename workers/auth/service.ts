@@ -192,18 +192,18 @@ export async function proveMailbox(
   d: Db,
   userId: string,
   options: { keepPassword: boolean; now?: number },
-): Promise<{ verifiedNow: boolean; passwordRemoved: boolean }> {
+): Promise<{ passwordRemoved: boolean }> {
   const now = options.now ?? Date.now();
   const before = await findUserById(d, userId);
-  if (!before || before.emailVerifiedAt) return { verifiedNow: false, passwordRemoved: false };
+  if (!before || before.emailVerifiedAt) return { passwordRemoved: false };
   const claimed = await d
     .update(users)
     .set({ emailVerifiedAt: now, updatedAt: now, ...(options.keepPassword ? {} : { passwordHash: null }) })
     .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)))
     .returning({ id: users.id });
-  if (claimed.length === 0) return { verifiedNow: false, passwordRemoved: false };
+  if (claimed.length === 0) return { passwordRemoved: false };
   await revokeCredentials(d, userId, now);
-  return { verifiedNow: true, passwordRemoved: !options.keepPassword && before.passwordHash !== null };
+  return { passwordRemoved: !options.keepPassword && before.passwordHash !== null };
 }
 
 /**
