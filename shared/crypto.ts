@@ -32,12 +32,25 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? encoder.encode(data) : data));
 }
 
-/** Compares two byte strings in time independent of where they differ. */
+/**
+ * Compares two byte strings in time independent of their contents: workerd's native
+ * `crypto.subtle.timingSafeEqual` where it exists (the Worker), an XOR fold elsewhere (Node
+ * tests). Only the lengths, which are public for every secret here (fixed-size tokens, hashes,
+ * MACs), decide early.
+ */
 export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
+  // A workerd extension of SubtleCrypto: absent in Node.
+  if (typeof crypto.subtle.timingSafeEqual === "function") return crypto.subtle.timingSafeEqual(a, b);
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;
+}
+
+/** `timingSafeEqual` for two strings (UTF-8); false when either is missing. */
+export function sameSecret(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (!a || !b) return false;
+  return timingSafeEqual(encoder.encode(a), encoder.encode(b));
 }
 
 /**

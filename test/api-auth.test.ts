@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../shared/crypto";
 import { db } from "../workers/api/submissions/repo";
 import { KEY_CACHE_TTL_MS, keyCache } from "../workers/auth/key-cache";
+import { USER_LIMIT_PER_KEY_LIMIT, userRateSubject } from "../workers/auth/middleware";
 import { forgetLeases, leaseSize } from "../workers/auth/rate-limit";
 import { createApiKey, createUser, revokeApiKey } from "../workers/auth/service";
 import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
@@ -316,5 +317,29 @@ describe("rate-limit leases", () => {
       expect(allowed).toBe(limit);
       expect(seen).toEqual(Array.from({ length: limit }, (_, i) => limit - 1 - i));
     }
+  });
+});
+
+describe("per-user rate limit", () => {
+  it("refuses every key of a user once the user's own limit is spent, and other users go on", async () => {
+    const email = `many-keys-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const first = await apiKeyFor(email);
+    expect((await call("/v1/submissions", { key: first })).status).toBe(200);
+    const user = await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first<{ id: string }>();
+    const userLimit = Number(env.API_RATE_LIMIT_PER_MINUTE) * USER_LIMIT_PER_KEY_LIMIT;
+    // Spend the rest of the user's window in its RateLimiter object, as other keys would have.
+    await env.RATE_LIMITER.getByName(userRateSubject(user?.id ?? "")).lease(userLimit, 60_000, userLimit);
+    forgetLeases();
+    const { key: fresh } = await createApiKey(db(env.DB), user?.id ?? "", "second", ["submissions:read"]);
+    const res = await call("/v1/submissions", { key: fresh });
+    // A window boundary between the lease and the call starts the count again.
+    if (res.status !== 200) {
+      const body = await problem(res, 429, "/problems/rate-limited");
+      expect(body.detail).toContain(`${userLimit} requests a minute over all its API keys`);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    } else {
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThanOrEqual(59);
+    }
+    expect((await call("/v1/submissions", { key: await apiKeyFor("calm@example.com") })).status).toBe(200);
   });
 });

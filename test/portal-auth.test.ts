@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { db } from "../workers/api/submissions/repo";
-import { createUser } from "../workers/auth/service";
+import { createApiKey, createUser, findUserByEmail } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
 
@@ -516,5 +516,95 @@ describe("portal pages", () => {
     expect(mine).not.toContain("Approve and deliver");
     const denied = await ownerClient.post(`/app/requests/${second}/review`, { decision: "approve" }, mine);
     expect(denied.status).toBe(404);
+  });
+});
+
+describe("account hardening", () => {
+  /** Everything of a response but the headers that name the request. */
+  async function answer(res: Response) {
+    const headers = [...res.headers].filter(([name]) => !/^(x-request-id|traceparent|server-timing)$/i.test(name));
+    return { status: res.status, headers, body: await res.text() };
+  }
+
+  for (const path of ["/auth/magic", "/auth/reset"]) {
+    it(`answers ${path} byte for byte the same for a real and an unknown address`, async () => {
+      const real = uniqueEmail("parity-real");
+      await createUser(db(env.DB), { email: real, password: PASSWORD, verified: true });
+      const client = new PortalClient();
+      const form = await client.page(path);
+      const a = await answer(await client.post(path, { email: real }, form));
+      const b = await answer(await client.post(path, { email: uniqueEmail("parity-ghost") }, form));
+      expect(b).toEqual(a);
+      // The real address still gets its link (sent after the answer, in waitUntil).
+      await latestMailLink(real, path === "/auth/magic" ? /\/auth\/magic\/confirm/ : /\/auth\/reset\/confirm/);
+    });
+  }
+
+  it("says on the reset page that a reset ends every session and revokes every API key, and does so", async () => {
+    const email = uniqueEmail("reset-keys");
+    const old = await signedInAs(email);
+    const key = await apiKeyFor(email);
+    const { exports } = await import("cloudflare:workers");
+    const api = () =>
+      exports.default.fetch("http://statex.test/v1/submissions", { headers: { authorization: `Bearer ${key}` } });
+    expect((await api()).status).toBe(200); // now in this isolate's key cache
+    const client = new PortalClient();
+    await client.post("/auth/reset", { email }, await client.page("/auth/reset"));
+    const { link } = await latestMailLink(email, /\/auth\/reset\/confirm/);
+    const form = await client.page(pathOf(link));
+    expect(form).toContain("signs you out on every device and revokes every API key");
+    const res = await client.post(
+      "/auth/reset/confirm",
+      { token: hiddenField(form, "token") ?? "", password: "a brand new password" },
+      form,
+    );
+    expect(res.headers.get("location")).toBe("/auth/signin?m=password-changed");
+    expect(await client.page("/auth/signin?m=password-changed")).toContain("API keys are revoked");
+    expect((await api()).status).toBe(401);
+    expect((await old.get("/app")).status).toBe(303);
+  });
+
+  it("sets a password only on a passwordless account; one with a password changes it by reset", async () => {
+    const email = uniqueEmail("set-password");
+    const client = await signedInAs(email);
+    const profile = await client.page("/app/profile");
+    expect(profile).not.toContain('action="/app/password"');
+    expect(profile).toContain("ask for a reset link");
+    const res = await client.post("/app/password", { password: "an attacker's new password" }, profile);
+    expect(await res.text()).toContain("You have a password already");
+    const fresh = new PortalClient();
+    const signin = await fresh.post("/auth/signin", { email, password: PASSWORD }, await fresh.page("/auth/signin"));
+    expect(signin.status).toBe(303);
+  });
+
+  it("refuses a 26th API key with a clear message, and a revoked key frees its place", async () => {
+    const email = uniqueEmail("key-cap");
+    const client = await signedInAs(email);
+    const user = await findUserByEmail(db(env.DB), email);
+    const cap = Number(env.API_KEYS_PER_USER);
+    expect(cap).toBe(25);
+    for (let i = 0; i < cap - 1; i++) await createApiKey(db(env.DB), user?.id ?? "", `k${i}`, ["submissions:read"]);
+    const profile = await client.page("/app/profile");
+    const last = await client.post("/app/keys", { name: "25th", scopes: ["submissions:read"] }, profile);
+    expect(last.status).toBe(200);
+    expect(await last.text()).toContain("data-new-api-key");
+    const over = await client.post("/app/keys", { name: "26th", scopes: ["submissions:read"] }, profile);
+    expect(over.status).toBe(409);
+    const html = await over.text();
+    expect(html).toContain("You have 25 active API keys, the most an account may have.");
+    expect(html).not.toContain("data-new-api-key");
+    await expect(createApiKey(db(env.DB), user?.id ?? "", "direct", ["submissions:read"])).rejects.toMatchObject({
+      status: 409,
+      slug: "api-key-limit",
+    });
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ? AND revoked_at IS NULL")
+      .bind(user?.id)
+      .first<{ n: number }>()) ?? { n: -1 };
+    expect(n).toBe(25);
+    const again = await client.page("/app/profile");
+    const revokeAction = /action="(\/app\/keys\/key_[^"]+\/revoke)"/.exec(again)?.[1] ?? "";
+    await client.post(revokeAction, {}, again);
+    const freed = await client.post("/app/keys", { name: "again", scopes: ["submissions:read"] }, again);
+    expect(await freed.text()).toContain("data-new-api-key");
   });
 });

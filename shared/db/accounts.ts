@@ -97,10 +97,35 @@ export const authTokens = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     usedAt: integer("used_at"),
+    /**
+     * For a verification link: SHA-256 of the sign-up cookie of the browser that chose the
+     * password. Opening the link in that browser keeps the password; anywhere else the
+     * password is dropped (the clicker proved the mailbox, not that they chose it).
+     */
+    browserHash: text("browser_hash"),
   },
   (t) => [index("auth_tokens_user_idx").on(t.userId)],
+);
+
+/**
+ * Failed password sign-ins per address (registered or not, so a lock says nothing about an
+ * account). `subject` is the SHA-256 of the lower-cased address: strangers' addresses are not
+ * stored. Rows go on a successful sign-in, and stale ones are pruned as failures come in.
+ */
+export const signinFailures = sqliteTable(
+  "signin_failures",
+  {
+    subject: text("subject").primaryKey(),
+    failures: integer("failures").notNull(),
+    /** No password is checked for this address before this time (0: not locked). */
+    lockedUntil: integer("locked_until").notNull(),
+    /** The last failure. */
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("signin_failures_updated_idx").on(t.updatedAt)],
 );
 
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AuthTokenRow = typeof authTokens.$inferSelect;

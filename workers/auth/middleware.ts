@@ -15,11 +15,18 @@ export const SESSION_COOKIE = "statex_session";
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * Per-key rate limit (`API_RATE_LIMIT_PER_MINUTE`), counted by the key's own RateLimiter
- * Durable Object in leases (rate-limit.ts). Every answer carries `RateLimit-*` headers; past
- * the limit, 429 problem+json with `Retry-After`.
+ * A user's keys together may make this many times one key's limit: a user cannot multiply
+ * the limit by making keys (at most `API_KEYS_PER_USER` of them in any case).
  */
-async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string): Promise<void> {
+export const USER_LIMIT_PER_KEY_LIMIT = 5;
+
+/**
+ * Per-key rate limit (`API_RATE_LIMIT_PER_MINUTE`) and per-user limit (`USER_LIMIT_PER_KEY_LIMIT`
+ * times that, over all the user's keys), each counted by its own RateLimiter Durable Object in
+ * leases (rate-limit.ts). Every answer carries the key's `RateLimit-*` headers; past either
+ * limit, 429 problem+json with `Retry-After`.
+ */
+async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string, userId: string): Promise<void> {
   const limit = Math.max(1, Number(c.env.API_RATE_LIMIT_PER_MINUTE) || 120);
   const verdict = await takeRequest(c.env.RATE_LIMITER, keyId, limit);
   const reset = String(Math.ceil(verdict.resetMs / 1000));
@@ -38,8 +45,23 @@ async function enforceKeyRateLimit(c: Context<AppEnv>, keyId: string): Promise<v
       { headers: { ...headers, "Retry-After": reset } },
     );
   }
+  const userLimit = limit * USER_LIMIT_PER_KEY_LIMIT;
+  const user = await takeRequest(c.env.RATE_LIMITER, userRateSubject(userId), userLimit);
+  if (!user.allowed) {
+    const userReset = String(Math.ceil(user.resetMs / 1000));
+    throw new HttpProblem(
+      429,
+      "rate-limited",
+      "Too Many Requests",
+      `Your account may make ${userLimit} requests a minute over all its API keys. Try again in ${userReset} s.`,
+      { headers: { ...headers, "Retry-After": userReset } },
+    );
+  }
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
 }
+
+/** The RateLimiter object counting all of a user's keys (key ids start `key_`: no clash). */
+export const userRateSubject = (userId: string) => `user:${userId}`;
 
 /** How long an isolate refuses key lookups from an address that failed too many. */
 const FAILED_LOOKUP_BLOCK_MS = 60_000;
@@ -111,7 +133,7 @@ export const requireApi = (scope: Scope) =>
       }
       c.set("user", found.user);
       c.set("apiKey", found.key);
-      await enforceKeyRateLimit(c, found.key.id);
+      await enforceKeyRateLimit(c, found.key.id, found.user.id);
       // "Last used" to the minute: one D1 write per key a minute, not one per request.
       const now = Date.now();
       if (!found.key.lastUsedAt || now - found.key.lastUsedAt >= LAST_USED_RESOLUTION_MS) {

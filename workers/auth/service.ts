@@ -1,7 +1,8 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { hashPassword, needsRehash, randomToken, sha256Hex, verifyPassword } from "../../shared/crypto";
 import {
   type ApiKeyRow,
+  type AuthTokenRow,
   apiKeys,
   authTokens,
   type Role,
@@ -13,6 +14,7 @@ import {
   type UserRow,
   users,
 } from "../../shared/db/schema";
+import { HttpProblem } from "../../shared/http/problem";
 import { ulid } from "../../shared/ids";
 import type { db } from "../api/submissions/repo";
 import { keyCache, type ResolvedKey } from "./key-cache";
@@ -33,6 +35,8 @@ export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const API_KEY_PREFIX = "sx_";
+/** Active API keys one user may hold when `API_KEYS_PER_USER` does not say. */
+export const DEFAULT_API_KEYS_PER_USER = 25;
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
@@ -106,8 +110,18 @@ export async function setPassword(d: Db, userId: string, password: string): Prom
 // ---------------------------------------------------------------------------------------------
 // Emailed single-use tokens
 
-/** Issues a token for `purpose`; only its hash is stored. Returns the token to put in the link. */
-export async function issueToken(d: Db, userId: string, purpose: TokenPurpose, now = Date.now()): Promise<string> {
+/**
+ * Issues a token for `purpose`; only its hash is stored. Returns the token to put in the link.
+ * `browserHash` binds a verification link to the browser that chose the password (see
+ * `proveMailbox`).
+ */
+export async function issueToken(
+  d: Db,
+  userId: string,
+  purpose: TokenPurpose,
+  options: { now?: number; browserHash?: string | null } = {},
+): Promise<string> {
+  const now = options.now ?? Date.now();
   const token = randomToken();
   await d.insert(authTokens).values({
     tokenHash: await sha256Hex(token),
@@ -115,6 +129,7 @@ export async function issueToken(d: Db, userId: string, purpose: TokenPurpose, n
     purpose,
     createdAt: now,
     expiresAt: now + TOKEN_TTL_MS[purpose],
+    browserHash: options.browserHash ?? null,
   });
   return token;
 }
@@ -128,7 +143,7 @@ export async function consumeToken(
   token: string,
   purpose: TokenPurpose,
   now = Date.now(),
-): Promise<UserRow | null> {
+): Promise<{ user: UserRow; token: AuthTokenRow } | null> {
   if (!token || token.length > 100) return null;
   const [used] = await d
     .update(authTokens)
@@ -144,14 +159,68 @@ export async function consumeToken(
     .returning();
   if (!used) return null;
   const user = await findUserById(d, used.userId);
-  return user && !user.disabledAt ? user : null;
+  return user && !user.disabledAt ? { user, token: used } : null;
 }
 
-export async function markVerified(d: Db, userId: string, now = Date.now()): Promise<void> {
+/**
+ * Ends every session and revokes every API key of a user made up to `now` (and forgets the
+ * keys in this isolate's cache at once; other isolates within `KEY_CACHE_TTL_MS`).
+ */
+export async function revokeCredentials(d: Db, userId: string, now = Date.now()): Promise<void> {
+  await d
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), lte(sessions.createdAt, now)));
+  await d
+    .update(apiKeys)
+    .set({ revokedAt: now })
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), lte(apiKeys.createdAt, now)));
+  keyCache.forget({ userId });
+}
+
+/**
+ * Someone proved they read the account's mailbox (a verification or magic link, a confirmed
+ * request by email). For an account not verified yet, that is when it becomes the mailbox
+ * owner's: anyone may have signed up with the address, so every credential set before —
+ * the password (unless `keepPassword`: the link was opened in the browser that chose it, so
+ * the clicker both chose it and reads the mail), sessions and API keys — is dropped in the same
+ * step that verifies it. An already verified account is left as it is.
+ *
+ * @returns whether a password was removed (the portal asks the owner to set one).
+ */
+export async function proveMailbox(
+  d: Db,
+  userId: string,
+  options: { keepPassword: boolean; now?: number },
+): Promise<{ passwordRemoved: boolean }> {
+  const now = options.now ?? Date.now();
+  const before = await findUserById(d, userId);
+  if (!before || before.emailVerifiedAt) return { passwordRemoved: false };
+  const claimed = await d
+    .update(users)
+    .set({ emailVerifiedAt: now, updatedAt: now, ...(options.keepPassword ? {} : { passwordHash: null }) })
+    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)))
+    .returning({ id: users.id });
+  if (claimed.length === 0) return { passwordRemoved: false };
+  await revokeCredentials(d, userId, now);
+  return { passwordRemoved: !options.keepPassword && before.passwordHash !== null };
+}
+
+/**
+ * A password reset by emailed link: the new password, the address verified (the link proved
+ * it), and every session and API key made before it revoked — a reset is what someone does
+ * who fears another knows the old password, and that other may have made keys with it.
+ */
+export async function resetPassword(d: Db, userId: string, password: string, now = Date.now()): Promise<void> {
   await d
     .update(users)
-    .set({ emailVerifiedAt: now, updatedAt: now })
-    .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
+    .set({
+      passwordHash: await hashPassword(password),
+      emailVerifiedAt: sql`COALESCE(${users.emailVerifiedAt}, ${now})`,
+      updatedAt: now,
+    })
+    .where(eq(users.id, userId));
+  await revokeCredentials(d, userId, now);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,7 +277,9 @@ export async function resolveSession(
   if (!row) return null;
   const { session, user } = row;
   if (session.revokedAt || session.expiresAt <= now || session.lastSeenAt + SESSION_IDLE_MS <= now) return null;
-  if (user.disabledAt) return null;
+  // No flow gives an unverified account a session; refusing one anyway keeps a session made
+  // before the mailbox was proved from ever working (see proveMailbox).
+  if (user.disabledAt || !user.emailVerifiedAt) return null;
   if (now - session.lastSeenAt > 60_000) {
     await d.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, session.id));
   }
@@ -248,29 +319,50 @@ export function parseScopes(value: string): Scope[] {
   return value.split(/\s+/).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
 }
 
-/** Creates a key; the full key is returned once and never stored. */
+/**
+ * Creates a key; the full key is returned once and never stored. Refused with 409 problem+json
+ * when the user already holds `max` active keys (the count and the insert are one statement,
+ * so concurrent requests cannot pass the cap), and with 403 for an account that is not
+ * verified or is disabled (an unverified account holding keys is half of a pre-account takeover).
+ */
 export async function createApiKey(
   d: Db,
   userId: string,
   name: string,
   scopes: readonly Scope[],
-  now = Date.now(),
+  options: { now?: number; max?: number } = {},
 ): Promise<{ key: string; row: ApiKeyRow }> {
+  const now = options.now ?? Date.now();
+  const max = options.max ?? DEFAULT_API_KEYS_PER_USER;
   const key = `${API_KEY_PREFIX}${randomToken(32)}`;
-  const [row] = await d
-    .insert(apiKeys)
-    .values({
-      id: `key_${ulid(now)}`,
-      userId,
-      name: name.trim().slice(0, 100) || "API key",
-      prefix: key.slice(0, API_KEY_PREFIX.length + 8),
-      keyHash: await sha256Hex(key),
-      scopes: [...new Set(scopes)].join(" "),
-      createdAt: now,
-    })
-    .returning();
+  const id = `key_${ulid(now)}`;
+  const inserted = await d.run(sql`
+    INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at)
+    SELECT ${id}, ${userId}, ${name.trim().slice(0, 100) || "API key"}, ${key.slice(0, API_KEY_PREFIX.length + 8)},
+      ${await sha256Hex(key)}, ${[...new Set(scopes)].join(" ")}, ${now}
+    WHERE EXISTS (SELECT 1 FROM users WHERE id = ${userId} AND email_verified_at IS NOT NULL AND disabled_at IS NULL)
+      AND (SELECT COUNT(*) FROM api_keys WHERE user_id = ${userId} AND revoked_at IS NULL) < ${max}`);
+  if (inserted.meta.changes === 0) {
+    const user = await findUserById(d, userId);
+    if (!user?.emailVerifiedAt || user.disabledAt) {
+      throw new HttpProblem(403, "unverified", "Forbidden", "Confirm your email address before creating API keys.");
+    }
+    throw new HttpProblem(
+      409,
+      "api-key-limit",
+      "Too Many API Keys",
+      `You have ${max} active API keys, the most an account may have. Revoke one you no longer use first.`,
+    );
+  }
+  const [row] = await d.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
   if (!row) throw new Error("api key insert returned nothing");
   return { key, row };
+}
+
+/** The per-user cap on active API keys (`API_KEYS_PER_USER`, default 25). */
+export function apiKeysPerUser(env: Pick<Env, "API_KEYS_PER_USER">): number {
+  const n = Number(env.API_KEYS_PER_USER);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_API_KEYS_PER_USER;
 }
 
 /**
@@ -298,7 +390,9 @@ export async function resolveApiKey(
     keyCache.markDead(key);
     return null;
   }
-  if (row.user.disabledAt) return null;
+  // Neither is cached: the user may be enabled again; an unverified account's keys die when
+  // the mailbox is proved (proveMailbox revokes them).
+  if (row.user.disabledAt || !row.user.emailVerifiedAt) return null;
   keyCache.set(key, row);
   return row;
 }

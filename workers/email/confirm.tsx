@@ -12,7 +12,7 @@ import { readToken, signingKey } from "../../shared/signing";
 import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
-import { createUser, findUserByEmail, markVerified } from "../auth/service";
+import { createUser, findUserByEmail, proveMailbox } from "../auth/service";
 import { Layout } from "../portal/layout";
 import { createFromConversation, messageKey } from "./confirm-service";
 import { parseMail } from "./parse";
@@ -78,14 +78,27 @@ async function load(c: Context<AppEnv>, token: string): Promise<InboundEmailRow 
   return row ?? GONE;
 }
 
-async function accountFor(c: Context<AppEnv>, email: string): Promise<UserRow | null> {
+/**
+ * The account a confirmed request belongs to: the address's own, or a new passwordless one.
+ * Confirming proves the mailbox, so an unverified account (which anyone could have signed up
+ * with this address) becomes the confirmer's: its password, sessions and API keys are dropped
+ * as it is verified. The confirmer is not signed in here: this POST carries no CSRF token, and
+ * signing in on it would let another site sign a visitor in to the site's chosen account.
+ */
+async function accountFor(
+  c: Context<AppEnv>,
+  email: string,
+): Promise<{ user: UserRow | null; passwordRemoved: boolean }> {
   const d = db(c.env.DB);
   const user = (await findUserByEmail(d, email)) ?? (await createUser(d, { email, verified: true })) ?? null;
   const found = user ?? (await findUserByEmail(d, email));
-  // Confirming proves the mailbox: an unverified account is verified by it.
-  if (found && !found.emailVerifiedAt) await markVerified(d, found.id);
-  return found;
+  if (!found || found.emailVerifiedAt) return { user: found, passwordRemoved: false };
+  const { passwordRemoved } = await proveMailbox(d, found.id, { keepPassword: false });
+  return { user: await findUserByEmail(d, email), passwordRemoved };
 }
+
+const PASSWORD_REMOVED =
+  " This address had a StateX account that was never confirmed, so anyone could have created it: we removed its password, signed out its sessions and revoked its API keys. Sign in with a link sent to this address and set a new password under Profile.";
 
 export const emailRoutes = new Hono<AppEnv>()
   .get("/confirm/:token", async (c) => {
@@ -104,7 +117,7 @@ export const emailRoutes = new Hono<AppEnv>()
       .select({ id: inboundEmails.id })
       .from(inboundEmails)
       .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")));
-    const registered = Boolean(await findUserByEmail(db(c.env.DB), row.sender));
+    const account = await findUserByEmail(db(c.env.DB), row.sender);
     return render(
       c,
       {
@@ -117,9 +130,11 @@ export const emailRoutes = new Hono<AppEnv>()
         summary: [
           `Subject: ${row.subject || "(none)"}`,
           ...(added.length ? [`With ${added.length} later message(s) you added.`] : []),
-          registered
-            ? "It will belong to your StateX account."
-            : "A StateX account will be created for this address; sign in later with a link sent there.",
+          !account
+            ? "A StateX account will be created for this address; sign in later with a link sent there."
+            : account.emailVerifiedAt
+              ? "It will belong to your StateX account."
+              : "This address has a StateX account that was never confirmed: confirming makes it yours, and removes the password, sessions and API keys it was given before.",
           "The result will be emailed to you in the same thread.",
         ],
       },
@@ -148,7 +163,7 @@ export const emailRoutes = new Hono<AppEnv>()
       return render(c, GONE);
     }
     try {
-      const user = await accountFor(c, row.sender);
+      const { user, passwordRemoved } = await accountFor(c, row.sender);
       if (!user || user.disabledAt) {
         await d
           .update(inboundEmails)
@@ -203,7 +218,7 @@ export const emailRoutes = new Hono<AppEnv>()
       return render(c, {
         status: 200,
         title: "Request confirmed",
-        body: `Thank you. We are working on your request; the result will arrive by email at ${row.sender}, in the same thread.`,
+        body: `Thank you. We are working on your request; the result will arrive by email at ${row.sender}, in the same thread.${passwordRemoved ? PASSWORD_REMOVED : ""}`,
         link: requestLink(c, submissionId),
       });
     } catch (error) {

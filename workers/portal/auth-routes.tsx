@@ -1,10 +1,12 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
+import type { TokenPurpose, UserRow } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
 import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
+import { clearSigninFailures, recordSigninFailure, signinLockRemaining } from "../auth/backoff";
 import {
   authenticate,
   consumeToken,
@@ -13,13 +15,13 @@ import {
   findUserByEmail,
   issueToken,
   MIN_PASSWORD_LENGTH,
-  markVerified,
+  proveMailbox,
+  resetPassword,
   revokeAllSessions,
   revokeSession,
-  setPassword,
 } from "../auth/service";
 import { notifyAccount } from "../notifications/account";
-import { sendAccountMail } from "./emails";
+import { type AccountMailKind, sendAccountMail } from "./emails";
 import { type Flash, Layout } from "./layout";
 import {
   anonCsrf,
@@ -27,7 +29,9 @@ import {
   checkSessionCsrf,
   clearSessionCookie,
   currentSession,
+  isSignupBrowser,
   setSessionCookie,
+  signupBrowserHash,
 } from "./session";
 
 const emailField = z
@@ -121,7 +125,13 @@ function Field(props: {
   );
 }
 
-function AuthPage(props: { c: Context<AppEnv>; title: string; flash?: Flash | null; children?: unknown }) {
+function AuthPage(props: {
+  c: Context<AppEnv>;
+  title: string;
+  flash?: Flash | null;
+  status?: 200 | 400 | 429;
+  children?: unknown;
+}) {
   return props.c.html(
     <Layout title={props.title} flash={props.flash}>
       <div class="card narrow">
@@ -129,14 +139,44 @@ function AuthPage(props: { c: Context<AppEnv>; title: string; flash?: Flash | nu
         {props.children}
       </div>
     </Layout>,
-    props.flash?.kind === "bad" ? 400 : 200,
+    props.status ?? (props.flash?.kind === "bad" ? 400 : 200),
   );
 }
+
+const LINK_PATHS: Record<TokenPurpose, { kind: AccountMailKind; path: string }> = {
+  "verify-email": { kind: "verify", path: "/auth/verify" },
+  "magic-link": { kind: "magic", path: "/auth/magic/confirm" },
+  "password-reset": { kind: "reset", path: "/auth/reset/confirm" },
+};
+
+/**
+ * Issues an emailed link and sends it after the answer (in `waitUntil`): the answer to a
+ * "send me a link" form then costs the same for an address with an account and one without,
+ * and a slow or failing mail provider shows in neither.
+ */
+function mailLinkLater(c: Context<AppEnv>, user: UserRow, purpose: TokenPurpose, browserHash?: string): void {
+  const d = db(c.env.DB);
+  const { kind, path } = LINK_PATHS[purpose];
+  const log = c.get("log");
+  const base = origin(c);
+  c.executionCtx.waitUntil(
+    (async () => {
+      const token = await issueToken(d, user.id, purpose, { browserHash });
+      await sendAccountMail(c.env, user.email, kind, `${base}${path}?token=${token}`, log);
+    })().catch((error: unknown) => log.error("account mail not sent", { kind, error })),
+  );
+}
+
+/** Where the clicker of a mailbox proof goes: to set a password when the old one was dropped. */
+const afterProof = (passwordRemoved: boolean) => (passwordRemoved ? "/app/profile?m=password-removed" : "/app");
 
 const messages: Record<string, Flash> = {
   "signed-out": { kind: "ok", text: "You are signed out." },
   "signed-out-everywhere": { kind: "ok", text: "You are signed out on every device." },
-  "password-changed": { kind: "ok", text: "Your password is changed. Sign in with it." },
+  "password-changed": {
+    kind: "ok",
+    text: "Your password is changed. Every session is signed out and your API keys are revoked. Sign in with the new password.",
+  },
   "account-deleted": { kind: "ok", text: "Your account and all its data are deleted." },
   "link-invalid": { kind: "bad", text: "That link is invalid, used or expired. Ask for a new one." },
 };
@@ -153,8 +193,26 @@ export const authRoutes = new Hono<AppEnv>()
     const email = field(f, "email").trim().toLowerCase();
     await rateLimit(c, "signin", email);
     const d = db(c.env.DB);
+    // Per address, whatever the client's IP; checked before the password, so during a lock the
+    // answer is the same for every address and every password (backoff.ts).
+    const lockedMs = await signinLockRemaining(d, email);
+    if (lockedMs > 0) {
+      const minutes = Math.ceil(lockedMs / 60_000);
+      c.header("Retry-After", String(Math.ceil(lockedMs / 1000)));
+      return SignInPage(
+        c,
+        {
+          kind: "bad",
+          text: `Too many failed sign-ins for this address. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}, or sign in with an emailed link.`,
+        },
+        email,
+        field(f, "next"),
+        429,
+      );
+    }
     const user = await authenticate(d, email, field(f, "password"));
     if (!user) {
+      await recordSigninFailure(d, email);
       await audit(c, { action: "auth.signin_failed", after: { method: "password" } });
       return SignInPage(
         c,
@@ -163,9 +221,10 @@ export const authRoutes = new Hono<AppEnv>()
         field(f, "next"),
       );
     }
+    await clearSigninFailures(d, email);
     if (!user.emailVerifiedAt) {
-      const token = await issueToken(d, user.id, "verify-email");
-      await sendAccountMail(c.env, user.email, "verify", `${origin(c)}/auth/verify?token=${token}`, c.get("log"));
+      // This browser knows the password: a link opened here keeps it.
+      mailLinkLater(c, user, "verify-email", await signupBrowserHash(c));
       return SignInPage(
         c,
         { kind: "info", text: "Confirm your email address first: we have sent you a new confirmation link." },
@@ -174,7 +233,7 @@ export const authRoutes = new Hono<AppEnv>()
       );
     }
     await audit(c, { actorId: user.id, actorType: "user", action: "auth.signin", after: { method: "password" } });
-    return startSession(c, user.id, field(f, "next"));
+    return startSession(c, user.id, safeNext(field(f, "next")));
   })
   .get("/signup", (c) => SignUpPage(c, null, {}))
   .post("/signup", async (c) => {
@@ -189,6 +248,10 @@ export const authRoutes = new Hono<AppEnv>()
     }
     await rateLimit(c, "signup");
     const d = db(c.env.DB);
+    // The password is stored, but works only once the address is verified, and only if the
+    // verification link is opened in this browser (the cookie set here, for a taken address
+    // too, so both answers stay the same); a link opened anywhere else drops it (proveMailbox).
+    const browserHash = await signupBrowserHash(c);
     const created = await createUser(d, parsed.data);
     if (created) {
       await audit(c, {
@@ -198,11 +261,15 @@ export const authRoutes = new Hono<AppEnv>()
         targetType: "user",
         targetId: created.id,
       });
-      const token = await issueToken(d, created.id, "verify-email");
-      await sendAccountMail(c.env, created.email, "verify", `${origin(c)}/auth/verify?token=${token}`, c.get("log"));
+      mailLinkLater(c, created, "verify-email", browserHash);
     } else {
       // The address is taken: tell its owner, and show the visitor the same page as for a new one.
-      await sendAccountMail(c.env, parsed.data.email, "already-registered", `${origin(c)}/auth/signin`, c.get("log"));
+      const log = c.get("log");
+      c.executionCtx.waitUntil(
+        sendAccountMail(c.env, parsed.data.email, "already-registered", `${origin(c)}/auth/signin`, log).catch(
+          (error: unknown) => log.error("account mail not sent", { kind: "already-registered", error }),
+        ),
+      );
     }
     return AuthPage({ c, title: "Check your email", flash: CHECK_EMAIL, children: <CheckEmail /> });
   })
@@ -211,17 +278,20 @@ export const authRoutes = new Hono<AppEnv>()
     const f = await form(c);
     checkAnonCsrf(c, f);
     const d = db(c.env.DB);
-    const user = await consumeToken(d, field(f, "token"), "verify-email");
-    if (!user) return c.redirect("/auth/signin?m=link-invalid", 303);
-    await markVerified(d, user.id);
+    const used = await consumeToken(d, field(f, "token"), "verify-email");
+    if (!used) return c.redirect("/auth/signin?m=link-invalid", 303);
+    const { user } = used;
+    const keepPassword = await isSignupBrowser(c, used.token.browserHash);
+    const { passwordRemoved } = await proveMailbox(d, user.id, { keepPassword });
     await audit(c, {
       actorId: user.id,
       actorType: "user",
       action: "auth.email_verified",
       targetType: "user",
       targetId: user.id,
+      after: { passwordRemoved },
     });
-    return startSession(c, user.id, "/app");
+    return startSession(c, user.id, afterProof(passwordRemoved));
   })
   .get("/magic", (c) => RequestLinkPage(c, "Email me a sign-in link", "/auth/magic", null))
   .post("/magic", async (c) => {
@@ -229,12 +299,8 @@ export const authRoutes = new Hono<AppEnv>()
     checkAnonCsrf(c, f);
     const email = field(f, "email").trim().toLowerCase();
     await rateLimit(c, "magic", email);
-    const d = db(c.env.DB);
-    const user = await findUserByEmail(d, email);
-    if (user && !user.disabledAt) {
-      const token = await issueToken(d, user.id, "magic-link");
-      await sendAccountMail(c.env, user.email, "magic", `${origin(c)}/auth/magic/confirm?token=${token}`, c.get("log"));
-    }
+    const user = await findUserByEmail(db(c.env.DB), email);
+    if (user && !user.disabledAt) mailLinkLater(c, user, "magic-link");
     return AuthPage({ c, title: "Check your email", flash: CHECK_EMAIL, children: <CheckEmail /> });
   })
   .get("/magic/confirm", (c) => ConfirmPage(c, "Sign in to StateX", "/auth/magic/confirm", "Sign in"))
@@ -242,12 +308,18 @@ export const authRoutes = new Hono<AppEnv>()
     const f = await form(c);
     checkAnonCsrf(c, f);
     const d = db(c.env.DB);
-    const user = await consumeToken(d, field(f, "token"), "magic-link");
-    if (!user) return c.redirect("/auth/signin?m=link-invalid", 303);
-    // Receiving the link proves the address.
-    await markVerified(d, user.id);
-    await audit(c, { actorId: user.id, actorType: "user", action: "auth.signin", after: { method: "magic-link" } });
-    return startSession(c, user.id, "/app");
+    const used = await consumeToken(d, field(f, "token"), "magic-link");
+    if (!used) return c.redirect("/auth/signin?m=link-invalid", 303);
+    const { user } = used;
+    // Receiving the link proves the address: an unverified account becomes this clicker's.
+    const { passwordRemoved } = await proveMailbox(d, user.id, { keepPassword: false });
+    await audit(c, {
+      actorId: user.id,
+      actorType: "user",
+      action: "auth.signin",
+      after: { method: "magic-link", passwordRemoved },
+    });
+    return startSession(c, user.id, afterProof(passwordRemoved));
   })
   .get("/reset", (c) => RequestLinkPage(c, "Reset your password", "/auth/reset", null))
   .post("/reset", async (c) => {
@@ -255,12 +327,8 @@ export const authRoutes = new Hono<AppEnv>()
     checkAnonCsrf(c, f);
     const email = field(f, "email").trim().toLowerCase();
     await rateLimit(c, "reset", email);
-    const d = db(c.env.DB);
-    const user = await findUserByEmail(d, email);
-    if (user && !user.disabledAt) {
-      const token = await issueToken(d, user.id, "password-reset");
-      await sendAccountMail(c.env, user.email, "reset", `${origin(c)}/auth/reset/confirm?token=${token}`, c.get("log"));
-    }
+    const user = await findUserByEmail(db(c.env.DB), email);
+    if (user && !user.disabledAt) mailLinkLater(c, user, "password-reset");
     return AuthPage({ c, title: "Check your email", flash: CHECK_EMAIL, children: <CheckEmail /> });
   })
   .get("/reset/confirm", (c) => NewPasswordPage(c, c.req.query("token") ?? "", null))
@@ -272,11 +340,11 @@ export const authRoutes = new Hono<AppEnv>()
       return NewPasswordPage(c, field(f, "token"), password.error.issues[0]?.message ?? "Choose another password.");
     }
     const d = db(c.env.DB);
-    const user = await consumeToken(d, field(f, "token"), "password-reset");
-    if (!user) return c.redirect("/auth/signin?m=link-invalid", 303);
-    await setPassword(d, user.id, password.data);
-    await markVerified(d, user.id);
-    await revokeAllSessions(d, user.id);
+    const used = await consumeToken(d, field(f, "token"), "password-reset");
+    if (!used) return c.redirect("/auth/signin?m=link-invalid", 303);
+    const { user } = used;
+    await resetPassword(d, user.id, password.data);
+    await clearSigninFailures(d, user.email);
     await audit(c, {
       actorId: user.id,
       actorType: "user",
@@ -312,13 +380,14 @@ export const authRoutes = new Hono<AppEnv>()
     return c.redirect("/auth/signin?m=signed-out", 303);
   });
 
-async function startSession(c: Context<AppEnv>, userId: string, next: string) {
+/** Signs `userId` in and redirects to `location` (a portal path the caller chose or checked). */
+async function startSession(c: Context<AppEnv>, userId: string, location: string) {
   const { token } = await createSession(db(c.env.DB), userId, {
     userAgent: c.req.header("user-agent"),
     ip: c.req.header("cf-connecting-ip") ?? null,
   });
   setSessionCookie(c, token);
-  return c.redirect(safeNext(next), 303);
+  return c.redirect(location, 303);
 }
 
 function CheckEmail() {
@@ -330,12 +399,13 @@ function CheckEmail() {
   );
 }
 
-function SignInPage(c: Context<AppEnv>, flash: Flash | null, email: string, next?: string) {
+function SignInPage(c: Context<AppEnv>, flash: Flash | null, email: string, next?: string, status?: 429) {
   const csrf = anonCsrf(c);
   return AuthPage({
     c,
     title: "Sign in",
     flash,
+    status,
     children: (
       <>
         <form method="post" action="/auth/signin">
@@ -445,6 +515,10 @@ function NewPasswordPage(c: Context<AppEnv>, token: string, error: string | null
           autocomplete="new-password"
           hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
         />
+        <p class="hint">
+          Saving a new password signs you out on every device and revokes every API key of the account: whoever may know
+          the old password loses what they made with it. Create new keys under Profile afterwards.
+        </p>
         <div class="actions">
           <button type="submit">Save the password</button>
         </div>

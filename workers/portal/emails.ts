@@ -39,7 +39,7 @@ function content(kind: AccountMailKind, link: string) {
         subject: "Reset your StateX password",
         paragraphs: [
           "Someone asked to reset the password of your StateX account. If it was you, choose a new one.",
-          `The link works once, for ${hours(TOKEN_TTL_MS["password-reset"])} hour. Every signed-in session ends when the password changes.`,
+          `The link works once, for ${hours(TOKEN_TTL_MS["password-reset"])} hour. When the password changes, every signed-in session ends and every API key is revoked.`,
         ],
         link,
         linkText: "Choose a new password",

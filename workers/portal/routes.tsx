@@ -21,13 +21,16 @@ import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { keyCache } from "../auth/key-cache";
 import {
+  apiKeysPerUser,
   createApiKey,
   listApiKeys,
   listSessions,
+  MIN_PASSWORD_LENGTH,
   parseScopes,
   revokeAllSessions,
   revokeApiKey,
   revokeSession,
+  setPassword,
 } from "../auth/service";
 import { notifyAccount } from "../notifications/account";
 import { adminPages } from "./admin";
@@ -49,6 +52,11 @@ const flashes: Record<string, Flash> = {
   "not-reviewable": { kind: "bad", text: "This request is not waiting for review." },
   saved: { kind: "ok", text: "Saved." },
   "key-revoked": { kind: "ok", text: "The API key is revoked." },
+  "password-removed": {
+    kind: "info",
+    text: "Your address is confirmed. The account was created before anyone proved they read this mailbox — anyone can sign up with someone else's address — so we removed the password it was created with, signed out its other sessions and revoked its API keys. Set a password below, or keep signing in with emailed links.",
+  },
+  "password-set": { kind: "ok", text: "Your password is set. Sign in with it from now on, or with an emailed link." },
   "session-revoked": { kind: "ok", text: "That session is signed out." },
   "user-updated": { kind: "ok", text: "The user is updated." },
 };
@@ -429,7 +437,19 @@ export const portalRoutes = new Hono<AppEnv>()
     const body = await formOf(c);
     const scopes = parseScopes(list(body.scopes).join(" "));
     if (scopes.length === 0) return ProfilePage(c, { kind: "bad", text: "Choose at least one scope." }, null);
-    const { key, row } = await createApiKey(db(c.env.DB), c.get("user").id, str(body.name), scopes);
+    let created: Awaited<ReturnType<typeof createApiKey>>;
+    try {
+      created = await createApiKey(db(c.env.DB), c.get("user").id, str(body.name), scopes, {
+        max: apiKeysPerUser(c.env),
+      });
+    } catch (error) {
+      // The cap (409) and an unverified account (403): the reason on the page, with that status.
+      if (error instanceof HttpProblem && (error.status === 409 || error.status === 403)) {
+        return ProfilePage(c, { kind: "bad", text: error.message }, null, error.status);
+      }
+      throw error;
+    }
+    const { key, row } = created;
     await audit(c, {
       action: "apikey.created",
       targetType: "api_key",
@@ -444,6 +464,32 @@ export const portalRoutes = new Hono<AppEnv>()
       log: c.get("log"),
     });
     return ProfilePage(c, { kind: "ok", text: "Your API key is ready. Copy it now: it is not shown again." }, key);
+  })
+  .post("/password", async (c) => {
+    const body = await formOf(c);
+    const user = c.get("user");
+    // Only a passwordless account sets one here (after a magic link, or after proving the
+    // mailbox dropped a password chosen by whoever signed up); a password is changed by reset.
+    if (user.passwordHash) {
+      return ProfilePage(c, { kind: "bad", text: "You have a password already: change it with a reset link." }, null);
+    }
+    const password = str(body.password);
+    if (password.length < MIN_PASSWORD_LENGTH || password.length > 200) {
+      return ProfilePage(
+        c,
+        { kind: "bad", text: `Use at least ${MIN_PASSWORD_LENGTH} and at most 200 characters.` },
+        null,
+      );
+    }
+    await setPassword(db(c.env.DB), user.id, password);
+    await audit(c, { action: "auth.password_set", targetType: "user", targetId: user.id });
+    await notifyAccount(c.env, {
+      event: "account.password_changed",
+      userId: user.id,
+      correlationId: c.get("requestId"),
+      log: c.get("log"),
+    });
+    return c.redirect("/app/profile?m=password-set", 303);
   })
   .post("/keys/:id/revoke", async (c) => {
     await formOf(c);
@@ -760,7 +806,7 @@ function NewRequestPage(c: Context<AppEnv>, flash: Flash | null, text: string, s
   );
 }
 
-async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: string | null) {
+async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: string | null, status = 200) {
   const user = c.get("user");
   const d = db(c.env.DB);
   const [keys, sessions] = await Promise.all([listApiKeys(d, user.id), listSessions(d, user.id)]);
@@ -808,9 +854,44 @@ async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: stri
           <button type="submit">Save</button>
         </div>
       </form>
+      {user.passwordHash ? (
+        <div class="card">
+          <h2>Password</h2>
+          <p>
+            To change your password, <a href="/auth/reset">ask for a reset link</a>. A reset signs you out everywhere
+            and revokes your API keys.
+          </p>
+        </div>
+      ) : (
+        <form class="card" method="post" action="/app/password">
+          <Csrf c={c} />
+          <h2>Set a password</h2>
+          <p>Your account has no password: you sign in with links sent to {user.email}. Set one to sign in with it.</p>
+          <label for="new-password">New password</label>
+          <input
+            id="new-password"
+            name="password"
+            type="password"
+            required
+            minlength={MIN_PASSWORD_LENGTH}
+            autocomplete="new-password"
+            aria-describedby="new-password-hint"
+          />
+          <p class="hint" id="new-password-hint">
+            At least {MIN_PASSWORD_LENGTH} characters.
+          </p>
+          <div class="actions">
+            <button type="submit">Set the password</button>
+          </div>
+        </form>
+      )}
       <NotificationSettings c={c} />
       <div class="card">
         <h2>API keys</h2>
+        <p class="hint">
+          {keys.length} of {apiKeysPerUser(c.env)} active keys. Each key, and your account as a whole, has its own rate
+          limit.
+        </p>
         {keys.length === 0 ? (
           <p>No keys yet.</p>
         ) : (
@@ -940,5 +1021,6 @@ async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKey: stri
       </div>
     </>,
     flash,
+    status,
   );
 }

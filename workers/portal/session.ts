@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { randomToken, timingSafeEqual } from "../../shared/crypto";
+import { randomToken, sameSecret, sha256Hex } from "../../shared/crypto";
 import { HttpProblem } from "../../shared/http/problem";
 import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
@@ -10,6 +10,13 @@ import { resolveSession, SESSION_ABSOLUTE_MS } from "../auth/service";
 
 /** Cookie holding the pre-sign-in CSRF token (double-submit for the sign-in/up forms). */
 export const ANON_CSRF_COOKIE = "statex_csrf";
+/**
+ * Cookie of the browser that chose an account's password at sign-up (or signed in with it
+ * before verifying): a verification link opened in this browser keeps the password.
+ */
+export const SIGNUP_COOKIE = "statex_signup";
+const SIGNUP_COOKIE_MAX_AGE_S = 24 * 3600;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,64}$/;
 
 export function setSessionCookie(c: Context<AppEnv>, token: string): void {
   setCookie(c, SESSION_COOKIE, token, {
@@ -50,10 +57,30 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-function sameToken(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false;
-  const enc = new TextEncoder();
-  return timingSafeEqual(enc.encode(a), enc.encode(b));
+const sameToken = sameSecret;
+
+/**
+ * The hash of this browser's sign-up cookie, setting one first when it has none. Set on every
+ * sign-up answer, for a new address and a taken one alike, so the answers stay the same.
+ */
+export async function signupBrowserHash(c: Context<AppEnv>): Promise<string> {
+  let token = getCookie(c, SIGNUP_COOKIE);
+  if (!token || !TOKEN_SHAPE.test(token)) token = randomToken(32);
+  setCookie(c, SIGNUP_COOKIE, token, {
+    path: "/auth",
+    httpOnly: true,
+    secure: true,
+    sameSite: "Strict",
+    maxAge: SIGNUP_COOKIE_MAX_AGE_S,
+  });
+  return sha256Hex(token);
+}
+
+/** Whether this browser's sign-up cookie is the one `expectedHash` was made from. */
+export async function isSignupBrowser(c: Context<AppEnv>, expectedHash: string | null): Promise<boolean> {
+  const token = getCookie(c, SIGNUP_COOKIE);
+  if (!expectedHash || !token || !TOKEN_SHAPE.test(token)) return false;
+  return sameSecret(await sha256Hex(token), expectedHash);
 }
 
 const csrfFailure = () =>
@@ -73,7 +100,7 @@ export function checkSessionCsrf(c: Context<AppEnv>, form: FormData | Record<str
 /** The pre-sign-in CSRF token, set as a cookie on first use. */
 export function anonCsrf(c: Context<AppEnv>): string {
   const existing = getCookie(c, ANON_CSRF_COOKIE);
-  if (existing && /^[A-Za-z0-9_-]{20,64}$/.test(existing)) return existing;
+  if (existing && TOKEN_SHAPE.test(existing)) return existing;
   const token = randomToken(24);
   setCookie(c, ANON_CSRF_COOKIE, token, { path: "/auth", httpOnly: true, secure: true, sameSite: "Strict" });
   return token;
