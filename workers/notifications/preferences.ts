@@ -9,7 +9,7 @@ import {
   notificationPreferences,
 } from "../../shared/db/schema";
 import { db } from "../api/submissions/repo";
-import { DISCORD_WEBHOOK, SLACK_WEBHOOK } from "./channels/webhooks-chat";
+import { chatWebhookAllowed } from "./channels/webhooks-chat";
 import { normaliseAddress } from "./suppression";
 
 /** Events a user can switch per channel (the digest is email only). */
@@ -116,11 +116,11 @@ export function checkDestination(
         ? { ok: true, address }
         : { ok: false, reason: "Enter a numeric Telegram chat id (or @channelname)." };
     case "slack":
-      return SLACK_WEBHOOK.test(address)
+      return chatWebhookAllowed("slack", address)
         ? { ok: true, address }
         : { ok: false, reason: "Enter a Slack incoming webhook URL (https://hooks.slack.com/services/…)." };
     case "discord":
-      return DISCORD_WEBHOOK.test(address)
+      return chatWebhookAllowed("discord", address)
         ? { ok: true, address }
         : { ok: false, reason: "Enter a Discord webhook URL (https://discord.com/api/webhooks/…)." };
   }
