@@ -211,7 +211,8 @@ export function checkOutboundUrl(raw: string, options: UrlPolicyOptions = {}): U
 function isLoopback(host: string, bracketed: boolean): boolean {
   if (bracketed) {
     const g = ipv6Groups(host);
-    return g !== null && g.slice(0, 7).every((x) => x === 0) && g[7] === 1;
+    if (!g) return false;
+    return g.slice(0, 7).every((x) => x === 0) && g[7] === 1;
   }
   const v4 = ipv4ToNumber(host);
   if (v4 !== null) return v4 >>> 24 === 127;
