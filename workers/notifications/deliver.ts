@@ -243,7 +243,9 @@ export async function deliverNotification(
   }
   // Unproven destinations and used-up daily quotas: nothing goes out, and the log says why.
   const refusal =
-    claimed.event === VERIFICATION_EVENT ? "ownership codes are never sent again" : await sendRefusal(env, claimed, now);
+    claimed.event === VERIFICATION_EVENT
+      ? "ownership codes are never sent again"
+      : await sendRefusal(env, claimed, now);
   if (refusal) {
     const row = await finish("suppressed", { status: "skipped", error: refusal }, false);
     log.info("notification skipped", { notificationId: id, channel, reason: refusal });

@@ -64,7 +64,6 @@ export async function quotasOf(env: Env, userId: string, now = Date.now()) {
   return out;
 }
 
-
 /**
  * Charges one delivery to its user's quota: true when it fits (or the channel has no quota, or
  * the row was charged by an earlier attempt), false when today's quota is used up.

@@ -578,7 +578,10 @@ export const notificationPages = new Hono<AppEnv>()
     } catch (error) {
       return problemPage(c, error);
     }
-    return c.redirect(`/app/profile?m=saved#${needsVerification(channel) ? `verify-${channel}` : "notifications"}`, 303);
+    return c.redirect(
+      `/app/profile?m=saved#${needsVerification(channel) ? `verify-${channel}` : "notifications"}`,
+      303,
+    );
   })
   .post("/notifications/destinations/:channel/code", async (c) => {
     await formOf(c);

@@ -14,11 +14,7 @@ import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { ADAPTERS } from "../../notifications/channels";
 import { verifyTwilioSignature } from "../../notifications/channels/sms-twilio";
-import {
-  verifyWhatsAppSignature,
-  verifyWhatsAppToken,
-  whatsappStatuses,
-} from "../../notifications/channels/whatsapp";
+import { verifyWhatsAppSignature, verifyWhatsAppToken, whatsappStatuses } from "../../notifications/channels/whatsapp";
 import { markDelivered, markUndelivered, redriveFailed } from "../../notifications/deliver";
 import {
   channelsFor,
@@ -203,7 +199,9 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
         400: problem("Malformed JSON."),
         ...authProblems("submissions:write"),
         422: problem("The address is not valid for the channel."),
-        429: problem("No code can be sent now (resend throttle, codes per address or per day, daily quota); nothing was saved."),
+        429: problem(
+          "No code can be sent now (resend throttle, codes per address or per day, daily quota); nothing was saved.",
+        ),
         502: problem("Saved, but the provider refused the code; ask for another."),
       },
     }),

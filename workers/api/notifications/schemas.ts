@@ -76,7 +76,8 @@ export const Preferences = z
         channel: ChannelEnum,
         address: z.string(),
         verified: z.boolean().openapi({
-          description: "False until the code sent to an SMS, WhatsApp or Telegram address is entered; nothing is sent there before.",
+          description:
+            "False until the code sent to an SMS, WhatsApp or Telegram address is entered; nothing is sent there before.",
         }),
       }),
     ),
