@@ -239,6 +239,41 @@ describe("ownership proof of SMS, WhatsApp and Telegram destinations", () => {
   });
 });
 
+describe("ownership proof in the portal", () => {
+  it("asks for the code on the profile, refuses a wrong one with a page, and marks the number verified", async () => {
+    fakeProviders(providerOk);
+    const email = "verify-portal@example.com";
+    await createUser(db(env.DB), { email, password: "a long enough password", verified: true });
+    const client = new PortalClient();
+    const form = await client.page("/auth/signin");
+    expect((await client.post("/auth/signin", { email, password: "a long enough password" }, form)).status).toBe(303);
+    const profile = await client.page("/app/profile");
+    let saved = new Response();
+    const [code] = await capturingCodes(async () => {
+      saved = await client.post("/app/notifications/destinations/sms", { address: "+420614444444" }, profile);
+    });
+    expect(saved.status).toBe(303);
+    const asking = await client.page("/app/profile");
+    expect(asking).toContain("is not verified yet");
+    expect(asking).toContain('action="/app/notifications/destinations/sms/verify"');
+    const wrong = await client.post(
+      "/app/notifications/destinations/sms/verify",
+      { code: code === "000000" ? "111111" : "000000" },
+      asking,
+    );
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain("The code is wrong; 4 tries left");
+    const again = await client.post("/app/notifications/destinations/sms/code", {}, asking);
+    expect(again.status).toBe(429);
+    expect(await again.text()).toContain("A code was sent less than a minute ago");
+    const right = await client.post("/app/notifications/destinations/sms/verify", { code: code ?? "" }, asking);
+    expect(right.status).toBe(303);
+    const done = await client.page("/app/profile");
+    expect(done).not.toContain("is not verified yet");
+    expect(done).toContain('class="badge verified"');
+  });
+});
+
 describe("daily quotas of paid channels", () => {
   it("past today's SMS quota sends nothing, logs it skipped, and answers code requests 429", async () => {
     const calls = fakeProviders(providerOk);
