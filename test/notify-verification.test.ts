@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
 import { chargeDelivery } from "../workers/notifications/quota";
+import { suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, BASE, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 import { PortalClient } from "./helpers/client";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
@@ -201,7 +202,7 @@ describe("ownership proof of SMS, WhatsApp and Telegram destinations", () => {
     expect(prefs.destinations[0]?.verified).toBe(false);
   });
 
-  it("bounds code sends: one a minute per destination, five unconfirmed per address across accounts, ten a day per user", async () => {
+  it("bounds code sends: one a minute per destination, five unconfirmed per address across accounts, ten a day per user, none to a suppressed number", async () => {
     const calls = fakeProviders(providerOk);
     const { key } = await smsUser("verify-resend@example.com", "+420607777777");
     const again = await api(key, "POST", "/v1/notifications/destinations/sms/code");
@@ -236,6 +237,15 @@ describe("ownership proof of SMS, WhatsApp and Telegram destinations", () => {
     const eleventh = await api(cycler, "PUT", "/v1/notifications/destinations/sms", { address: "+420609000010" });
     expect(eleventh.status).toBe(429);
     expect((await eleventh.json<{ detail: string }>()).detail).toMatch(/10 codes today/);
+
+    // A number that replied STOP gets no code at all.
+    await suppress(env, { channel: "sms", address: "+420609999999", reason: "unsubscribe", source: "test" });
+    const before = twilio(calls).length;
+    const stopped = await api(await apiKeyFor("pump-stop@example.com"), "PUT", "/v1/notifications/destinations/sms", {
+      address: "+420609999999",
+    });
+    expect(stopped.status).toBe(422);
+    expect(twilio(calls).length).toBe(before);
   });
 });
 

@@ -13,6 +13,7 @@ import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
 import { ADAPTERS, ChannelError } from "./channels";
 import { chargeDelivery, dailyQuota, quotaReachedText, usedToday, utcDayStart } from "./quota";
+import { findSuppression } from "./suppression";
 
 /**
  * Proof that a destination belongs to the user who saved it. SMS, WhatsApp and Telegram can
@@ -103,6 +104,16 @@ export async function assertCodeAllowed(
   address: string,
   now = Date.now(),
 ): Promise<void> {
+  // An address that opted out (STOP, blocked bot) or is dead gets no code either.
+  if (await findSuppression(env, channel, address)) {
+    throw new HttpProblem(
+      422,
+      "validation",
+      "Validation Failed",
+      "/address: nothing can be sent to this address (it opted out or was reported unreachable)",
+      { errors: [{ pointer: "/address", detail: "nothing can be sent to this address" }] },
+    );
+  }
   const [pending] = await db(env.DB)
     .select()
     .from(destinationCodes)
