@@ -231,8 +231,9 @@ describe("retries, permanent failures and re-drive", () => {
   it("marks a dead-lettered delivery failed; an admin re-drives it and it goes out", async () => {
     let healthy = false;
     const calls = fakeProviders((req) => (healthy ? providerOk(req) : new Response("down", { status: 502 })));
-    const { id, requestId, rowId } = await pendingTelegram("dlq@example.com");
+    // Cleared first: the previous test suppressed this chat, and a suppressed chat gets no ownership code.
     await env.DB.prepare("DELETE FROM suppressions WHERE channel = 'telegram'").run();
+    const { id, requestId, rowId } = await pendingTelegram("dlq@example.com");
     const dead = await queue("statex-notifications-dlq", {
       kind: "deliver",
       notificationId: rowId,
