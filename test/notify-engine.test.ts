@@ -8,6 +8,7 @@ import { fanOut } from "../workers/notifications/deliver";
 import { isSuppressed, suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, BASE, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
+import { capturingCodes, verifiedDestination } from "./helpers/notify";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -49,7 +50,7 @@ async function queue(queueName: string, body: NotificationMessage | unknown, att
 /** A user with Telegram switched on for completed results; returns their key. */
 async function telegramUser(email: string, chatId = "424242") {
   const key = await apiKeyFor(email);
-  expect((await api(key, "PUT", "/v1/notifications/destinations/telegram", { address: chatId })).status).toBe(200);
+  await verifiedDestination(key, "telegram", chatId);
   const res = await api(key, "PUT", "/v1/notifications/preferences", {
     preferences: [{ event: "submission.completed", channel: "telegram", enabled: true }],
   });
@@ -230,8 +231,9 @@ describe("retries, permanent failures and re-drive", () => {
   it("marks a dead-lettered delivery failed; an admin re-drives it and it goes out", async () => {
     let healthy = false;
     const calls = fakeProviders((req) => (healthy ? providerOk(req) : new Response("down", { status: 502 })));
-    const { id, requestId, rowId } = await pendingTelegram("dlq@example.com");
+    // Cleared first: the previous test suppressed this chat, and a suppressed chat gets no ownership code.
     await env.DB.prepare("DELETE FROM suppressions WHERE channel = 'telegram'").run();
+    const { id, requestId, rowId } = await pendingTelegram("dlq@example.com");
     const dead = await queue("statex-notifications-dlq", {
       kind: "deliver",
       notificationId: rowId,
@@ -322,8 +324,17 @@ describe("the notifications API", () => {
       expect(res.status).toBe(422);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    const ok = await api(key, "PUT", "/v1/notifications/destinations/sms", { address: "+420 601 234 567" });
-    expect(await ok.json()).toEqual({ channel: "sms", address: "+420601234567" });
+    let ok = new Response();
+    await capturingCodes(async () => {
+      ok = await api(key, "PUT", "/v1/notifications/destinations/sms", { address: "+420 601 234 567" });
+    });
+    // Saved unverified, with a code on its way (this issue's ownership proof).
+    expect(await ok.json()).toEqual({
+      channel: "sms",
+      address: "+420601234567",
+      verified: false,
+      codeExpiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect((await api(key, "PUT", "/v1/notifications/destinations/email", { address: "x@example.com" })).status).toBe(
       422,
     );
@@ -336,8 +347,9 @@ describe("the notifications API", () => {
     const [row] = await notificationRows(id);
     const other = await api(key, "GET", `/v1/notifications/${encodeURIComponent(row?.id ?? "")}`);
     expect(other.status).toBe(404);
-    const mine = await (await api(key, "GET", "/v1/notifications")).json<{ items: unknown[] }>();
-    expect(mine.items).toEqual([]);
+    const mine = await (await api(key, "GET", "/v1/notifications")).json<{ items: { event: string }[] }>();
+    // Only the user's own ownership code (sent above); none of the other user's deliveries.
+    expect(mine.items.map((i) => i.event)).toEqual(["destination.verification"]);
   });
 
   it("lets admins edit templates (placeholders checked, audited) and preview them escaped", async () => {
@@ -461,7 +473,7 @@ describe("Twilio delivery reports", () => {
   it("marks an SMS delivered on a signed callback, refuses a forged one, and suppresses an unknown number", async () => {
     fakeProviders(providerOk);
     const key = await apiKeyFor("sms-dlr@example.com");
-    await api(key, "PUT", "/v1/notifications/destinations/sms", { address: "+420601234567" });
+    await verifiedDestination(key, "sms", "+420601234567");
     await api(key, "PUT", "/v1/notifications/preferences", {
       preferences: [{ event: "submission.completed", channel: "sms", enabled: true }],
     });
@@ -576,7 +588,7 @@ describe("WhatsApp status webhooks", () => {
   it("marks a WhatsApp message delivered, refuses unsigned reports, and suppresses a number not on WhatsApp", async () => {
     fakeProviders(providerOk);
     const key = await apiKeyFor("wa-dlr@example.com");
-    await api(key, "PUT", "/v1/notifications/destinations/whatsapp", { address: "+420601234567" });
+    await verifiedDestination(key, "whatsapp", "+420601234567");
     await api(key, "PUT", "/v1/notifications/preferences", {
       preferences: [{ event: "submission.completed", channel: "whatsapp", enabled: true }],
     });

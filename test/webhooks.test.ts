@@ -2,11 +2,14 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { checkOutboundUrl } from "../shared/http/url-policy";
 import worker from "../workers/index";
 import { webhookRetryDelaySeconds } from "../workers/queues/webhooks";
 import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
+import { URL_SPELLINGS } from "./helpers/url-spellings";
 
-const RECEIVER = "https://receiver.example/hooks";
+// A public-looking name (faked at the fetch boundary): `.example` names are refused by the host policy.
+const RECEIVER = "https://hooks.receiver-example.com/hooks";
 const realFetch = globalThis.fetch;
 
 interface Received {
@@ -216,5 +219,64 @@ describe("webhook endpoints", () => {
     }
     const del = await api(`/v1/webhooks/${mine.id}`, { method: "DELETE", email: "owner-hooks@example.com" });
     expect(del.status).toBe(204);
+  });
+
+  it("refuses private, reserved and wildcard-DNS receivers with 422 problem+json, even in development", async () => {
+    for (const url of [
+      // (Loopback itself is allowed in development, for a receiver on the same machine.)
+      "https://printer.local./",
+      "https://metadata.google.internal./computeMetadata/v1/",
+      "https://100.64.0.1/",
+      "https://127.0.0.1.nip.io/",
+      "https://0x0a.1/",
+      "https://[::ffff:169.254.169.254]/",
+      "https://10.0.0.1/",
+      "http://hooks.receiver-example.com/hooks",
+    ]) {
+      const res = await api("/v1/webhooks", {
+        method: "POST",
+        body: JSON.stringify({ url }),
+        email: "ssrf@example.com",
+      });
+      expect(res.status, url).toBe(422);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+      const body = await res.json<{ errors: { pointer: string; detail: string }[] }>();
+      expect(body.errors[0]?.pointer).toBe("/url");
+      expect(body.errors[0]?.detail).toMatch(/^url must/);
+    }
+    const list = await (await api("/v1/webhooks", { email: "ssrf@example.com" })).json<{ items: unknown[] }>();
+    expect(list.items).toEqual([]);
+  });
+
+  it("never fetches a stored endpoint the host policy refuses, and disables it", async () => {
+    const received = fakeReceiver();
+    const endpoint = await createEndpoint({ url: RECEIVER, events: ["submission.created"] }, "stale@example.com");
+    // An endpoint saved before the policy existed.
+    await env.DB.prepare("UPDATE webhook_endpoints SET url = ? WHERE id = ?")
+      .bind("https://169.254.169.254./latest/meta-data/", endpoint.id)
+      .run();
+    const spy = vi.mocked(globalThis.fetch);
+    const before = spy.mock.calls.length;
+    const id = await storedDelivery(endpoint.id);
+    const result = await runQueue("statex-webhooks", id);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(spy.mock.calls.slice(before).map(([input]) => String(input instanceof Request ? input.url : input))).toEqual(
+      [],
+    );
+    expect(received).toEqual([]);
+    const [delivery] = await deliveries(endpoint.id, "stale@example.com");
+    expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
+    const list = await (await api("/v1/webhooks", { email: "stale@example.com" })).json<{
+      items: { disabled: boolean }[];
+    }>();
+    expect(list.items[0]?.disabled).toBe(true);
+  });
+});
+
+describe("outbound URL host policy (workerd's URL parser)", () => {
+  it("gives every spelling of the table the same answer as in Node", () => {
+    const wrong = URL_SPELLINGS.filter(([url, accepted]) => checkOutboundUrl(url).ok !== accepted);
+    expect(wrong).toEqual([]);
+    expect(URL_SPELLINGS.length).toBeGreaterThanOrEqual(40);
   });
 });

@@ -29,7 +29,9 @@ export type Locale = (typeof LOCALES)[number];
 /**
  * Where a user can be reached on each non-email channel (email goes to the account address):
  * an E.164 phone number (SMS, WhatsApp), a Telegram chat id, a Slack or Discord incoming
- * webhook URL. Validated on write (workers/notifications/destinations.ts).
+ * webhook URL. Validated on write (workers/notifications/preferences.ts). SMS, WhatsApp and
+ * Telegram destinations receive nothing until their owner entered the code sent to them
+ * (`verifiedAt`; workers/notifications/verification.ts).
  */
 export const channelDestinations = sqliteTable(
   "channel_destinations",
@@ -41,6 +43,31 @@ export const channelDestinations = sqliteTable(
     address: text("address").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /** When the owner proved they receive at `address` (null: not yet; nothing is sent there). */
+    verifiedAt: integer("verified_at"),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.channel] })],
+);
+
+/**
+ * The one pending ownership code of a destination: a 6-digit code, stored only as
+ * `<salt hex>.<HMAC-SHA-256 hex>` under SIGNING_KEY, for the address it was sent to. It
+ * expires after 10 minutes or 5 wrong tries; a new code replaces it. `notificationId` is the
+ * code's delivery-log row, marked `delivered` once the code is entered.
+ */
+export const destinationCodes = sqliteTable(
+  "destination_codes",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    channel: text("channel", { enum: CHANNELS }).notNull(),
+    address: text("address").notNull(),
+    codeHash: text("code_hash").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    sentAt: integer("sent_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    notificationId: text("notification_id").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.channel] })],
 );
@@ -105,6 +132,7 @@ export const notificationTemplates = sqliteTable(
 );
 
 export type ChannelDestinationRow = typeof channelDestinations.$inferSelect;
+export type DestinationCodeRow = typeof destinationCodes.$inferSelect;
 export type NotificationPreferenceRow = typeof notificationPreferences.$inferSelect;
 export type SuppressionRow = typeof suppressions.$inferSelect;
 export type NotificationTemplateRow = typeof notificationTemplates.$inferSelect;

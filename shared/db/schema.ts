@@ -122,9 +122,15 @@ export const notifications = sqliteTable(
     /** Template locale the message was rendered in. */
     locale: text("locale"),
     correlationId: text("correlation_id"),
+    /** When this delivery was counted against its user's daily quota of a paid channel. */
+    chargedAt: integer("charged_at"),
   },
   (t) => [
     index("notifications_submission_idx").on(t.submissionId),
+    // The daily quota per user and paid channel counts these (workers/notifications/quota.ts).
+    index("notifications_user_channel_charged_idx").on(t.userId, t.channel, t.chargedAt),
+    // Ownership codes sent to one destination, across every account.
+    index("notifications_channel_recipient_idx").on(t.channel, t.recipient, t.createdAt),
     index("notifications_user_created_idx").on(t.userId, t.createdAt),
     index("notifications_status_updated_idx").on(t.status, t.updatedAt),
     // Provider delivery reports (WhatsApp status webhooks) name the message, not our id.

@@ -22,6 +22,7 @@ import { digestVars } from "./digest-vars";
 import { channelsFor, defaultEnabled, destinationsOf, isEnabled, preferencesOf } from "./preferences";
 import { findSuppression, suppress } from "./suppression";
 import { loadTemplate, renderFor, toLocale } from "./templates";
+import { sendRefusal, VERIFICATION_EVENT } from "./verification";
 
 /** How long one sender holds a notification before another may take it over. */
 const CLAIM_MS = 60_000;
@@ -165,8 +166,8 @@ export type DeliveryStatus = "sent" | "already-done" | "suppressed" | "skipped";
  * Delivers one delivery-log row, exactly once as far as the platform can tell: the row is
  * claimed with a conditional update, so a redelivered message, a re-run step or a concurrent
  * sender finds it finished or claimed and does not send again. A sender that dies mid-send
- * leaves a claim that expires after `CLAIM_MS`. Suppressed addresses and switched-off
- * channels end `suppressed` with nothing sent. Throws `DeliveryError` on failure (the row is
+ * leaves a claim that expires after `CLAIM_MS`. Suppressed addresses, switched-off channels,
+ * unverified destinations and used-up daily quotas end `suppressed` with nothing sent. Throws `DeliveryError` on failure (the row is
  * back to `queued` when a retry can succeed, `failed` when not).
  */
 export async function deliverNotification(
@@ -238,6 +239,16 @@ export async function deliverNotification(
   }
   if (claimed.userId && !(await isEnabled(env, claimed.userId, event, channel))) {
     const row = await finish("suppressed", { status: "skipped", error: "turned off by the recipient" }, false);
+    return { status: "skipped", notification: row };
+  }
+  // Unproven destinations and used-up daily quotas: nothing goes out, and the log says why.
+  const refusal =
+    claimed.event === VERIFICATION_EVENT
+      ? "ownership codes are never sent again"
+      : await sendRefusal(env, claimed, now);
+  if (refusal) {
+    const row = await finish("suppressed", { status: "skipped", error: refusal }, false);
+    log.info("notification skipped", { notificationId: id, channel, reason: refusal });
     return { status: "skipped", notification: row };
   }
 

@@ -4,13 +4,15 @@ import {
   type Channel,
   type ChannelDestinationRow,
   channelDestinations,
+  destinationCodes,
   NOTIFICATION_EVENTS,
   type NotificationEvent,
   notificationPreferences,
 } from "../../shared/db/schema";
 import { db } from "../api/submissions/repo";
-import { DISCORD_WEBHOOK, SLACK_WEBHOOK } from "./channels/webhooks-chat";
+import { chatWebhookAllowed } from "./channels/webhooks-chat";
 import { normaliseAddress } from "./suppression";
+import { needsVerification } from "./verification";
 
 /** Events a user can switch per channel (the digest is email only). */
 export const USER_EVENTS = NOTIFICATION_EVENTS;
@@ -116,11 +118,11 @@ export function checkDestination(
         ? { ok: true, address }
         : { ok: false, reason: "Enter a numeric Telegram chat id (or @channelname)." };
     case "slack":
-      return SLACK_WEBHOOK.test(address)
+      return chatWebhookAllowed("slack", address)
         ? { ok: true, address }
         : { ok: false, reason: "Enter a Slack incoming webhook URL (https://hooks.slack.com/services/…)." };
     case "discord":
-      return DISCORD_WEBHOOK.test(address)
+      return chatWebhookAllowed("discord", address)
         ? { ok: true, address }
         : { ok: false, reason: "Enter a Discord webhook URL (https://discord.com/api/webhooks/…)." };
   }
@@ -130,26 +132,42 @@ export async function destinationsOf(env: Env, userId: string): Promise<ChannelD
   return db(env.DB).select().from(channelDestinations).where(eq(channelDestinations.userId, userId));
 }
 
-/** Sets (address) or removes (null) a destination; the address must have passed `checkDestination`. */
+/**
+ * Sets (address) or removes (null) a destination; the address must have passed
+ * `checkDestination`. A new address of a channel that needs proof (SMS, WhatsApp, Telegram)
+ * starts unverified and any code pending for the old one is dropped; saving the same address
+ * again keeps its state. Slack and Discord URLs are verified on save (the URL itself is the
+ * workspace's secret, and posting to it costs nothing). Returns whether it is verified now.
+ */
 export async function setDestination(
   env: Env,
   userId: string,
   channel: DestinationChannel,
   address: string | null,
   now = Date.now(),
-): Promise<void> {
+): Promise<{ verified: boolean }> {
   const d = db(env.DB);
+  const mine = and(eq(channelDestinations.userId, userId), eq(channelDestinations.channel, channel));
+  const codes = and(eq(destinationCodes.userId, userId), eq(destinationCodes.channel, channel));
   if (address === null) {
-    await d
-      .delete(channelDestinations)
-      .where(and(eq(channelDestinations.userId, userId), eq(channelDestinations.channel, channel)));
-    return;
+    await d.batch([d.delete(channelDestinations).where(mine), d.delete(destinationCodes).where(codes)]);
+    return { verified: false };
   }
-  await d
-    .insert(channelDestinations)
-    .values({ userId, channel, address, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({
-      target: [channelDestinations.userId, channelDestinations.channel],
-      set: { address, updatedAt: now },
-    });
+  const [current] = await d.select().from(channelDestinations).where(mine).limit(1);
+  if (current?.address === address) {
+    await d.update(channelDestinations).set({ updatedAt: now }).where(mine);
+    return { verified: current.verifiedAt !== null };
+  }
+  const verifiedAt = needsVerification(channel) ? null : now;
+  await d.batch([
+    d
+      .insert(channelDestinations)
+      .values({ userId, channel, address, createdAt: now, updatedAt: now, verifiedAt })
+      .onConflictDoUpdate({
+        target: [channelDestinations.userId, channelDestinations.channel],
+        set: { address, updatedAt: now, verifiedAt },
+      }),
+    d.delete(destinationCodes).where(codes),
+  ]);
+  return { verified: verifiedAt !== null };
 }

@@ -13,6 +13,7 @@ import {
   notificationTemplates,
   users,
 } from "../../shared/db/schema";
+import { HttpProblem } from "../../shared/http/problem";
 import { type LogFilter, maskAddress, searchLog, timelines } from "../api/notifications/repo";
 import { preferencesView, SAMPLE_VARS } from "../api/notifications/routes";
 import { db } from "../api/submissions/repo";
@@ -24,11 +25,20 @@ import {
   checkDestination,
   DESTINATION_CHANNELS,
   type DestinationChannel,
+  destinationsOf,
   setDestination,
   setPreferences,
 } from "../notifications/preferences";
+import { quotasOf } from "../notifications/quota";
 import { listSuppressions, suppress, unsuppress } from "../notifications/suppression";
 import { loadTemplate, renderFor, TEMPLATE_VARS, unknownPlaceholders } from "../notifications/templates";
+import {
+  assertCodeAllowed,
+  confirmCode,
+  needsVerification,
+  sendVerificationCode,
+  VERIFIED_CHANNELS,
+} from "../notifications/verification";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf, requireAdmin } from "./session";
 import { eventLabel } from "./unsubscribe";
@@ -89,6 +99,28 @@ const str = (v: unknown) => (typeof v === "string" ? v : "");
 const pick = <T extends string>(values: readonly T[], v: string | undefined): T | undefined =>
   (values as readonly string[]).includes(v ?? "") ? (v as T) : undefined;
 
+/** A refused destination action (limits, wrong code, provider refusal) as a page; other errors rethrown. */
+function problemPage(c: Context<AppEnv>, error: unknown) {
+  if (!(error instanceof HttpProblem)) throw error;
+  const text = error.errors?.[0]?.detail ?? error.message;
+  const retry = error.headers?.["retry-after"];
+  if (retry) c.header("retry-after", retry);
+  return page(
+    c,
+    "Notifications",
+    "/app/profile",
+    <div class="card narrow">
+      <h1>{error.status === 429 ? "Not now" : "That did not work"}</h1>
+      <p>{text.charAt(0).toUpperCase() + text.slice(1)}</p>
+      <p>
+        <a href="/app/profile#notifications">Back to your profile</a>
+      </p>
+    </div>,
+    { kind: "bad", text },
+    error.status,
+  );
+}
+
 /**
  * The profile's notification section: which events reach you on which channel, and where each
  * channel reaches you. Posts to `/app/notifications/preferences` and `/app/notifications/destinations`.
@@ -100,8 +132,11 @@ export async function NotificationSettings(props: { c: Context<AppEnv> }) {
     view.preferences.find((p) => p.event === e && p.channel === ch)?.enabled === true;
   const available = (ch: Channel) => view.channels.find((x) => x.channel === ch)?.available === true;
   const destination = (ch: Channel) => view.destinations.find((d) => d.channel === ch)?.address ?? "";
+  const unverified = (ch: Channel) =>
+    needsVerification(ch) && view.destinations.find((d) => d.channel === ch)?.verified === false;
   return (
     <>
+      <QuotaNotice quotas={view.quotas} />
       <form class="card" method="post" action="/app/notifications/preferences" id="notifications">
         <Csrf c={c} />
         <h2>Notifications</h2>
@@ -165,10 +200,54 @@ export async function NotificationSettings(props: { c: Context<AppEnv> }) {
                 Remove
               </button>
             ) : null}
+            {destination(ch) && needsVerification(ch) && !unverified(ch) ? <Badge status="verified" /> : null}
           </form>
+        ))}
+        {DESTINATION_CHANNELS.filter((ch) => available(ch) && unverified(ch)).map((ch) => (
+          <div class="notice" id={`verify-${ch}`}>
+            <p>
+              {CHANNEL_LABEL[ch]} to {destination(ch)} is not verified yet: nothing is sent there until you enter the
+              6-digit code we sent to it (valid 10 minutes).
+            </p>
+            <form method="post" action={`/app/notifications/destinations/${ch}/verify`} class="actions">
+              <Csrf c={c} />
+              <label for={`code-${ch}`}>Code</label>
+              <input
+                id={`code-${ch}`}
+                name="code"
+                type="text"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                maxlength={10}
+              />
+              <button type="submit">Verify</button>
+            </form>
+            <form method="post" action={`/app/notifications/destinations/${ch}/code`} class="actions">
+              <Csrf c={c} />
+              <button type="submit" class="secondary">
+                Send a new code
+              </button>
+            </form>
+          </div>
         ))}
       </div>
     </>
+  );
+}
+
+/** Says which paid channels reached today's quota (nothing more goes out on them until 00:00 UTC). */
+function QuotaNotice(props: { quotas: { channel: Channel; used: number; limit: number }[] }) {
+  const reached = props.quotas.filter((q) => q.used >= q.limit);
+  if (reached.length === 0) return null;
+  return (
+    <div class="card notice bad" role="status">
+      {reached.map((q) => (
+        <p>
+          Today's {CHANNEL_LABEL[q.channel]} quota ({q.limit} messages a day) is used up: nothing more is sent to you by{" "}
+          {CHANNEL_LABEL[q.channel]} today, and no codes can be sent. It resets at 00:00 UTC.
+        </p>
+      ))}
+    </div>
   );
 }
 
@@ -415,6 +494,7 @@ export const notificationPages = new Hono<AppEnv>()
           Every message we sent you, newest first. Choose what you get in your{" "}
           <a href="/app/profile#notifications">profile</a>.
         </p>
+        <QuotaNotice quotas={await quotasOf(c.env, c.get("user").id)} />
         <Filters f={f} />
         <div class="card">
           <DeliveryTable rows={rows} lines={lines} zone={c.get("user").timeZone} />
@@ -479,13 +559,60 @@ export const notificationPages = new Hono<AppEnv>()
         422,
       );
     }
-    await setDestination(c.env, user.id, channel, checked.address);
-    await audit(c, {
-      action: "notification.destination_set",
-      targetType: "user",
-      targetId: user.id,
-      after: { channel, address: checked.address },
-    });
+    const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel) ?? null;
+    const unchanged = current?.address === checked.address && current.verifiedAt !== null;
+    try {
+      // The limits first, so a refused code leaves the old destination as it was.
+      if (needsVerification(channel) && !unchanged) await assertCodeAllowed(c.env, user.id, channel, checked.address);
+      const { verified } = await setDestination(c.env, user.id, channel, checked.address);
+      await audit(c, {
+        action: "notification.destination_set",
+        targetType: "user",
+        targetId: user.id,
+        before: { channel, address: current?.address ?? null },
+        after: { channel, address: checked.address },
+      });
+      if (!verified && needsVerification(channel)) {
+        await sendVerificationCode(c.env, user.id, channel, checked.address, c.get("log"));
+      }
+    } catch (error) {
+      return problemPage(c, error);
+    }
+    return c.redirect(
+      `/app/profile?m=saved#${needsVerification(channel) ? `verify-${channel}` : "notifications"}`,
+      303,
+    );
+  })
+  .post("/notifications/destinations/:channel/code", async (c) => {
+    await formOf(c);
+    const channel = pick(VERIFIED_CHANNELS, c.req.param("channel"));
+    if (!channel) return c.notFound();
+    const user = c.get("user");
+    const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel);
+    if (!current || current.verifiedAt !== null) return c.redirect("/app/profile#notifications", 303);
+    try {
+      await sendVerificationCode(c.env, user.id, channel, current.address, c.get("log"));
+    } catch (error) {
+      return problemPage(c, error);
+    }
+    return c.redirect(`/app/profile?m=saved#verify-${channel}`, 303);
+  })
+  .post("/notifications/destinations/:channel/verify", async (c) => {
+    const body = await formOf(c);
+    const channel = pick(VERIFIED_CHANNELS, c.req.param("channel"));
+    if (!channel) return c.notFound();
+    const user = c.get("user");
+    try {
+      const { address } = await confirmCode(c.env, user.id, channel, str(body.code));
+      await audit(c, {
+        action: "notification.destination_verified",
+        targetType: "user",
+        targetId: user.id,
+        after: { channel, address },
+      });
+    } catch (error) {
+      return problemPage(c, error);
+    }
     return c.redirect("/app/profile?m=saved#notifications", 303);
   })
   .get("/admin/notifications", requireAdmin, async (c) => {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, ne } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../../../shared/db/client";
 import {
   type NotificationAttemptRow,
@@ -7,6 +7,7 @@ import {
   notifications,
   users,
 } from "../../../shared/db/schema";
+import { VERIFICATION_EVENT } from "../../notifications/verification";
 
 export interface LogFilter {
   userId?: string;
@@ -111,7 +112,14 @@ export async function deliveryByProviderId(d1: D1Database, channel: string, prov
   const [row] = await db(d1)
     .select()
     .from(notifications)
-    .where(and(eq(notifications.providerMessageId, providerMessageId), eq(notifications.channel, channel)))
+    .where(
+      and(
+        eq(notifications.providerMessageId, providerMessageId),
+        eq(notifications.channel, channel),
+        // An ownership code's row is `delivered` when the code is entered, not on a provider report.
+        ne(notifications.event, VERIFICATION_EVENT),
+      ),
+    )
     .limit(1);
   return row ?? null;
 }

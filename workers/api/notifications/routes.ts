@@ -14,7 +14,7 @@ import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { ADAPTERS } from "../../notifications/channels";
 import { verifyTwilioSignature } from "../../notifications/channels/sms-twilio";
-import { verifyWhatsAppSignature, whatsappStatuses } from "../../notifications/channels/whatsapp";
+import { verifyWhatsAppSignature, verifyWhatsAppToken, whatsappStatuses } from "../../notifications/channels/whatsapp";
 import { markDelivered, markUndelivered, redriveFailed } from "../../notifications/deliver";
 import {
   channelsFor,
@@ -24,6 +24,7 @@ import {
   setDestination,
   setPreferences,
 } from "../../notifications/preferences";
+import { quotasOf } from "../../notifications/quota";
 import { listSuppressions, suppress, unsuppress } from "../../notifications/suppression";
 import {
   defaultTemplate,
@@ -32,16 +33,24 @@ import {
   toLocale,
   unknownPlaceholders,
 } from "../../notifications/templates";
+import {
+  assertCodeAllowed,
+  confirmCode,
+  needsVerification,
+  sendVerificationCode,
+} from "../../notifications/verification";
 import { authProblems, problem } from "../openapi";
 import { db } from "../submissions/repo";
 import { validationHook } from "../validation";
 import { deliveryByProviderId, ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
 import {
   AdminLogQuery,
+  CodeBody,
   Delivery,
   DeliveryPage,
   DestinationBody,
   DestinationParams,
+  DestinationState,
   IdParam,
   LogQuery,
   Preferences,
@@ -55,6 +64,7 @@ import {
   Template,
   TemplateBody,
   TemplateParams,
+  VerifiableParams,
 } from "./schemas";
 
 const security = [{ bearerAuth: [] }];
@@ -71,7 +81,12 @@ export async function preferencesView(env: Env, user: { id: string; locale: stri
     preferences: NOTIFICATION_EVENTS.flatMap((event) =>
       channelsFor(event).map((channel) => ({ event, channel, enabled: matrix[event][channel] === true })),
     ),
-    destinations: (await destinationsOf(env, user.id)).map((d) => ({ channel: d.channel, address: d.address })),
+    destinations: (await destinationsOf(env, user.id)).map((d) => ({
+      channel: d.channel,
+      address: d.address,
+      verified: d.verifiedAt !== null,
+    })),
+    quotas: await quotasOf(env, user.id),
     channels: CHANNELS.map((channel) => ({ channel, available: ADAPTERS[channel].configProblem(env) === null })),
     locale: toLocale(user.locale),
   };
@@ -171,7 +186,7 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       path: "/destinations/{channel}",
       summary: "Set where a channel reaches you",
       description:
-        "An E.164 number for `sms`/`whatsapp`, a chat id for `telegram`, an incoming webhook URL on Slack's or Discord's own host for `slack`/`discord`.",
+        "An E.164 number for `sms`/`whatsapp`, a chat id for `telegram`, an incoming webhook URL on Slack's or Discord's own host for `slack`/`discord`. A new SMS, WhatsApp or Telegram address is saved unverified and sent a 6-digit code (valid 10 minutes, 5 tries); it receives nothing else until the code is given to `POST /destinations/{channel}/verify`.",
       tags: ["Notifications"],
       security,
       middleware: [write] as const,
@@ -180,13 +195,14 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
         body: { required: true, content: { "application/json": { schema: DestinationBody } } },
       },
       responses: {
-        200: {
-          description: "Saved.",
-          content: { "application/json": { schema: z.object({ channel: z.string(), address: z.string() }) } },
-        },
+        200: { description: "Saved.", content: { "application/json": { schema: DestinationState } } },
         400: problem("Malformed JSON."),
         ...authProblems("submissions:write"),
         422: problem("The address is not valid for the channel."),
+        429: problem(
+          "No code can be sent now (resend throttle, codes per address or per day, daily quota); nothing was saved.",
+        ),
+        502: problem("Saved, but the provider refused the code; ask for another."),
       },
     }),
     async (c) => {
@@ -194,16 +210,100 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       const checked = checkDestination(channel, c.req.valid("json").address);
       if (!checked.ok) throw unprocessable("/address", checked.reason);
       const user = c.get("user");
-      const before = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel)?.address ?? null;
-      await setDestination(c.env, user.id, channel, checked.address);
+      const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel) ?? null;
+      const unchanged = current?.address === checked.address && current.verifiedAt !== null;
+      // The limits first, so a refused code leaves the old destination as it was.
+      if (needsVerification(channel) && !unchanged) {
+        await assertCodeAllowed(c.env, user.id, channel, checked.address);
+      }
+      const { verified } = await setDestination(c.env, user.id, channel, checked.address);
       await audit(c, {
         action: "notification.destination_set",
         targetType: "user",
         targetId: user.id,
-        before: { channel, address: before },
+        before: { channel, address: current?.address ?? null },
         after: { channel, address: checked.address },
       });
-      return c.json({ channel, address: checked.address }, 200);
+      let codeExpiresAt: string | null = null;
+      if (!verified && needsVerification(channel)) {
+        const sent = await sendVerificationCode(c.env, user.id, channel, checked.address, c.get("log"));
+        codeExpiresAt = new Date(sent.expiresAt).toISOString();
+      }
+      return c.json({ channel, address: checked.address, verified, codeExpiresAt }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/destinations/{channel}/code",
+      summary: "Send a new ownership code",
+      description:
+        "Sends a fresh code to the unverified destination (the previous one stops working). At most one a minute, 5 unconfirmed codes per address in 24 hours, 10 a day per user, and each counts against the channel's daily quota.",
+      tags: ["Notifications"],
+      security,
+      middleware: [write] as const,
+      request: { params: VerifiableParams },
+      responses: {
+        202: { description: "Sent.", content: { "application/json": { schema: DestinationState } } },
+        ...authProblems("submissions:write"),
+        404: problem("No destination is set on this channel."),
+        409: problem("The destination is verified already."),
+        429: problem("No code can be sent now; `Retry-After` says when."),
+        502: problem("The provider refused the code."),
+      },
+    }),
+    async (c) => {
+      const { channel } = c.req.valid("param");
+      const user = c.get("user");
+      const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel);
+      if (!current) throw notFound("Destination", `No ${channel} destination is set.`);
+      if (current.verifiedAt !== null) {
+        throw new HttpProblem(409, "conflict", "Conflict", `Your ${channel} destination is verified already.`);
+      }
+      const sent = await sendVerificationCode(c.env, user.id, channel, current.address, c.get("log"));
+      return c.json(
+        {
+          channel,
+          address: current.address,
+          verified: false,
+          codeExpiresAt: new Date(sent.expiresAt).toISOString(),
+        },
+        202,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/destinations/{channel}/verify",
+      summary: "Prove a destination is yours",
+      description: "Give the 6-digit code sent to the destination. 5 wrong tries use the code up.",
+      tags: ["Notifications"],
+      security,
+      middleware: [write] as const,
+      request: {
+        params: VerifiableParams,
+        body: { required: true, content: { "application/json": { schema: CodeBody } } },
+      },
+      responses: {
+        200: { description: "Verified.", content: { "application/json": { schema: DestinationState } } },
+        400: problem("Malformed JSON."),
+        ...authProblems("submissions:write"),
+        422: problem("Wrong, expired or no pending code."),
+        429: problem("Too many wrong codes; ask for a new one."),
+      },
+    }),
+    async (c) => {
+      const { channel } = c.req.valid("param");
+      const user = c.get("user");
+      const { address } = await confirmCode(c.env, user.id, channel, c.req.valid("json").code);
+      await audit(c, {
+        action: "notification.destination_verified",
+        targetType: "user",
+        targetId: user.id,
+        after: { channel, address },
+      });
+      return c.json({ channel, address, verified: true, codeExpiresAt: null }, 200);
     },
   )
   .openapi(
@@ -312,8 +412,7 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const expected = (c.env as Cloudflare.Env).WHATSAPP_VERIFY_TOKEN;
-      if (!expected || q["hub.mode"] !== "subscribe" || q["hub.verify_token"] !== expected) {
+      if (q["hub.mode"] !== "subscribe" || !(await verifyWhatsAppToken(c.env, q["hub.verify_token"] ?? ""))) {
         throw new HttpProblem(403, "forbidden", "Forbidden", "The verify token does not match.");
       }
       return c.text(q["hub.challenge"] ?? "", 200);

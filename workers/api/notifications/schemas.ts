@@ -7,6 +7,7 @@ import {
   SUPPRESSION_REASONS,
 } from "../../../shared/db/schema";
 import { DESTINATION_CHANNELS } from "../../notifications/preferences";
+import { VERIFIED_CHANNELS } from "../../notifications/verification";
 
 export const ChannelEnum = z.enum(CHANNELS).openapi({ description: "A notification channel." });
 export const EventEnum = z.enum(NOTIFICATION_EVENTS).openapi({ description: "A notification event." });
@@ -70,7 +71,26 @@ export const Preference = z
 export const Preferences = z
   .object({
     preferences: z.array(Preference).openapi({ description: "Every event × channel, with defaults filled in." }),
-    destinations: z.array(z.object({ channel: ChannelEnum, address: z.string() })),
+    destinations: z.array(
+      z.object({
+        channel: ChannelEnum,
+        address: z.string(),
+        verified: z.boolean().openapi({
+          description:
+            "False until the code sent to an SMS, WhatsApp or Telegram address is entered; nothing is sent there before.",
+        }),
+      }),
+    ),
+    quotas: z
+      .array(
+        z.object({
+          channel: ChannelEnum,
+          used: z.number().int().openapi({ description: "Messages sent to you on this channel today (UTC)." }),
+          limit: z.number().int().openapi({ description: "The most a day; past it nothing more is sent today." }),
+          resetsAt: z.iso.datetime().openapi({ description: "The next 00:00 UTC." }),
+        }),
+      )
+      .openapi({ description: "Today's use of each paid channel (SMS, WhatsApp)." }),
     channels: z
       .array(z.object({ channel: ChannelEnum, available: z.boolean() }))
       .openapi({ description: "Whether this deployment can send on each channel." }),
@@ -86,6 +106,30 @@ export const PreferencesBody = z
 export const DestinationParams = z.object({
   channel: z.enum(DESTINATION_CHANNELS).openapi({ param: { name: "channel", in: "path" } }),
 });
+
+export const VerifiableParams = z.object({
+  channel: z
+    .enum(VERIFIED_CHANNELS)
+    .openapi({ param: { name: "channel", in: "path" }, description: "sms, whatsapp or telegram." }),
+});
+
+export const CodeBody = z
+  .object({
+    code: z.string().max(20).openapi({ description: "The 6-digit code sent to the destination.", example: "123456" }),
+  })
+  .strict();
+
+export const DestinationState = z
+  .object({
+    channel: ChannelEnum,
+    address: z.string(),
+    verified: z.boolean(),
+    codeExpiresAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "When the code just sent stops working; null when no code was sent." }),
+  })
+  .openapi("NotificationDestination");
 
 export const DestinationBody = z
   .object({

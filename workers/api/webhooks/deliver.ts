@@ -9,6 +9,7 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from "../../../shared/db/schema";
+import { checkOutboundUrl } from "../../../shared/http/url-policy";
 import { ulid } from "../../../shared/ids";
 import type { Logger } from "../../../shared/log";
 
@@ -105,8 +106,9 @@ export type AttemptOutcome = "succeeded" | "retry" | "gone";
 
 /**
  * One delivery attempt: POSTs the signed payload, logs the attempt, and says what next. 2xx is
- * success; 410 Gone disables the endpoint (the receiver asked us to stop); anything else,
- * including a timeout, is retried by the queue.
+ * success; 410 Gone disables the endpoint (the receiver asked us to stop); an endpoint whose
+ * URL the host policy refuses is disabled without a request; anything else, including a
+ * timeout, is retried by the queue.
  */
 export async function attemptDelivery(env: Env, deliveryId: string, log: Logger): Promise<AttemptOutcome> {
   const d = db(env.DB);
@@ -122,8 +124,24 @@ export async function attemptDelivery(env: Env, deliveryId: string, log: Logger)
   const started = Date.now();
   let statusCode: number | null = null;
   let error: string | null = null;
+  // Checked again at every send, not only when saved: endpoints stored before the policy was
+  // tightened (or a policy change since) must not be fetched.
+  const target = checkOutboundUrl(endpoint.url, { allowLoopback: env.ENVIRONMENT === "development" });
+  if (!target.ok) {
+    error = `refused: url ${target.reason}`;
+    await d.batch([
+      d.insert(webhookAttempts).values({ deliveryId, attempt, statusCode: null, error, durationMs: 0, at: started }),
+      d
+        .update(webhookDeliveries)
+        .set({ attempts: attempt, lastStatusCode: null, lastError: error, status: "failed" })
+        .where(eq(webhookDeliveries.id, deliveryId)),
+      d.update(webhookEndpoints).set({ disabledAt: started }).where(eq(webhookEndpoints.id, endpoint.id)),
+    ]);
+    log.warn("webhook endpoint refused by the URL policy; disabled", { deliveryId, endpointId: endpoint.id });
+    return "gone";
+  }
   try {
-    const res = await fetch(endpoint.url, {
+    const res = await fetch(target.url, {
       method: "POST",
       headers: signedHeaders(delivery, endpoint, new Date()),
       body: delivery.payload,

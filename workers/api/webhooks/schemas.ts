@@ -1,31 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import { WEBHOOK_EVENTS } from "../../../shared/db/schema";
-
-const PRIVATE_HOST =
-  /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|0\.0\.0\.0|\[.*\])$/i;
+import { outboundUrlProblem } from "../../../shared/http/url-policy";
 
 /**
- * Where webhooks may go: https to a public host. (In development, http and local hosts are
- * allowed too, so a receiver on the same machine can be used; see `allowLocalWebhooks`.)
+ * Where webhooks may go: https on port 443 to a public host (shared/http/url-policy.ts). In
+ * development, http and loopback hosts on any port are allowed too, so a receiver on the same
+ * machine can be used; every other private or special-purpose host stays refused.
  */
-export function webhookUrlProblem(url: string, allowLocal: boolean): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return "url must be an absolute URL";
-  }
-  if (parsed.username || parsed.password) return "url must not contain credentials";
-  if (allowLocal) return parsed.protocol === "https:" || parsed.protocol === "http:" ? null : "url must be http(s)";
-  if (parsed.protocol !== "https:") return "url must use https";
-  if (PRIVATE_HOST.test(parsed.hostname)) return "url must point to a public host";
-  return null;
+export function webhookUrlProblem(url: string, allowLoopback: boolean): string | null {
+  return outboundUrlProblem(url, { allowLoopback });
 }
 
 export const CreateEndpointBody = z
   .object({
     url: z.string({ error: "url must be a string" }).max(2000).openapi({
-      description: "The receiver: https to a public host.",
+      description:
+        "The receiver: https on port 443 to a public host (no IP literal in a private or special-purpose range, no reserved or wildcard-DNS name).",
       example: "https://example.com/hooks/statex",
     }),
     events: z

@@ -1,3 +1,4 @@
+import { checkOutboundUrl } from "../../../shared/http/url-policy";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, httpFailure, jsonBody, providerFetch } from "./types";
 
@@ -5,6 +6,14 @@ import { type ChannelAdapter, httpFailure, jsonBody, providerFetch } from "./typ
 export const SLACK_WEBHOOK = /^https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/[A-Za-z0-9]+$/;
 /** Discord webhooks (`discord.com` and the older `discordapp.com`). */
 export const DISCORD_WEBHOOK = /^https:\/\/(?:discord|discordapp)\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+$/;
+
+/**
+ * A chat webhook URL may be used: the provider's own URL shape (an allow-list of one host) and
+ * the shared host policy, so every user URL the Worker fetches passes the same gate.
+ */
+export function chatWebhookAllowed(channel: "slack" | "discord", url: string): boolean {
+  return (channel === "slack" ? SLACK_WEBHOOK : DISCORD_WEBHOOK).test(url) && checkOutboundUrl(url).ok;
+}
 
 /**
  * Slack incoming webhook: `POST {text}` in mrkdwn, answered `ok` (no message id). A deleted
@@ -15,7 +24,8 @@ export const slackAdapter: ChannelAdapter = {
   configProblem: () => null,
   async send(_env, message) {
     // Checked again here (not only when saved): nothing but Slack's own host is ever called.
-    if (!SLACK_WEBHOOK.test(message.to)) throw httpFailure("Slack", new Response(null, { status: 400 }), "bad URL");
+    if (!chatWebhookAllowed("slack", message.to))
+      throw httpFailure("Slack", new Response(null, { status: 400 }), "bad URL");
     const parts = splitText(message.text, LIMITS.slack);
     for (const text of parts) {
       const res = await providerFetch("Slack", message.to, {
@@ -46,7 +56,8 @@ export const discordAdapter: ChannelAdapter = {
   channel: "discord",
   configProblem: () => null,
   async send(_env, message) {
-    if (!DISCORD_WEBHOOK.test(message.to)) throw httpFailure("Discord", new Response(null, { status: 400 }), "bad URL");
+    if (!chatWebhookAllowed("discord", message.to))
+      throw httpFailure("Discord", new Response(null, { status: 400 }), "bad URL");
     const parts = splitText(message.text, LIMITS.discord);
     let first: string | null = null;
     for (const content of parts) {

@@ -103,6 +103,19 @@ export async function verifyWhatsAppSignature(env: Env, rawBody: string, header:
   return a.length === b.length && crypto.subtle.timingSafeEqual(a, b);
 }
 
+/**
+ * Checks `hub.verify_token` of Meta's subscription handshake against `WHATSAPP_VERIFY_TOKEN`
+ * in constant time: both are hashed first, so neither the content nor the length of the
+ * token leaks through timing. No token configured: every handshake is refused.
+ */
+export async function verifyWhatsAppToken(env: Env, given: string): Promise<boolean> {
+  const expected = (env as Cloudflare.Env).WHATSAPP_VERIFY_TOKEN;
+  if (!expected || !given) return false;
+  const digest = async (v: string) =>
+    new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v)));
+  return crypto.subtle.timingSafeEqual(await digest(expected), await digest(given));
+}
+
 /** One message status from a WhatsApp webhook (`entry[].changes[].value.statuses[]`). */
 export interface WhatsAppStatus {
   id: string;
