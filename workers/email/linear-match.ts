@@ -70,7 +70,7 @@ function parse(source: string, ignoreCase: boolean, multiline: boolean): Node {
     const want = canonical(code);
     return { t: "char", test: (c) => c === code || canonical(c) === want };
   };
-  const escape = (): ((c: number) => boolean) | number => {
+  const readEscape = (): ((c: number) => boolean) | number => {
     const ch = source[i++] ?? fail("trailing backslash");
     switch (ch) {
       case "s":
@@ -105,7 +105,7 @@ function parse(source: string, ignoreCase: boolean, multiline: boolean): Node {
       let lo: number;
       if (source[i] === "\\") {
         i++;
-        const e = escape();
+        const e = readEscape();
         if (typeof e !== "number") {
           tests.push(e);
           continue;
@@ -117,7 +117,7 @@ function parse(source: string, ignoreCase: boolean, multiline: boolean): Node {
         let hi: number;
         if (source[i] === "\\") {
           i++;
-          const e = escape();
+          const e = readEscape();
           hi = typeof e === "number" ? e : fail("class range to an escape");
         } else hi = source.charCodeAt(i++);
         const [a, b] = [lo, hi];
@@ -155,7 +155,7 @@ function parse(source: string, ignoreCase: boolean, multiline: boolean): Node {
         if (!multiline) fail("$ without the m flag");
         return { t: "eol" };
       case "\\": {
-        const e = escape();
+        const e = readEscape();
         return typeof e === "number" ? literal(e) : { t: "char", test: e };
       }
       case undefined:
