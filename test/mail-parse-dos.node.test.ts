@@ -12,6 +12,7 @@ import {
   SIGNATURE_PATTERNS,
   stripQuotesAndSignature,
 } from "../workers/email/parse";
+import { firstToAddress } from "../workers/email/policy";
 
 /** `DEFAULT_MAX_MESSAGE_BYTES` of workers/email/inbound.ts, which imports `cloudflare:email` and so loads only in workerd. */
 const INBOUND_LIMIT = 20 * 1024 * 1024;
@@ -232,5 +233,20 @@ describe("the other patterns run on mail text are linear too", () => {
     );
     expect(bareMessageId(`${"a@".repeat(1 << 19)} x`)).toBeNull();
     expect(bareMessageId("  id@host  ")).toBe("id@host");
+  });
+});
+
+describe("the complaint parser's To: search (workers/email/policy.ts)", () => {
+  it("finds the address the regex found, and reads a 1 MiB To: line without one at once", () => {
+    const reference = (text: string) => /^To:.*?<?([^<>\s,]+@[^<>\s,]+)>?/im.exec(text)?.[1] ?? null;
+    const pieces = ["To:", "to: ", "TO:", "a", "@", "b.c", "<", ">", ",", " ", "\r\n", "\n", "\r", "x@y", "Cc: z@w"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), (parts) => {
+        const text = parts.join("");
+        expect(firstToAddress(text)).toBe(reference(text));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(firstToAddress(`To: ${"a".repeat(1 << 20)}\r\nTo: <ok@example.com>`)).toBe("ok@example.com");
   });
 });
