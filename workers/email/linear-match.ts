@@ -3,9 +3,10 @@
  * as a Pike VM (the technique behind RE2), for the patterns we run on attacker text. V8's
  * backtracking engine takes super-linear time on patterns like `On\s.+\s.+\n?.*wrote`
  * (seconds for 3 KB of `On a a a …`); here every position of the text is visited once, with
- * at most one thread per instruction, so the work is at most (instructions × 2) steps per
- * character whatever the text. No npm port of RE2 runs in workerd without a large bundle,
- * and only the start of the first match is needed, which keeps this small.
+ * at most one thread per instruction, so the work is at most 2 × instructions + 1 steps per
+ * character whatever the text, and the steps are counted (a port of RE2 such as re2js
+ * would be linear too, but counts nothing and brings its Unicode tables into the bundle).
+ * Only the start of the first match is needed, which keeps this small.
  *
  * The patterns stay ordinary JavaScript regex literals (so they read as before and the tests
  * can compare against V8); the subset understood is what the mail patterns use: literals,
@@ -286,7 +287,7 @@ export interface StepCounter {
 
 /**
  * Index where `pattern` first matches in `text` (the `index` of `RegExp.prototype.exec`), or
- * -1. Linear: at most 2 × program length steps per character of `text`, counted in `counter`.
+ * -1. Linear: at most 2 × program length + 1 steps per character of `text`, added to `counter`.
  */
 export function firstMatch(pattern: LinearPattern, text: string, counter?: StepCounter): number {
   const { program, start } = pattern;
@@ -298,6 +299,7 @@ export function firstMatch(pattern: LinearPattern, text: string, counter?: StepC
   let nextStarts: number[] = [];
   let best = -1;
   let steps = 0;
+  const anchored = (program[start] as Instr).op === BOL;
 
   // Adds the thread at `pc` and its epsilon closure to the `next` list, for position `pos`.
   const add = (pc: number, from: number, pos: number) => {
@@ -329,7 +331,8 @@ export function firstMatch(pattern: LinearPattern, text: string, counter?: StepC
   for (let pos = 0; pos <= text.length; pos++) {
     // Threads are kept in order of their start, so the first to reach an instruction is the
     // one that started earliest, and a later start is never needed once a match is known.
-    if (best === -1) add(start, pos, pos);
+    // A pattern that starts with `^` can only start at a line start: no thread elsewhere.
+    if (best === -1 && (!anchored || pos === 0 || isLineEnd(text.charCodeAt(pos - 1)))) add(start, pos, pos);
     [current, next] = [next, current];
     [currentStarts, nextStarts] = [nextStarts, currentStarts];
     next.length = 0;
