@@ -166,6 +166,32 @@ describe("quote detection is linear in the text and behaves as before", () => {
     }
   }, 60_000);
 
+  it("parses whole messages of adversarial bodies within the step budget, up to the inbound size limit", async () => {
+    const message = (body: string) =>
+      new TextEncoder().encode(
+        `From: Ada <ada@example.com>\r\nTo: in@statex.test\r\nSubject: hi\r\nMessage-ID: <m@example.com>\r\n\r\n${body}`,
+      );
+    const unit = fc.constantFrom("On a ", "a ", " ", "\r\n", "-", "_", "W dniu ", "From: x\r\n", "\t", "On\r\n", "> ");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(fc.array(unit, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4000 })),
+        async ([units, times]) => {
+          const body = `Hello.\r\n${units.join("").repeat(times)}`;
+          const counter: StepCounter = { steps: 0 };
+          await parseMail(message(body), counter);
+          // The forward pattern runs twice (mail text, then the text kept), every other pattern once.
+          expect(counter.steps).toBeLessThanOrEqual(2 * STEPS_PER_CHAR * (body.length + 1));
+        },
+      ),
+      { numRuns: 25 },
+    );
+    const huge = `Hello.\r\nOn ${"a ".repeat(INBOUND_LIMIT / 2 - 100)}`;
+    const counter: StepCounter = { steps: 0 };
+    const mail = await parseMail(message(huge), counter);
+    expect(mail.text.startsWith("Hello.")).toBe(true);
+    expect(counter.steps).toBeLessThanOrEqual(2 * STEPS_PER_CHAR * (QUOTE_SCAN_CHARS + 1));
+  }, 60_000);
+
   it("parses a 6 KB `On a a a …` reply (seconds of backtracking before) and still cuts a real quote header", async () => {
     const body = `Please summarise the attached contract.\n\nOn ${"a ".repeat(3000)}\n`;
     const raw = new TextEncoder().encode(

@@ -236,8 +236,11 @@ async function salvageText(raw: ArrayBuffer | Uint8Array): Promise<string> {
   return texts.join("\n\n").replace(/\r\n?/g, "\n").trim();
 }
 
-/** Parses raw RFC 822 bytes. Throws only on input postal-mime cannot read at all. */
-export async function parseMail(raw: ArrayBuffer | Uint8Array): Promise<ParsedMail> {
+/**
+ * Parses raw RFC 822 bytes. Throws only on input postal-mime cannot read at all. `counter`
+ * adds up the steps of quote, signature and forward detection (for the tests' work budget).
+ */
+export async function parseMail(raw: ArrayBuffer | Uint8Array, counter?: StepCounter): Promise<ParsedMail> {
   const email = await PostalMime.parse(raw, {
     attachmentEncoding: "arraybuffer",
     maxNestingDepth: MAX_NESTING,
@@ -246,7 +249,7 @@ export async function parseMail(raw: ArrayBuffer | Uint8Array): Promise<ParsedMa
   const headers = new Map<string, string>();
   for (const h of email.headers) if (!headers.has(h.key)) headers.set(h.key, h.value);
   const from = mailbox(email.from);
-  const forward = isForward(email.subject ?? "", email.text ?? email.html ?? "");
+  const forward = isForward(email.subject ?? "", email.text ?? email.html ?? "", counter);
   const html = email.html ? (forward ? email.html : cutHtmlQuote(email.html)) : "";
   let fullText = (email.text?.trim() ? email.text : html ? htmlToText(html) : "").replace(/\r\n?/g, "\n");
   if (!fullText.trim() && email.attachments.length === 0) fullText = await salvageText(raw);
@@ -273,7 +276,7 @@ export async function parseMail(raw: ArrayBuffer | Uint8Array): Promise<ParsedMa
     inReplyTo: bareMessageId(email.inReplyTo),
     references: (email.references ?? "").match(/<[^<>\s]+>/g)?.map((r) => r.slice(1, -1)) ?? [],
     // A forwarded message is the request itself: keep it whole, with the forwarder's note.
-    text: forward || isForward("", fullText) ? fullText.trim() : stripQuotesAndSignature(fullText),
+    text: forward || isForward("", fullText, counter) ? fullText.trim() : stripQuotesAndSignature(fullText, counter),
     fullText: fullText.trim(),
     attachments,
     headers,
