@@ -113,7 +113,27 @@ describe("decompression bombs fail the extract step at once, with a reason, and 
     );
     expect(done.error).toBeNull();
     expect(done.status).toBe("completed");
-    expect(MAX_PDF_PAGES).toBeGreaterThan(1);
+    const extracted = await (await env.FILES.get(`work/${done.id}/documents.md`))?.text();
+    expect(extracted).toContain("The compressed PDF mentions forklifts.");
+  });
+
+  it(`refuses a PDF of more than ${MAX_PDF_PAGES} pages`, async () => {
+    const pages = MAX_PDF_PAGES + 1;
+    const content = "BT /F1 12 Tf 72 720 Td (page) Tj ET";
+    const kids = Array.from({ length: pages }, (_, i) => `${i + 4} 0 R`).join(" ");
+    let pdf = "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n";
+    pdf += `2 0 obj\n<< /Type /Pages /Kids [${kids}] /Count ${pages} >>\nendobj\n`;
+    pdf += `3 0 obj\n<< /Length ${content.length} >>\nstream\n${content}\nendstream\nendobj\n`;
+    for (let i = 0; i < pages; i++) {
+      pdf += `${i + 4} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R >>\nendobj\n`;
+    }
+    pdf += `trailer\n<< /Size ${pages + 4} /Root 1 0 R >>\n%%EOF\n`;
+    const done = await runWithFile("long.pdf", "application/pdf", strToU8(pdf));
+    expect(done.status).toBe("failed");
+    expect(done.error).toBe(
+      `The extract step failed: The PDF "long.pdf" has ${pages} pages; StateX reads documents of up to ${MAX_PDF_PAGES}.`,
+    );
+    expect(done.steps.find((s) => s.name === "extract")).toMatchObject({ status: "failed", attempts: 1 });
   });
 
   it("fails a damaged DOCX (central directory pointing past the end) once, not on every retry", async () => {
