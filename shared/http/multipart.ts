@@ -40,7 +40,19 @@ export interface MultipartOptions {
    * (for a size limit) stops the parse and errors whichever stream is being read.
    */
   onBytes?: (bytes: number) => void;
+  /**
+   * Instrumentation: called with the number of bytes copied each time the parser copies
+   * (into its buffer, or out of it into a part's chunk). The total stays within a small
+   * multiple of the body's size, which the tests assert.
+   */
+  onCopied?: (bytes: number) => void;
 }
+
+/**
+ * Most transport padding (spaces and tabs, RFC 2046 §5.1.1) allowed after a boundary. No
+ * client sends any; without a cap a body could be 90 MiB of it.
+ */
+export const MAX_BOUNDARY_PADDING = 1024;
 
 /** The boundary of a `multipart/form-data` content type, or null if it is not one. */
 export function multipartBoundary(contentType: string | null | undefined): string | null {
@@ -50,7 +62,6 @@ export function multipartBoundary(contentType: string | null | undefined): strin
 }
 
 const enc = new TextEncoder();
-const CRLF = enc.encode("\r\n");
 const HEADER_END = enc.encode("\r\n\r\n");
 
 /** First index of `needle` in `hay` at or after `from`, or -1. */
@@ -66,15 +77,87 @@ export function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from = 0): num
   return -1;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+/**
+ * The unparsed bytes of the body: a growable buffer with a consumed front. Appending copies
+ * a chunk once; consuming is free; the live bytes are moved only when the free front is
+ * larger than they are (or the buffer doubles), so every byte is copied a bounded number of
+ * times whatever the chunk sizes. (Concatenating the whole buffer per chunk made a body that
+ * keeps the buffer growing, like 16 MiB of padding, quadratic.)
+ */
+class Unparsed {
+  #data = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+  readonly #onCopied: ((bytes: number) => void) | undefined;
+
+  constructor(onCopied: ((bytes: number) => void) | undefined) {
+    this.#onCopied = onCopied;
+  }
+
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** The live bytes; valid until the next `append`. */
+  view(): Uint8Array {
+    return this.#data.subarray(this.#start, this.#end);
+  }
+
+  byte(i: number): number | undefined {
+    return i < this.length ? this.#data[this.#start + i] : undefined;
+  }
+
+  append(chunk: Uint8Array): void {
+    const live = this.length;
+    if (this.#end + chunk.length > this.#data.length) {
+      if (live + chunk.length <= this.#data.length >> 1) {
+        this.#data.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = new Uint8Array(Math.max(this.#data.length * 2, live + chunk.length, 4096));
+        grown.set(this.#data.subarray(this.#start, this.#end));
+        this.#data = grown;
+      }
+      this.#onCopied?.(live);
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#data.set(chunk, this.#end);
+    this.#end += chunk.length;
+    this.#onCopied?.(chunk.length);
+  }
+
+  consume(n: number): void {
+    this.#start += n;
+    if (this.#start >= this.#end) this.#start = this.#end = 0;
+  }
+
+  /** The first `n` bytes, copied out (a part's chunk must not share the buffer), and consumed. */
+  take(n: number): Uint8Array {
+    const out = this.#data.slice(this.#start, this.#start + n);
+    this.#onCopied?.(n);
+    this.consume(n);
+    return out;
+  }
+
+  startsWith(prefix: Uint8Array): boolean {
+    if (this.length < prefix.length) return false;
+    for (let i = 0; i < prefix.length; i++) if (this.#data[this.#start + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** True while the live bytes could still grow into `prefix`. */
+  isPrefixOf(prefix: Uint8Array): boolean {
+    if (this.length >= prefix.length) return false;
+    for (let i = 0; i < this.length; i++) if (this.#data[this.#start + i] !== prefix[i]) return false;
+    return true;
+  }
 }
 
-/** Reads `body` as multipart with `boundary`, yielding one streamed part at a time. */
+/**
+ * Reads `body` as multipart with `boundary`, yielding one streamed part at a time. Linear in
+ * the body: every search resumes where the last one stopped or runs over at most one chunk
+ * plus a delimiter's length, and bytes are copied a bounded number of times (`onCopied`).
+ */
 export async function* streamMultipart(
   body: ReadableStream<Uint8Array>,
   boundary: string,
@@ -85,7 +168,7 @@ export async function* streamMultipart(
   const reader = body.getReader();
   const dashBoundary = enc.encode(`--${boundary}`);
   const delimiter = enc.encode(`\r\n--${boundary}`);
-  let buf: Uint8Array = new Uint8Array(0);
+  const buf = new Unparsed(options.onCopied);
   let eof = false;
 
   const more = async (): Promise<boolean> => {
@@ -96,60 +179,72 @@ export async function* streamMultipart(
       return false;
     }
     options.onBytes?.(value.byteLength);
-    buf = concat(buf, value);
-    return true;
-  };
-  const need = async (n: number) => {
-    while (buf.length < n) if (!(await more())) return false;
+    buf.append(value);
     return true;
   };
 
   try {
     // The first boundary: at the very start, or after a preamble ending in CRLF.
+    let atStart = true;
     for (;;) {
-      if (buf.length >= dashBoundary.length && indexOfBytes(buf, dashBoundary) === 0) {
-        buf = buf.subarray(dashBoundary.length);
-        break;
+      if (atStart) {
+        if (buf.isPrefixOf(dashBoundary)) {
+          if (!(await more())) throw new MultipartError("The body has no multipart boundary.");
+          continue;
+        }
+        atStart = false;
+        if (buf.startsWith(dashBoundary)) {
+          buf.consume(dashBoundary.length);
+          break;
+        }
       }
-      const at = indexOfBytes(buf, delimiter);
+      const at = indexOfBytes(buf.view(), delimiter);
       if (at !== -1) {
-        buf = buf.subarray(at + delimiter.length);
+        buf.consume(at + delimiter.length);
         break;
       }
-      if (buf.length > delimiter.length) buf = buf.subarray(buf.length - delimiter.length);
+      if (buf.length >= delimiter.length) buf.consume(buf.length - delimiter.length + 1);
       if (!(await more())) throw new MultipartError("The body has no multipart boundary.");
     }
 
     for (let parts = 0; ; parts++) {
       // After a boundary: `--` ends the body; otherwise optional padding, then CRLF.
-      if (!(await need(2))) throw new MultipartError("The multipart body ends without its closing boundary.");
-      if (buf[0] === 45 && buf[1] === 45) return;
-      let p = 0;
+      while (buf.length < 2) {
+        if (!(await more())) throw new MultipartError("The multipart body ends without its closing boundary.");
+      }
+      if (buf.byte(0) === 45 && buf.byte(1) === 45) return;
+      let padding = 0;
       for (;;) {
-        while (p < buf.length && (buf[p] === 32 || buf[p] === 9)) p++;
-        if (p + 2 <= buf.length) break;
+        while (buf.byte(0) === 32 || buf.byte(0) === 9) {
+          buf.consume(1);
+          if (++padding > MAX_BOUNDARY_PADDING) {
+            throw new MultipartError(`The padding after a multipart boundary exceeds ${MAX_BOUNDARY_PADDING} bytes.`);
+          }
+        }
+        if (buf.length >= 2) break;
         if (!(await more())) throw new MultipartError("The multipart body is truncated.");
       }
-      if (buf[p] !== CRLF[0] || buf[p + 1] !== CRLF[1]) throw new MultipartError("A multipart boundary is malformed.");
-      buf = buf.subarray(p + 2);
+      if (buf.byte(0) !== 13 || buf.byte(1) !== 10) throw new MultipartError("A multipart boundary is malformed.");
+      buf.consume(2);
       if (parts >= maxParts) throw new MultipartError(`The body has more than ${maxParts} parts.`);
 
-      // The part's header block.
+      // The part's header block; the search for its end resumes where it stopped.
       let headerText: string;
-      for (;;) {
-        if (buf.length >= 2 && buf[0] === CRLF[0] && buf[1] === CRLF[1]) {
+      for (let searched = 0; ; ) {
+        if (buf.startsWith(HEADER_END.subarray(2))) {
           headerText = "";
-          buf = buf.subarray(2);
+          buf.consume(2);
           break;
         }
-        const end = indexOfBytes(buf, HEADER_END);
+        const end = indexOfBytes(buf.view(), HEADER_END, searched);
         if (end !== -1 && end <= maxHeaderBytes) {
-          headerText = new TextDecoder().decode(buf.subarray(0, end));
-          buf = buf.subarray(end + HEADER_END.length);
+          headerText = new TextDecoder().decode(buf.view().subarray(0, end));
+          buf.consume(end + HEADER_END.length);
           break;
         }
         if (buf.length > maxHeaderBytes + HEADER_END.length)
           throw new MultipartError(`A part's headers exceed ${maxHeaderBytes} bytes.`);
+        searched = Math.max(0, buf.length - HEADER_END.length + 1);
         if (!(await more())) throw new MultipartError("The multipart body is truncated in a part's headers.");
       }
       const headers = new Map<string, string>();
@@ -169,10 +264,10 @@ export async function* streamMultipart(
         {
           async pull(controller) {
             for (;;) {
-              const at = indexOfBytes(buf, delimiter);
+              const at = indexOfBytes(buf.view(), delimiter);
               if (at !== -1) {
-                if (at > 0) controller.enqueue(buf.slice(0, at));
-                buf = buf.subarray(at + delimiter.length);
+                if (at > 0) controller.enqueue(buf.take(at));
+                buf.consume(delimiter.length);
                 finished = true;
                 controller.close();
                 return;
@@ -180,8 +275,7 @@ export async function* streamMultipart(
               // Everything but a tail that could be the start of the delimiter is content.
               const safe = buf.length - (delimiter.length - 1);
               if (safe > 0) {
-                controller.enqueue(buf.slice(0, safe));
-                buf = buf.subarray(safe);
+                controller.enqueue(buf.take(safe));
                 return;
               }
               if (!(await more())) throw new MultipartError("The multipart body is truncated inside a part.");
@@ -199,12 +293,12 @@ export async function* streamMultipart(
       if (!finished) {
         // The consumer stopped early (or cancelled): skip to the next delimiter.
         for (;;) {
-          const at = indexOfBytes(buf, delimiter);
+          const at = indexOfBytes(buf.view(), delimiter);
           if (at !== -1) {
-            buf = buf.subarray(at + delimiter.length);
+            buf.consume(at + delimiter.length);
             break;
           }
-          if (buf.length >= delimiter.length) buf = buf.subarray(buf.length - delimiter.length + 1);
+          if (buf.length >= delimiter.length) buf.consume(buf.length - delimiter.length + 1);
           if (!(await more())) throw new MultipartError("The multipart body is truncated inside a part.");
         }
       }

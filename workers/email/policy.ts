@@ -64,12 +64,26 @@ export function parseDeliveryStatus(body: string): BouncedRecipient[] {
   return out;
 }
 
+/**
+ * The first address of the first `To:` line that has one: what `/^To:.*?<?([^<>\s,]+@[^<>\s,]+)>?/im`
+ * captures (the first run of address characters after `To:` with an `@` inside it), in linear
+ * time. That regex is quadratic on a long `To:` line with no address (each start of `.*?`
+ * rescans the run), and a forged complaint can carry one in its attached message.
+ */
+export function firstToAddress(headers: string): string | null {
+  for (const line of headers.split(/\r\n|[\n\r\u2028\u2029]/)) {
+    if (!/^to:/i.test(line)) continue;
+    for (const run of line.slice(3).split(/[<>\s,]+/)) if (run.slice(1, -1).includes("@")) return run;
+  }
+  return null;
+}
+
 /** The complained-about recipient of an ARF report (RFC 5965). */
 function parseFeedbackReport(mail: ParsedMail): BouncedRecipient[] {
   const report = mail.email.attachments.find((a) => a.mimeType.toLowerCase() === "message/feedback-report");
   const original = mail.email.attachments.find((a) => /^(message\/rfc822|text\/rfc822-headers)$/i.test(a.mimeType));
   const fromReport = report ? /^Original-Rcpt-To:\s*<?([^>\s]+@[^>\s]+)>?/im.exec(decode(report.content))?.[1] : null;
-  const fromOriginal = original ? /^To:.*?<?([^<>\s,]+@[^<>\s,]+)>?/im.exec(decode(original.content))?.[1] : null;
+  const fromOriginal = original ? firstToAddress(decode(original.content)) : null;
   const address = (fromReport ?? fromOriginal)?.toLowerCase();
   return address ? [{ address, severity: "hard", status: "complaint", diagnostic: "feedback report" }] : [];
 }
