@@ -1,5 +1,6 @@
 import { EmailMessage } from "cloudflare:email";
 import { z } from "zod";
+import { recordSent } from "../../email/sent-log";
 import { parseMailbox, toRaw } from "../compose";
 import {
   type ChannelAdapter,
@@ -83,6 +84,9 @@ async function sendViaBinding(env: Env, input: EmailInput): Promise<SendResult> 
   });
   try {
     const result = await env.EMAIL.send(new EmailMessage(from.addr, input.to, raw));
+    // The platform sets the Message-ID on the wire and returns it; ours (deterministic for
+    // notifications, so guessable) counts only when it reports none.
+    await recordSent(env, [result.messageId || messageId], input.to);
     return { providerMessageId: result.messageId, parts: 1 };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -124,6 +128,9 @@ async function sendViaHttp(
     throw httpFailure("the email provider", res, name, res.status === 422 ? "invalid" : null);
   }
   const body = await jsonBody(res);
+  // The provider keeps our Message-ID header; its bounces come back to it, not to us, so this
+  // record matters only for reports forwarded to our inbound address.
+  await recordSent(env, [messageId], input.to);
   return { providerMessageId: typeof body?.id === "string" ? body.id : null, parts: 1 };
 }
 
