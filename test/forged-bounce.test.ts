@@ -1,6 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../shared/log";
+import { deleteAccount } from "../workers/account/delete";
+import { sweepInbound } from "../workers/email/cleanup";
+import { SENT_EMAIL_DAYS, sentTo } from "../workers/email/sent-log";
 import { notifyEvent } from "../workers/notifications/deliver";
 import { suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
@@ -201,11 +204,76 @@ describe("bounces and complaints are trusted only when they answer a message we 
     expect((await suppression(nobody))?.reason).toBe("hard_bounce");
   });
 
+  it("a crafted report with thousands of recipients and quoted ids is judged on the first five of each", async () => {
+    const target = unique("buried");
+    const { sent } = await resultMailTo(target);
+    const padding = Array.from({ length: 2000 }, (_, i) => `fake${i}@example.org`);
+    const boundary = `DSN-${crypto.randomUUID()}`;
+    const messageId = `dsn-flood-${crypto.randomUUID()}@mx.example.net`;
+    const raw = [
+      `Message-ID: <${messageId}>`,
+      "From: MAILER-DAEMON@mx.example.net",
+      `To: ${INBOX}`,
+      "MIME-Version: 1.0",
+      `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+      "",
+      `--${boundary}`,
+      "Content-Type: message/delivery-status",
+      "",
+      "Reporting-MTA: dns; mx.example.net",
+      "",
+      ...[...padding, target].flatMap((r) => [`Final-Recipient: rfc822; ${r}`, "Action: failed", "Status: 5.1.1", ""]),
+      `--${boundary}`,
+      "Content-Type: text/rfc822-headers",
+      "",
+      ...padding.map((_, i) => `Message-ID: <made-up-${i}@statex.localhost>`),
+      `Message-ID: <${sent?.email.messageId?.replace(/[<>]/g, "")}>`,
+      "",
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+    const delivery = await deliverMail(raw, { from: "", to: INBOX });
+    expect(delivery).toEqual({ rejected: null, replies: [], threw: null });
+    expect(await suppression(target)).toBeNull();
+    const row = await inboundRow(messageId);
+    expect(row?.status).toBe("ignored");
+    expect(row?.reason.match(/answers no message/g)).toHaveLength(5);
+  });
+
   it("a genuine but temporary failure (4.x.x) is recorded and suppresses nothing", async () => {
     const slow = unique("slow");
     const { sent } = await resultMailTo(slow);
     await deliverMail(dsn({ recipient: slow, original: sent?.raw ?? "", status: "4.4.1" }), { from: "", to: INBOX });
     expect(await suppression(slow)).toBeNull();
+  });
+});
+
+describe("the log of what we sent", () => {
+  const sentRows = async (address: string) =>
+    (
+      await env.DB.prepare("SELECT count(*) AS n FROM sent_emails WHERE recipient = ?")
+        .bind(address)
+        .first<{ n: number }>()
+    )?.n;
+
+  it("forgets after 30 days: a report about older mail is no longer trusted", async () => {
+    const old = unique("old-mail");
+    const { sent } = await resultMailTo(old);
+    expect(await sentRows(old)).toBe(1);
+    const later = Date.now() + (SENT_EMAIL_DAYS + 1) * 86_400_000;
+    expect(await sentTo(env, [sent?.email.messageId ?? ""], old, later)).toBeNull();
+    const swept = await sweepInbound(env, later);
+    expect(swept.sentRemoved).toBeGreaterThanOrEqual(1);
+    expect(await sentRows(old)).toBe(0);
+  });
+
+  it("goes with the account of its recipient", async () => {
+    const leaver = unique("leaver");
+    await resultMailTo(leaver);
+    expect(await sentRows(leaver)).toBe(1);
+    const user = await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(leaver).first<{ id: string }>();
+    await deleteAccount(env, user?.id ?? "", log);
+    expect(await sentRows(leaver)).toBe(0);
   });
 });
 

@@ -84,9 +84,9 @@ async function sendViaBinding(env: Env, input: EmailInput): Promise<SendResult> 
   });
   try {
     const result = await env.EMAIL.send(new EmailMessage(from.addr, input.to, raw));
-    // The platform sets the Message-ID on the wire and returns it; ours (deterministic for
-    // notifications, so guessable) counts only when it reports none.
-    await recordSent(env, [result.messageId || messageId], input.to);
+    // The platform sets the Message-ID on the wire (random) and returns it: the id a genuine
+    // bounce quotes. Ours is never recorded — notifications' are deterministic, so guessable.
+    await recordSent(env, [result.messageId], input.to);
     return { providerMessageId: result.messageId, parts: 1 };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -128,9 +128,9 @@ async function sendViaHttp(
     throw httpFailure("the email provider", res, name, res.status === 422 ? "invalid" : null);
   }
   const body = await jsonBody(res);
-  // The provider keeps our Message-ID header; its bounces come back to it, not to us, so this
-  // record matters only for reports forwarded to our inbound address.
-  await recordSent(env, [messageId], input.to);
+  // Nothing goes in the sent log: the provider's return path and feedback loops are its own
+  // (it reports bounces through its API), and our Message-IDs are guessable, so no report that
+  // reaches our inbound address about this mail can be trusted.
   return { providerMessageId: typeof body?.id === "string" ? body.id : null, parts: 1 };
 }
 
