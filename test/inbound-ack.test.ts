@@ -80,12 +80,14 @@ describe("acknowledgements to an unconfirmed sender", () => {
 
   it("carry a long or multi-line subject only shortened, on one line", async () => {
     const from = unique("longsubject");
-    const subject = `Summarise ${"very ".repeat(100)}long`;
+    const subject = `Summarise ${"very ".repeat(100)}\r\n long`;
     const delivery = await deliverMail(plainMail({ from, subject, text: "x" }), { from, to: INBOX });
     const ack = await PostalMime.parse(delivery.replies[0] ?? "");
     const line = (ack.text ?? "").split("\n").find((l) => l.startsWith("Your request"));
     expect(line?.length).toBeLessThan(260);
     expect(line).toContain("Summarise very");
+    expect(ack.subject?.length).toBeLessThan(210);
+    expect(ack.subject?.startsWith("Re: Summarise very")).toBe(true);
   });
 
   it("name no attachment the sender chose, only how many could not be used and why", async () => {

@@ -23,10 +23,16 @@ export interface ThreadedMail {
   references?: string[];
 }
 
-/** `Re: ` once, whatever the sender's client put there (Re:, RE:, Aw:, Odp:, Fwd:). */
+/** Characters of the sender's subject our answers repeat: it is their text, maybe a forger's. */
+const SUBJECT_CHARS = 200;
+
+/** `Re: ` once, whatever the sender's client put there (Re:, RE:, Aw:, Odp:, Fwd:); on one line, bounded. */
 export function replySubject(subject: string): string {
-  const bare = subject.replace(/^\s*((re|aw|odp|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+/i, "").trim();
-  return `Re: ${bare || "your request"}`;
+  const bare = subject
+    .replace(/^\s*((re|aw|odp|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+/i, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return `Re: ${(bare.length > SUBJECT_CHARS ? `${bare.slice(0, SUBJECT_CHARS - 1)}…` : bare) || "your request"}`;
 }
 
 function threadHeaders(mail: ThreadedMail): Record<string, string> {
