@@ -6,6 +6,7 @@ import { deleteAccount } from "../workers/account/delete";
 import { threadAddress } from "../workers/email/address";
 import { sweepInbound } from "../workers/email/cleanup";
 import { resultLink } from "../workers/email/result-link";
+import { recordSent } from "../workers/email/sent-log";
 import { waitForStatus } from "./helpers/api";
 import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
 
@@ -304,20 +305,49 @@ describe("what is never answered, and clean rejections", () => {
     expect(row?.reason).toMatch(reason);
   });
 
-  it("a bounce and a complaint are recorded with the addresses that failed, and never answered", async () => {
+  it("a bounce and a complaint are recorded and never answered; they suppress only when they answer mail we sent", async () => {
+    // As they are, the reports quote messages we never sent (anyone could have written them).
     const bounce = await deliverMail(fixture("bounce-dsn.eml"), { from: "", to: INBOX });
     expect(bounce).toEqual({ rejected: null, replies: [], threw: null });
     const complaint = await deliverMail(fixture("complaint-arf.eml"), { from: "fbl@example.net", to: INBOX });
     expect(complaint).toEqual({ rejected: null, replies: [], threw: null });
-    const { results } = await env.DB.prepare(
-      "SELECT status, reason FROM inbound_emails WHERE message_id IN ('bounce-20261124-0001@mx.example.net', 'arf-3344@fbl.example.net') ORDER BY message_id DESC",
-    ).all<{ status: string; reason: string }>();
-    expect(results.map((r) => r.status)).toEqual(["bounce", "bounce"]);
+    const statuses = async (ids: string[]) =>
+      (
+        await env.DB.prepare(
+          `SELECT status, reason FROM inbound_emails WHERE message_id IN (${ids.map(() => "?").join(",")}) ORDER BY message_id DESC`,
+        )
+          .bind(...ids)
+          .all<{ status: string; reason: string }>()
+      ).results;
+    const originals = await statuses(["bounce-20261124-0001@mx.example.net", "arf-3344@fbl.example.net"]);
+    expect(originals.map((r) => r.status)).toEqual(["ignored", "ignored"]);
+    expect(originals.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/answers no message we sent to gone@example\.net/),
+      expect.stringMatching(/answers no message we sent to annoyed@example\.net/),
+    ]);
+    const listed = () =>
+      env.DB.prepare(
+        "SELECT address, reason FROM suppressions WHERE channel = 'email' AND address IN ('gone@example.net', 'slow@example.net', 'annoyed@example.net') ORDER BY address",
+      ).all<{ address: string; reason: string }>();
+    expect((await listed()).results).toEqual([]);
+
+    // The same reports about messages we did send to those addresses (new report ids).
+    await recordSent(env, ["sub_01JF000000000000000000DEM0.completed@statex.localhost"], "gone@example.net");
+    await recordSent(env, ["arf-original-1@statex.localhost"], "annoyed@example.net");
+    await deliverMail(fixture("bounce-dsn.eml").replace("bounce-20261124-0001@", "bounce-20261124-0002@"), {
+      from: "",
+      to: INBOX,
+    });
+    await deliverMail(
+      fixture("complaint-arf.eml")
+        .replace("arf-3344@", "arf-3345@")
+        .replace("To: annoyed@example.net", "To: annoyed@example.net\r\nMessage-ID: <arf-original-1@statex.localhost>"),
+      { from: "fbl@example.net", to: INBOX },
+    );
+    const genuine = await statuses(["bounce-20261124-0002@mx.example.net", "arf-3345@fbl.example.net"]);
+    expect(genuine.map((r) => r.status)).toEqual(["bounce", "bounce"]);
     // Hard bounces and complaints go on the suppression list; the soft (4.x.x) one does not.
-    const listed = await env.DB.prepare(
-      "SELECT address, reason FROM suppressions WHERE channel = 'email' AND address IN ('gone@example.net', 'slow@example.net', 'annoyed@example.net') ORDER BY address",
-    ).all<{ address: string; reason: string }>();
-    expect(listed.results).toEqual([
+    expect((await listed()).results).toEqual([
       { address: "annoyed@example.net", reason: "complaint" },
       { address: "gone@example.net", reason: "hard_bounce" },
     ]);
@@ -441,8 +471,9 @@ describe("the corpus: every message becomes a request, a threaded reply or a cle
     "auto-reply.eml": { from: "martin@example.com", status: "ignored" },
     "newsletter-bulk.eml": { from: "news@example.com", status: "ignored" },
     "own-loop.eml": { from: "results@statex.localhost", status: "ignored" },
-    "bounce-dsn.eml": { from: "mailer-daemon@mx.example.net", status: "bounce" },
-    "complaint-arf.eml": { from: "fbl@example.net", status: "bounce" },
+    // They quote messages we never sent: recorded, trusted for nothing (test/forged-bounce.test.ts).
+    "bounce-dsn.eml": { from: "mailer-daemon@mx.example.net", status: "ignored" },
+    "complaint-arf.eml": { from: "fbl@example.net", status: "ignored" },
     "empty.eml": { from: "someone@example.com", status: "rejected" },
   };
 
@@ -604,7 +635,7 @@ describe("attachments become the request's files", () => {
     await waitForStatus(id, ["completed"]);
   });
 
-  it("names the attachments it cannot use in the acknowledgement and leaves them out", async () => {
+  it("says in the acknowledgement how many attachments it cannot use and why, naming none, and leaves them out", async () => {
     const from = unique("mixedfiles");
     const exe = new Uint8Array([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00]);
     const delivery = await deliverMail(
@@ -616,9 +647,10 @@ describe("attachments become the request's files", () => {
       { from, to: INBOX },
     );
     const ack = await parseReply(delivery);
-    expect(ack.text).toContain("We cannot use 2 attachments");
-    expect(ack.text).toContain("tool.exe");
-    expect(ack.text).toContain("fake.pdf");
+    expect(ack.text).toContain("We cannot use 2 attachments: not of an accepted type");
+    // File names are the (unconfirmed) sender's text: an acknowledgement repeats none of it.
+    expect(ack.text).not.toContain("tool.exe");
+    expect(ack.text).not.toContain("fake.pdf");
     await confirm(confirmPath(ack.text));
     const [row] = await rowsFrom(from);
     const { results } = await env.DB.prepare("SELECT name FROM submission_files WHERE submission_id = ?")

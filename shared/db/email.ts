@@ -51,13 +51,37 @@ export const inboundEmails = sqliteTable(
     correlationId: text("correlation_id").notNull(),
     createdAt: integer("created_at").notNull(),
     confirmedAt: integer("confirmed_at"),
+    /**
+     * When we acknowledged it to its (unconfirmed) sender. Counted over the last hour, these
+     * rows cap the acknowledgements forged senders can make us send (`INBOUND_ACKS_PER_HOUR`).
+     */
+    ackedAt: integer("acked_at"),
   },
   (t) => [
     uniqueIndex("inbound_emails_dedupe_unique").on(t.dedupeKey),
     index("inbound_emails_submission_idx").on(t.submissionId),
     index("inbound_emails_status_created_idx").on(t.status, t.createdAt),
     index("inbound_emails_parent_idx").on(t.parentId),
+    index("inbound_emails_acked_idx").on(t.ackedAt),
   ],
+);
+
+/**
+ * Every email we sent, by the Message-ID it carried on the wire (the one the provider reports,
+ * without brackets) and its one recipient. A bounce or complaint is trusted only when the
+ * original message it quotes is one of these, sent to the address it names: anyone can write a
+ * delivery report, but nobody else knows which Message-IDs we sent to whom. Kept
+ * `SENT_EMAIL_DAYS` (workers/email/cleanup.ts); older reports are no longer trusted.
+ */
+export const sentEmails = sqliteTable(
+  "sent_emails",
+  {
+    messageId: text("message_id").primaryKey(),
+    /** Lower-cased. */
+    recipient: text("recipient").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("sent_emails_created_idx").on(t.createdAt)],
 );
 
 /**
@@ -79,3 +103,4 @@ export const emailThreads = sqliteTable("email_threads", {
 
 export type InboundEmailRow = typeof inboundEmails.$inferSelect;
 export type EmailThreadRow = typeof emailThreads.$inferSelect;
+export type SentEmailRow = typeof sentEmails.$inferSelect;

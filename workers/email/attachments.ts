@@ -1,4 +1,4 @@
-import { SNIFF_BYTES, verifyFileType } from "../../shared/filetypes";
+import { ACCEPTED_SUMMARY, SNIFF_BYTES, verifyFileType } from "../../shared/filetypes";
 import { formatBytes, type UploadLimits } from "../api/submissions/files";
 import type { InboundAttachment, ParsedMail } from "./parse";
 
@@ -8,16 +8,26 @@ import type { InboundAttachment, ParsedMail } from "./parse";
  */
 export function checkAttachments(mail: Pick<ParsedMail, "attachments">, limits: UploadLimits) {
   const usable: InboundAttachment[] = [];
-  const refused: { name: string; detail: string }[] = [];
+  /** `detail` names the file (for the sender's own rejection); `problem` does not (for acknowledgements). */
+  const refused: { name: string; detail: string; problem: string }[] = [];
   for (const a of mail.attachments) {
     if (a.inline) continue;
     if (a.size > limits.maxFileBytes) {
-      refused.push({ name: a.filename, detail: `${a.filename} is larger than ${formatBytes(limits.maxFileBytes)}.` });
+      refused.push({
+        name: a.filename,
+        detail: `${a.filename} is larger than ${formatBytes(limits.maxFileBytes)}.`,
+        problem: `larger than ${formatBytes(limits.maxFileBytes)}`,
+      });
       continue;
     }
     const verdict = verifyFileType(a.content.subarray(0, SNIFF_BYTES), a.mimeType, a.filename);
     if (verdict.ok) usable.push(a);
-    else refused.push({ name: a.filename, detail: verdict.detail });
+    else
+      refused.push({
+        name: a.filename,
+        detail: verdict.detail,
+        problem: `not of an accepted type (${ACCEPTED_SUMMARY})`,
+      });
   }
   return { usable, refused };
 }

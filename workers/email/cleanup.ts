@@ -1,21 +1,26 @@
 /**
  * What inbound mail leaves behind, removed on time: unconfirmed requests expire with their
  * confirmation links (their raw messages go), every inbound record goes after the retention
- * period, and deleting an account removes its conversations and anything still pending from
- * its address.
+ * period, the sent log after `SENT_EMAIL_DAYS`, and deleting an account removes its
+ * conversations, anything still pending from its address and the log of our mail to it.
  */
 import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../../shared/db/client";
-import { emailThreads, inboundEmails, submissions } from "../../shared/db/schema";
+import { emailThreads, inboundEmails, sentEmails, submissions } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
 import { deleteObjects } from "../api/submissions/storage";
 import { CONFIRM_TTL_MS } from "./confirm-service";
+import { pruneSentLog } from "./sent-log";
 
 const DAY = 86_400_000;
-const PAGE = 500;
+/** Rows removed per statement: their ids are bound parameters, and D1 allows 100 a statement. */
+const PAGE = 100;
 
 /** The daily sweep: expire unconfirmed requests, drop records past retention. */
-export async function sweepInbound(env: Env, now = Date.now()): Promise<{ expired: number; removed: number }> {
+export async function sweepInbound(
+  env: Env,
+  now = Date.now(),
+): Promise<{ expired: number; removed: number; sentRemoved: number }> {
   const d = db(env.DB);
   const log = createLogger({ correlationId: `inbound-sweep-${now}`, component: "email" });
   const stale = await d
@@ -51,8 +56,11 @@ export async function sweepInbound(env: Env, now = Date.now()): Promise<{ expire
     removed += old.length;
     if (old.length < PAGE) break;
   }
-  if (stale.length || removed) log.info("inbound mail swept", { expired: stale.length, removed });
-  return { expired: stale.length, removed };
+  const sentRemoved = await pruneSentLog(env, now);
+  if (stale.length || removed || sentRemoved) {
+    log.info("inbound mail swept", { expired: stale.length, removed, sentRemoved });
+  }
+  return { expired: stale.length, removed, sentRemoved };
 }
 
 /** Account deletion: the account's conversations and whatever its address left pending. */
@@ -69,6 +77,8 @@ export async function deleteInboundOf(env: Env, user: { id: string; email: strin
   );
   await d.batch([
     d.delete(inboundEmails).where(mine),
+    // Which of our messages went to the address: nothing to keep once its account is gone.
+    d.delete(sentEmails).where(eq(sentEmails.recipient, user.email.toLowerCase())),
     // By a subquery on the owner, not a list of ids: D1 binds at most 100 parameters a statement.
     d
       .delete(emailThreads)

@@ -27,13 +27,23 @@ import { checkAttachments } from "./attachments";
 import { confirmLink, createFromConversation, followUpText } from "./confirm-service";
 import { answer, replySubject } from "./outbound";
 import { type ParsedMail, parseMail } from "./parse";
-import { classify } from "./policy";
+import { classify, type MailKind, quotedMessageIds } from "./policy";
+import { sentTo } from "./sent-log";
 
 /** Cloudflare Email Routing accepts at most 25 MiB; we refuse a little earlier, with a reason. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 20 * 1024 * 1024;
 /** Unconfirmed requests one address may have waiting: bounds the mail a forger can make us send. */
 export const MAX_PENDING_PER_SENDER = 3;
 export const PENDING_TTL_MS = 7 * 24 * 3600_000;
+/**
+ * Acknowledgements to unconfirmed senders, platform-wide, per rolling hour
+ * (`INBOUND_ACKS_PER_HOUR`): forged senders are unbounded in number, so the per-sender limit
+ * alone does not stop us being used to mail thousands of strangers.
+ */
+export const DEFAULT_ACKS_PER_HOUR = 200;
+const HOUR_MS = 3600_000;
+/** Characters of the subject an acknowledgement repeats. */
+const SUBJECT_CHARS = 200;
 
 const num = (value: string | undefined, fallback: number) => {
   const n = Number(value);
@@ -44,7 +54,12 @@ const num = (value: string | undefined, fallback: number) => {
 export function inboundLimits(env: Env) {
   const e = env as Cloudflare.Env;
   const uploads = uploadLimits(env);
-  return { maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES), maxAttachments: uploads.maxFiles, uploads };
+  return {
+    maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES),
+    maxAttachments: uploads.maxFiles,
+    acksPerHour: num(e.INBOUND_ACKS_PER_HOUR, DEFAULT_ACKS_PER_HOUR),
+    uploads,
+  };
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
@@ -61,7 +76,7 @@ interface Context {
 }
 
 type Outcome = Pick<InboundEmailRow, "status"> &
-  Partial<Pick<InboundEmailRow, "reason" | "rawKey" | "parentId" | "submissionId" | "userId">>;
+  Partial<Pick<InboundEmailRow, "reason" | "rawKey" | "parentId" | "submissionId" | "userId" | "ackedAt">>;
 
 /** The email handler: decides, records, answers. */
 export async function handleInboundEmail(message: ForwardableEmailMessage, env: Env): Promise<void> {
@@ -143,8 +158,7 @@ async function receive(ctx: Context): Promise<void> {
     inboundAddress(env).address,
   ]);
   if (kind.kind === "bounce" || kind.kind === "complaint") {
-    await record(ctx, { dedupeKey, mail, sender }, { status: "bounce", reason: kind.reason });
-    await suppressBounced(ctx, kind.recipients, kind.kind);
+    await handleReport(ctx, { dedupeKey, mail, sender }, kind, quotedMessageIds(mail, raw));
     return;
   }
   if (kind.kind === "automatic") {
@@ -175,16 +189,19 @@ async function receive(ctx: Context): Promise<void> {
       `Your message has ${files.length} attachments; StateX takes up to ${limits.maxAttachments} by email. Please send fewer, or upload them in the portal.`,
     );
   }
-  if (mail.text.length > MAX_TEXT_CHARS) {
+  const text = requestText(mail);
+  if (text.length > MAX_TEXT_CHARS) {
     await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "text too long" });
     return reject(
       ctx,
       "text too long",
-      `Your message has ${mail.text.length} characters of text; StateX takes up to ${MAX_TEXT_CHARS}. Please attach long documents as files instead.`,
+      `Your message has ${text.length} characters of text; StateX takes up to ${MAX_TEXT_CHARS}. Please attach long documents as files instead.`,
     );
   }
   const { usable, refused } = checkAttachments(mail, limits.uploads);
-  if (!mail.text.trim() && usable.length === 0) {
+  // A subject alone is a request ("Need a CRM for 5 people, ASAP"), but not when the files it
+  // came with were the request and none can be used: then the sender hears which, and why.
+  if (usable.length === 0 && (!text || (!mail.text.trim() && refused.length > 0))) {
     await record(
       ctx,
       { dedupeKey, mail, sender },
@@ -208,21 +225,49 @@ async function receive(ctx: Context): Promise<void> {
   await startConversation(ctx, { dedupeKey, mail, raw, sender });
 }
 
-/** Bounces and complaints: hard failures and complaints stop all further mail to the address. */
-async function suppressBounced(
+/** Recipients of one report checked at most: we send each message to one address. */
+const MAX_REPORTED_RECIPIENTS = 5;
+
+/**
+ * Bounces and complaints. Anyone can write a delivery report naming any address, so a report
+ * counts only for a recipient we really sent the quoted original to (`sent-log.ts`); a hard
+ * failure or a complaint then stops all further mail to that address, with the report as the
+ * suppression's source. A report that answers none of our messages is recorded as ignored,
+ * with why, and changes nothing. Reports are never answered.
+ */
+async function handleReport(
   ctx: Context,
-  recipients: { address: string; severity: "hard" | "soft"; status: string; diagnostic: string }[],
-  kind: "bounce" | "complaint",
+  fields: { dedupeKey: string; mail: ParsedMail; sender: string },
+  report: Extract<MailKind, { kind: "bounce" | "complaint" }>,
+  quoted: string[],
 ): Promise<void> {
-  for (const r of recipients) {
-    if (r.severity !== "hard") continue;
+  const verdicts: { address: string; severity: "hard" | "soft"; status: string; answers: string | null }[] = [];
+  for (const r of report.recipients.slice(0, MAX_REPORTED_RECIPIENTS)) {
+    verdicts.push({ ...r, answers: await sentTo(ctx.env, quoted, r.address, ctx.now) });
+  }
+  const trusted = verdicts.filter((v) => v.answers !== null);
+  const detail = verdicts
+    .map((v) =>
+      v.answers
+        ? `${v.address} ${v.severity === "hard" ? "suppressed" : "not suppressed"} (${v.status}), answering <${v.answers}>`
+        : `answers no message we sent to ${v.address}`,
+    )
+    .join("; ");
+  const reason = `${report.reason}: ${detail || "names no recipient"}`.slice(0, 1000);
+  const inserted = await record(ctx, fields, { status: trusted.length > 0 ? "bounce" : "ignored", reason });
+  if (!inserted) return; // the same report arrived twice at once; the other delivery acts on it
+  for (const v of trusted) {
+    if (v.severity !== "hard") continue;
     const added = await suppress(ctx.env, {
       channel: "email",
-      address: r.address,
-      reason: kind === "complaint" ? "complaint" : "hard_bounce",
-      source: `${kind}:${ctx.id}`,
+      address: v.address,
+      reason: report.kind === "complaint" ? "complaint" : "hard_bounce",
+      source: `${report.kind}:${ctx.id}`,
     });
-    ctx.log.warn("address bounced", { kind, address: r.address, status: r.status, suppressed: added });
+    ctx.log.warn("address bounced", { kind: report.kind, address: v.address, status: v.status, suppressed: added });
+  }
+  if (trusted.length < verdicts.length || verdicts.length === 0) {
+    ctx.log.warn("unverified bounce or complaint ignored", { kind: report.kind, quoted: quoted.length });
   }
 }
 
@@ -257,6 +302,7 @@ async function startConversation(ctx: Context, incoming: Incoming): Promise<void
     log.warn("too many unconfirmed requests from one sender", { waiting });
     return;
   }
+  if (await overAckCap(ctx, incoming)) return;
   const rawKey = pendingRawKey(ctx.id);
   await env.FILES.put(rawKey, incoming.raw, {
     httpMetadata: { contentType: "message/rfc822" },
@@ -265,7 +311,7 @@ async function startConversation(ctx: Context, incoming: Incoming): Promise<void
   const inserted = await record(
     ctx,
     { dedupeKey: incoming.dedupeKey, mail: incoming.mail, sender: incoming.sender },
-    { status: "pending", rawKey },
+    { status: "pending", rawKey, ackedAt: ctx.now },
   );
   if (!inserted) {
     // The same message arrived twice at once; the other delivery answers it.
@@ -281,10 +327,12 @@ async function startConversation(ctx: Context, incoming: Incoming): Promise<void
     account
       ? "It will belong to your StateX account."
       : "Confirming also creates a free StateX account for this address, where you can follow your requests; you can sign in later with a link sent to this address.",
-    `Your request: "${excerpt(incoming.mail.text || `${files.length} attachment(s)`)}"${files.length ? ` with ${files.length} attachment(s)` : ""}.`,
+    // The sender is unconfirmed, maybe forged: nothing they wrote is repeated but the subject
+    // (already in the Subject line), so we cannot be made to carry a stranger's text to anyone.
+    `Your request: "${oneLine(incoming.mail.subject) || "(no subject)"}"${files.length ? ` with ${files.length === 1 ? "one attachment" : `${files.length} attachments`}` : ""}.`,
     ...(refused.length
       ? [
-          `We cannot use ${refused.length === 1 ? "one attachment" : `${refused.length} attachments`}: ${refused.map((r) => r.detail).join(" ")}`,
+          `We cannot use ${refused.length === 1 ? "one attachment" : `${refused.length} attachments`}: ${[...new Set(refused.map((r) => r.problem))].join("; ")}.`,
         ]
       : []),
     "To add details before confirming, just reply to this message. If you did not send it, ignore this message and nothing will happen.",
@@ -319,9 +367,10 @@ async function continueConversation(ctx: Context, incoming: Incoming, rootId: st
     return false;
   }
   if (root.status === "pending") {
+    if (await overAckCap(ctx, incoming)) return true;
     const rawKey = pendingRawKey(ctx.id);
     await env.FILES.put(rawKey, incoming.raw, { httpMetadata: { contentType: "message/rfc822" } });
-    if (!(await record(ctx, incoming, { status: "appended", rawKey, parentId: root.id }))) {
+    if (!(await record(ctx, incoming, { status: "appended", rawKey, parentId: root.id, ackedAt: ctx.now }))) {
       await env.FILES.delete(rawKey);
       return true;
     }
@@ -362,7 +411,8 @@ async function continueConversation(ctx: Context, incoming: Incoming, rootId: st
     ctx.message.setReject("The StateX account of this conversation is not active.");
     return true;
   }
-  const text = previous ? await followUpText(env, incoming.mail.text, previous.submission) : incoming.mail.text;
+  const own = requestText(incoming.mail);
+  const text = previous ? await followUpText(env, own, previous.submission) : own;
   const chain = previous ? (previous.thread.references.match(/<[^<>\s]+>/g)?.map((r) => r.slice(1, -1)) ?? []) : [];
   const references = [...new Set([...chain, ...incoming.mail.references])];
   const { submissionId } = await createFromConversation(env, {
@@ -404,9 +454,40 @@ async function continueConversation(ctx: Context, incoming: Incoming, rootId: st
   return true;
 }
 
-function excerpt(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+/** The request's text: the body without quotes and signature, else the subject ("Need a CRM, ASAP"). */
+function requestText(mail: ParsedMail): string {
+  return mail.text.trim() ? mail.text : mail.subject.trim();
+}
+
+/** A subject as one short line (no control characters), for the body of an acknowledgement. */
+function oneLine(text: string, max = SUBJECT_CHARS): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\s]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * Whether the platform-wide hourly cap of acknowledgements to unconfirmed senders is reached;
+ * if so the message is refused (recorded, with the reason, never answered). Refused, not kept
+ * silently: the sender's own server returns it to them with our reason, so a real sender loses
+ * nothing and knows to try again, and a forged one costs us no mail. Counted in D1 (the
+ * `acked_at` index, at most the cap's rows read): the count is the log of what was sent, needs
+ * no other service, and concurrent deliveries can overshoot only by how many run at once.
+ */
+async function overAckCap(ctx: Context, incoming: Incoming): Promise<boolean> {
+  const cap = inboundLimits(ctx.env).acksPerHour;
+  const [{ acked } = { acked: 0 }] = await db(ctx.env.DB)
+    .select({ acked: sql<number>`count(*)` })
+    .from(inboundEmails)
+    .where(gte(inboundEmails.ackedAt, ctx.now - HOUR_MS));
+  if (acked < cap) return false;
+  await record(ctx, incoming, { status: "rejected", reason: `unconfirmed acknowledgement cap (${cap}/h) reached` });
+  reject(
+    ctx,
+    "acknowledgement cap",
+    `StateX is receiving unusually many new requests by email right now. Please try again in an hour, or use the portal (${ctx.env.PUBLIC_BASE_URL}/app/requests/new).`,
+  );
+  return true;
 }
 
 /** Text and HTML of a short answer with one call-to-action link (the account mails' layout). */

@@ -9,6 +9,7 @@ import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { sendEmail } from "../notifications/channels";
 import { parseMailbox, toRaw } from "../notifications/compose";
+import { recordSent } from "./sent-log";
 
 export interface ThreadedMail {
   to: string;
@@ -22,10 +23,16 @@ export interface ThreadedMail {
   references?: string[];
 }
 
-/** `Re: ` once, whatever the sender's client put there (Re:, RE:, Aw:, Odp:, Fwd:). */
+/** Characters of the sender's subject our answers repeat: it is their text, maybe a forger's. */
+const SUBJECT_CHARS = 200;
+
+/** `Re: ` once, whatever the sender's client put there (Re:, RE:, Aw:, Odp:, Fwd:); on one line, bounded. */
 export function replySubject(subject: string): string {
-  const bare = subject.replace(/^\s*((re|aw|odp|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+/i, "").trim();
-  return `Re: ${bare || "your request"}`;
+  const bare = subject
+    .replace(/^\s*((re|aw|odp|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+/i, "")
+    .replace(/\s+/g, " ")
+    .trim();
+  return `Re: ${(bare.length > SUBJECT_CHARS ? `${bare.slice(0, SUBJECT_CHARS - 1)}…` : bare) || "your request"}`;
 }
 
 function threadHeaders(mail: ThreadedMail): Record<string, string> {
@@ -45,14 +52,18 @@ function domainOf(address: string): string {
 }
 
 /** The raw reply, from `from`, with a Message-ID of our own domain. */
-export function composeThreaded(mail: ThreadedMail, from: { name?: string; addr: string }): string {
+export function composeThreaded(
+  mail: ThreadedMail,
+  from: { name?: string; addr: string },
+  messageId = `reply.${ulid()}@${domainOf(from.addr)}`,
+): string {
   return toRaw({
     from,
     to: mail.to,
     subject: mail.subject,
     text: mail.text,
     html: mail.html,
-    messageId: `reply.${ulid()}@${domainOf(from.addr)}`,
+    messageId,
     headers: threadHeaders(mail),
   });
 }
@@ -71,8 +82,11 @@ export async function answer(
 ): Promise<"reply" | "send_email"> {
   if (inbound && mail.inReplyTo && inbound.from.toLowerCase() === mail.to.toLowerCase()) {
     try {
-      const raw = composeThreaded(mail, { name: "StateX", addr: inbound.to });
-      await inbound.reply(new EmailMessage(inbound.to, inbound.from, raw));
+      const messageId = `reply.${ulid()}@${domainOf(inbound.to)}`;
+      const raw = composeThreaded(mail, { name: "StateX", addr: inbound.to }, messageId);
+      const result = await inbound.reply(new EmailMessage(inbound.to, inbound.from, raw));
+      // Ours is random, so it is safe to trust too, whichever of the two the platform kept.
+      await recordSent(env, [result?.messageId, messageId], mail.to);
       return "reply";
     } catch (error) {
       log.warn("message.reply refused; sending through send_email", { error });

@@ -1,8 +1,9 @@
 /**
- * What an inbound message is, before anything acts on it: a bounce or complaint to feed the
- * suppression list, automatic mail never to be answered (loops), or a person's message.
+ * What an inbound message is, before anything acts on it: a bounce or complaint (a report
+ * about mail we sent), automatic mail never to be answered (loops), or a person's message.
  * Sender identity is never decided here: headers can be forged, so identity comes only from
- * signed tokens (`address.ts`, `confirm.ts`).
+ * signed tokens (`address.ts`, `confirm.ts`). Nor is a report believed here: anyone can write
+ * one, so `inbound.ts` trusts it only when the original it quotes is in our sent log.
  */
 import type { ParsedMail } from "./parse";
 
@@ -86,6 +87,40 @@ function parseFeedbackReport(mail: ParsedMail): BouncedRecipient[] {
   const fromOriginal = original ? firstToAddress(decode(original.content)) : null;
   const address = (fromReport ?? fromOriginal)?.toLowerCase();
   return address ? [{ address, severity: "hard", status: "complaint", diagnostic: "feedback report" }] : [];
+}
+
+/** Parts that carry the original message (or its headers) inside a DSN or an ARF report. */
+const ORIGINAL_PARTS = /^(message\/rfc822|text\/rfc822-headers|message\/global|message\/global-headers)$/i;
+const QUOTED_ID = /^Message-ID:[ \t]*(?:\r?\n[ \t]+)?<([^<>\s]{1,250})>/gim;
+/** Message-IDs collected from one report at most; each costs a lookup. */
+const MAX_IDS = 5;
+
+/**
+ * The Message-IDs of the original message a report quotes: from its `text/rfc822-headers` or
+ * `message/rfc822` part (decoded by postal-mime when it is an attachment), else from any
+ * `Message-ID:` header line below the report's own headers (postal-mime parses an inline
+ * `message/rfc822` into the body, headers gone). Attacker-controlled either way — what makes a
+ * report trusted is that the id is one we sent to that address — so the scan is only bounded:
+ * one linear pass, at most `MAX_IDS` ids.
+ */
+export function quotedMessageIds(mail: ParsedMail, raw: Uint8Array): string[] {
+  const ids = new Set<string>();
+  const collect = (text: string) => {
+    for (const match of text.matchAll(QUOTED_ID)) {
+      if (ids.size >= MAX_IDS) return;
+      const id = match[1];
+      if (id && id !== mail.messageId) ids.add(id);
+    }
+  };
+  for (const part of mail.email.attachments) {
+    if (ORIGINAL_PARTS.test(part.mimeType)) collect(decode(part.content).split(/\r?\n\r?\n/, 1)[0] ?? "");
+  }
+  if (ids.size < MAX_IDS) {
+    const text = new TextDecoder("latin1").decode(raw);
+    const end = /\r?\n\r?\n/.exec(text);
+    if (end) collect(text.slice(end.index + end[0].length));
+  }
+  return [...ids];
 }
 
 /** Decides what kind of mail this is. `ourAddresses`: every address we send from. */

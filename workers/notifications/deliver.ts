@@ -8,6 +8,7 @@ import {
   notificationAttempts,
   notifications,
   type SubmissionRow,
+  type SuppressionReason,
   submissions,
   type UserRow,
   users,
@@ -228,7 +229,7 @@ export async function deliverNotification(
   };
 
   const suppressed = await findSuppression(env, channel, claimed.recipient);
-  if (suppressed) {
+  if (suppressed && !overridesSuppression(event, channel, suppressed.reason)) {
     const row = await finish(
       "suppressed",
       { status: "suppressed", error: `address suppressed (${suppressed.reason})` },
@@ -289,6 +290,16 @@ export async function deliverNotification(
     log.warn("notification failed", { notificationId: id, channel, retryable: error.retryable, error: cause });
     throw error;
   }
+}
+
+/**
+ * Security notices (password changed, new API key) must reach the account's address even when
+ * a bounce or complaint put it on the list: those reports come from outside, and a notice held
+ * back is exactly what someone taking over the account wants. An admin's manual entry, an
+ * unsubscribe or a provider's "invalid" still holds: those are deliberate or authoritative.
+ */
+function overridesSuppression(event: NotificationEvent, channel: Channel, reason: SuppressionReason): boolean {
+  return channel === "email" && event.startsWith("account.") && (reason === "hard_bounce" || reason === "complaint");
 }
 
 /**

@@ -1,5 +1,6 @@
 import { EmailMessage } from "cloudflare:email";
 import { z } from "zod";
+import { recordSent } from "../../email/sent-log";
 import { parseMailbox, toRaw } from "../compose";
 import {
   type ChannelAdapter,
@@ -83,6 +84,9 @@ async function sendViaBinding(env: Env, input: EmailInput): Promise<SendResult> 
   });
   try {
     const result = await env.EMAIL.send(new EmailMessage(from.addr, input.to, raw));
+    // The platform sets the Message-ID on the wire (random) and returns it: the id a genuine
+    // bounce quotes. Ours is never recorded — notifications' are deterministic, so guessable.
+    await recordSent(env, [result.messageId], input.to);
     return { providerMessageId: result.messageId, parts: 1 };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
@@ -124,6 +128,9 @@ async function sendViaHttp(
     throw httpFailure("the email provider", res, name, res.status === 422 ? "invalid" : null);
   }
   const body = await jsonBody(res);
+  // Nothing goes in the sent log: the provider's return path and feedback loops are its own
+  // (it reports bounces through its API), and our Message-IDs are guessable, so no report that
+  // reaches our inbound address about this mail can be trusted.
   return { providerMessageId: typeof body?.id === "string" ? body.id : null, parts: 1 };
 }
 
