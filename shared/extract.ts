@@ -1,6 +1,7 @@
 import { Inflate, Unzlib } from "fflate";
 import { convert as htmlToText } from "html-to-text";
 import { getDocumentProxy, extractText as pdfText } from "unpdf";
+import { limitHtmlDepth } from "./html-depth";
 
 /**
  * Document text extraction that runs in workerd: plain text and markdown as they are, HTML
@@ -163,7 +164,8 @@ export async function extractDocumentText(doc: { bytes: Uint8Array; contentType:
     case "markdown":
       return new TextDecoder().decode(doc.bytes).trim();
     case "html":
-      return htmlToText(new TextDecoder().decode(doc.bytes), {
+      // Nesting bounded first: html-to-text's parser is quadratic in depth (html-depth.ts).
+      return htmlToText(limitHtmlDepth(new TextDecoder().decode(doc.bytes)), {
         wordwrap: false,
         selectors: [
           { selector: "a", options: { ignoreHref: true } },

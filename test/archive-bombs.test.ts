@@ -96,6 +96,17 @@ describe("decompression bombs fail the extract step at once, with a reason, and 
     expect(done.status).toBe("completed");
   });
 
+  it("reads an HTML document of 200,000 unclosed tags, words intact, instead of failing on the parser's depth", async () => {
+    // 1 MB: htmlparser2's stack costs its depth per tag (15 s of CPU here), then html-to-text's recursion overflows.
+    const html = `<html><body>${"<div>".repeat(200_000)}The nested memo mentions dock doors.</body></html>`;
+    const done = await runWithFile("deep.html", "text/html", strToU8(html));
+    expect(done.error).toBeNull();
+    expect(done.status).toBe("completed");
+    expect(await (await env.FILES.get(`work/${done.id}/documents.md`))?.text()).toContain(
+      "The nested memo mentions dock doors.",
+    );
+  });
+
   it("refuses a PDF whose content stream inflates to 64 MiB", async () => {
     const done = await runWithFile("bomb.pdf", "application/pdf", flatePdf(new Uint8Array(64 * 1024 * 1024).fill(32)));
     expect(done.status).toBe("failed");

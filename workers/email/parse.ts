@@ -8,6 +8,7 @@
  */
 import { convert } from "html-to-text";
 import PostalMime, { type Address, type Email } from "postal-mime";
+import { limitHtmlDepth } from "../../shared/html-depth";
 import { compile, firstMatch, type LinearPattern, type StepCounter } from "./linear-match";
 
 export interface InboundAttachment {
@@ -194,7 +195,8 @@ export function cutHtmlQuote(html: string): string {
 }
 
 function htmlToText(html: string): string {
-  return convert(html, {
+  // Nesting bounded first: html-to-text's parser is quadratic in depth (shared/html-depth.ts).
+  return convert(limitHtmlDepth(html), {
     wordwrap: false,
     selectors: [
       { selector: "img", format: "skip" },
