@@ -9,10 +9,11 @@ import {
   type NotificationEvent,
   notificationPreferences,
 } from "../../shared/db/schema";
+import type { Logger } from "../../shared/log";
 import { db } from "../api/submissions/repo";
 import { chatWebhookAllowed } from "./channels/webhooks-chat";
 import { normaliseAddress } from "./suppression";
-import { needsVerification } from "./verification";
+import { assertCodeAllowed, needsVerification, sendVerificationCode } from "./verification";
 
 /** Events a user can switch per channel (the digest is email only). */
 export const USER_EVENTS = NOTIFICATION_EVENTS;
@@ -170,4 +171,27 @@ export async function setDestination(
     d.delete(destinationCodes).where(codes),
   ]);
   return { verified: verifiedAt !== null };
+}
+
+/**
+ * A user's new destination for a channel, saved with its ownership rules — the one path the
+ * API and the portal share. The code limits are checked before anything is written (a refused
+ * code leaves the old destination as it was); `saved` runs once the row is written, with the
+ * previous address (the caller's audit entry); an unverified destination of a channel that
+ * needs proof is then sent its code. Throws the limits' and the provider's problems.
+ */
+export async function saveDestination(
+  env: Env,
+  input: { userId: string; channel: DestinationChannel; address: string; log: Logger },
+  saved: (before: string | null) => Promise<void>,
+): Promise<{ verified: boolean; codeExpiresAt: number | null }> {
+  const { userId, channel, address } = input;
+  const current = (await destinationsOf(env, userId)).find((d) => d.channel === channel) ?? null;
+  const unchanged = current?.address === address && current.verifiedAt !== null;
+  if (needsVerification(channel) && !unchanged) await assertCodeAllowed(env, userId, channel, address);
+  const { verified } = await setDestination(env, userId, channel, address);
+  await saved(current?.address ?? null);
+  if (verified || !needsVerification(channel)) return { verified, codeExpiresAt: null };
+  const sent = await sendVerificationCode(env, userId, channel, address, input.log);
+  return { verified, codeExpiresAt: sent.expiresAt };
 }

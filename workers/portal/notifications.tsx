@@ -26,6 +26,7 @@ import {
   DESTINATION_CHANNELS,
   type DestinationChannel,
   destinationsOf,
+  saveDestination,
   setDestination,
   setPreferences,
 } from "../notifications/preferences";
@@ -559,22 +560,19 @@ export const notificationPages = new Hono<AppEnv>()
         422,
       );
     }
-    const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel) ?? null;
-    const unchanged = current?.address === checked.address && current.verifiedAt !== null;
     try {
-      // The limits first, so a refused code leaves the old destination as it was.
-      if (needsVerification(channel) && !unchanged) await assertCodeAllowed(c.env, user.id, channel, checked.address);
-      const { verified } = await setDestination(c.env, user.id, channel, checked.address);
-      await audit(c, {
-        action: "notification.destination_set",
-        targetType: "user",
-        targetId: user.id,
-        before: { channel, address: current?.address ?? null },
-        after: { channel, address: checked.address },
-      });
-      if (!verified && needsVerification(channel)) {
-        await sendVerificationCode(c.env, user.id, channel, checked.address, c.get("log"));
-      }
+      await saveDestination(
+        c.env,
+        { userId: user.id, channel, address: checked.address, log: c.get("log") },
+        (before) =>
+          audit(c, {
+            action: "notification.destination_set",
+            targetType: "user",
+            targetId: user.id,
+            before: { channel, address: before },
+            after: { channel, address: checked.address },
+          }),
+      );
     } catch (error) {
       return problemPage(c, error);
     }

@@ -21,6 +21,7 @@ import {
   checkDestination,
   destinationsOf,
   preferencesOf,
+  saveDestination,
   setDestination,
   setPreferences,
 } from "../../notifications/preferences";
@@ -210,25 +211,20 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       const checked = checkDestination(channel, c.req.valid("json").address);
       if (!checked.ok) throw unprocessable("/address", checked.reason);
       const user = c.get("user");
-      const current = (await destinationsOf(c.env, user.id)).find((d) => d.channel === channel) ?? null;
-      const unchanged = current?.address === checked.address && current.verifiedAt !== null;
-      // The limits first, so a refused code leaves the old destination as it was.
-      if (needsVerification(channel) && !unchanged) {
-        await assertCodeAllowed(c.env, user.id, channel, checked.address);
-      }
-      const { verified } = await setDestination(c.env, user.id, channel, checked.address);
-      await audit(c, {
-        action: "notification.destination_set",
-        targetType: "user",
-        targetId: user.id,
-        before: { channel, address: current?.address ?? null },
-        after: { channel, address: checked.address },
-      });
-      let codeExpiresAt: string | null = null;
-      if (!verified && needsVerification(channel)) {
-        const sent = await sendVerificationCode(c.env, user.id, channel, checked.address, c.get("log"));
-        codeExpiresAt = new Date(sent.expiresAt).toISOString();
-      }
+      const saved = await saveDestination(
+        c.env,
+        { userId: user.id, channel, address: checked.address, log: c.get("log") },
+        (before) =>
+          audit(c, {
+            action: "notification.destination_set",
+            targetType: "user",
+            targetId: user.id,
+            before: { channel, address: before },
+            after: { channel, address: checked.address },
+          }),
+      );
+      const { verified } = saved;
+      const codeExpiresAt = saved.codeExpiresAt === null ? null : new Date(saved.codeExpiresAt).toISOString();
       return c.json({ channel, address: checked.address, verified, codeExpiresAt }, 200);
     },
   )
