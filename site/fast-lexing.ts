@@ -26,7 +26,9 @@
  *   starts with neither white space nor a bullet character — is cut from line breaks alone;
  *   each item's text is lexed by marked as before. Any other shape goes to marked.
  */
+
 import { Lexer, type Token, type TokenizerObject, type Tokens } from "marked";
+import { isJsSpace } from "../shared/chars";
 
 /**
  * marked's GFM inline `text` rule without its e-mail and `mailto:`/`xmpp:` branches, and with
@@ -60,21 +62,6 @@ export function plainTextLength(src: string): number {
   return c === 64 ? -1 : end;
 }
 
-/** JavaScript's `\s`, for a character code. */
-const isSpace = (c: number) =>
-  c === 32 ||
-  (c >= 9 && c <= 13) ||
-  (c >= 0xa0 &&
-    (c === 0xa0 ||
-      c === 0x1680 ||
-      (c >= 0x2000 && c <= 0x200a) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      c === 0x202f ||
-      c === 0x205f ||
-      c === 0x3000 ||
-      c === 0xfeff));
-
 /**
  * False when no setext heading can start at `src`: marked's rule needs `\n` followed by at
  * most three spaces and `=` or `-`, at a line break that its text may reach — and its text
@@ -90,7 +77,7 @@ export function mayBeSetextHeading(src: string): boolean {
     for (let i = k + 1; i < src.length; i++) {
       const d = src.charCodeAt(i);
       if (d === 10) return false;
-      if (!isSpace(d)) break;
+      if (!isJsSpace(d)) break;
     }
   }
   return false;

@@ -15,6 +15,7 @@
  * `i` and `m` flags, without the `u` flag (UTF-16 code units, as V8 does). Anything else
  * throws when the pattern is compiled, so an unsupported pattern fails at module load.
  */
+import { isJsSpace } from "../../shared/chars";
 
 type Node =
   | { t: "char"; test: (c: number) => boolean }
@@ -25,23 +26,6 @@ type Node =
   | { t: "eol" };
 
 const EMPTY: Node = { t: "seq", items: [] };
-
-/** JavaScript's `\s`: WhiteSpace and LineTerminator. */
-export function isSpace(c: number): boolean {
-  return (
-    (c >= 9 && c <= 13) ||
-    c === 32 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
 
 /** What `^` and `$` see as line ends under the `m` flag, and what `.` does not match. */
 function isLineEnd(c: number): boolean {
@@ -75,9 +59,9 @@ function parse(source: string, ignoreCase: boolean, multiline: boolean): Node {
     const ch = source[i++] ?? fail("trailing backslash");
     switch (ch) {
       case "s":
-        return isSpace;
+        return isJsSpace;
       case "S":
-        return (c) => !isSpace(c);
+        return (c) => !isJsSpace(c);
       case "d":
         return isDigit;
       case "D":

@@ -1,0 +1,16 @@
+/** Character classes by code unit, for scanners that must not use a backtracking regex. */
+
+/** JavaScript's `\s` (WhiteSpace and LineTerminator), for a UTF-16 code unit; ASCII first. */
+export const isJsSpace = (c: number): boolean =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  (c >= 0xa0 &&
+    (c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff));
