@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { AuditEntry } from "../../shared/audit";
 import {
   CHANNELS,
   type Channel,
@@ -176,21 +177,27 @@ export async function setDestination(
 /**
  * A user's new destination for a channel, saved with its ownership rules — the one path the
  * API and the portal share. The code limits are checked before anything is written (a refused
- * code leaves the old destination as it was); `saved` runs once the row is written, with the
- * previous address (the caller's audit entry); an unverified destination of a channel that
- * needs proof is then sent its code. Throws the limits' and the provider's problems.
+ * code leaves the old destination as it was); `audit` records the change once the row is
+ * written; an unverified destination of a channel that needs proof is then sent its code.
+ * Throws the limits' and the provider's problems.
  */
 export async function saveDestination(
   env: Env,
   input: { userId: string; channel: DestinationChannel; address: string; log: Logger },
-  saved: (before: string | null) => Promise<void>,
+  audit: (entry: Pick<AuditEntry, "action" | "targetType" | "targetId" | "before" | "after">) => Promise<void>,
 ): Promise<{ verified: boolean; codeExpiresAt: number | null }> {
   const { userId, channel, address } = input;
   const current = (await destinationsOf(env, userId)).find((d) => d.channel === channel) ?? null;
   const unchanged = current?.address === address && current.verifiedAt !== null;
   if (needsVerification(channel) && !unchanged) await assertCodeAllowed(env, userId, channel, address);
   const { verified } = await setDestination(env, userId, channel, address);
-  await saved(current?.address ?? null);
+  await audit({
+    action: "notification.destination_set",
+    targetType: "user",
+    targetId: userId,
+    before: { channel, address: current?.address ?? null },
+    after: { channel, address },
+  });
   if (verified || !needsVerification(channel)) return { verified, codeExpiresAt: null };
   const sent = await sendVerificationCode(env, userId, channel, address, input.log);
   return { verified, codeExpiresAt: sent.expiresAt };

@@ -561,17 +561,8 @@ export const notificationPages = new Hono<AppEnv>()
       );
     }
     try {
-      await saveDestination(
-        c.env,
-        { userId: user.id, channel, address: checked.address, log: c.get("log") },
-        (before) =>
-          audit(c, {
-            action: "notification.destination_set",
-            targetType: "user",
-            targetId: user.id,
-            before: { channel, address: before },
-            after: { channel, address: checked.address },
-          }),
+      await saveDestination(c.env, { userId: user.id, channel, address: checked.address, log: c.get("log") }, (entry) =>
+        audit(c, entry),
       );
     } catch (error) {
       return problemPage(c, error);

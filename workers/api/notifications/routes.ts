@@ -214,14 +214,7 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       const saved = await saveDestination(
         c.env,
         { userId: user.id, channel, address: checked.address, log: c.get("log") },
-        (before) =>
-          audit(c, {
-            action: "notification.destination_set",
-            targetType: "user",
-            targetId: user.id,
-            before: { channel, address: before },
-            after: { channel, address: checked.address },
-          }),
+        (entry) => audit(c, entry),
       );
       const { verified } = saved;
       const codeExpiresAt = saved.codeExpiresAt === null ? null : new Date(saved.codeExpiresAt).toISOString();
