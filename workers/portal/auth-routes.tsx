@@ -7,16 +7,13 @@ import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { clearSigninFailures, recordSigninFailure, signinLockRemaining } from "../auth/backoff";
+import { consumeToken, issueToken, proveMailbox, resetPassword } from "../auth/mailbox";
 import {
   authenticate,
-  consumeToken,
   createSession,
   createUser,
   findUserByEmail,
-  issueToken,
   MIN_PASSWORD_LENGTH,
-  proveMailbox,
-  resetPassword,
   revokeAllSessions,
   revokeSession,
 } from "../auth/service";

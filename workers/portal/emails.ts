@@ -1,6 +1,6 @@
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
-import { TOKEN_TTL_MS } from "../auth/service";
+import { TOKEN_TTL_MS } from "../auth/mailbox";
 import { sendEmail } from "../notifications/channels";
 import { actionMail, parseMailbox } from "../notifications/compose";
 
