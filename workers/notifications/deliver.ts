@@ -168,8 +168,9 @@ export type DeliveryStatus = "sent" | "already-done" | "suppressed" | "skipped";
  * claimed with a conditional update, so a redelivered message, a re-run step or a concurrent
  * sender finds it finished or claimed and does not send again. A sender that dies mid-send
  * leaves a claim that expires after `CLAIM_MS`. Suppressed addresses, switched-off channels,
- * unverified destinations and used-up daily quotas end `suppressed` with nothing sent. Throws `DeliveryError` on failure (the row is
- * back to `queued` when a retry can succeed, `failed` when not).
+ * unverified destinations and used-up daily quotas end `suppressed` with nothing sent. Throws
+ * `DeliveryError` on failure (the row is back to `queued` when a retry can succeed, `failed`
+ * when not).
  */
 export async function deliverNotification(
   env: Env,
