@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AuditEntry, appendAuditGroup } from "../shared/audit";
+import { db } from "../shared/db/client";
 import type { AuditRow } from "../shared/db/schema";
-import { db } from "../workers/api/submissions/repo";
 
 /** The most entries written in one D1 batch. */
 const MAX_GROUP = 64;

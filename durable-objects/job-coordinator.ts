@@ -1,18 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { type Analysis, type CallRecord, ProviderChain, ProviderError, truncate } from "../shared/ai";
+import { db } from "../shared/db/client";
 import { aiUsage, type StepStatus, type SubmissionStatus, submissionSteps, submissions } from "../shared/db/schema";
 import { audioChunks, documentKind, extractDocumentText, isAudio, UnsupportedDocumentError } from "../shared/extract";
 import { createLogger, type Logger } from "../shared/log";
 import type { JobMessage, NotificationEvent, NotificationMessage } from "../shared/messages";
+import { DeliveryError, notifyEvent } from "../shared/notifications/deliver";
+import { mailReviewers } from "../shared/notifications/review-mail";
 import { type ReviewDecision, reviewLinks } from "../shared/review";
+import type { StoredFile, StoredInput } from "../shared/submissions/accept";
+import { announceTerminal } from "../shared/submissions/events";
+import { documentsKey, resultKey, stepOutputKey, transcriptKey } from "../shared/submissions/keys";
+import { claimRunSlot, ownerKey } from "../shared/submissions/repo";
 import { traceparentFor } from "../shared/trace";
 import { type PolicyOverrides, policyFor, type StepName, stepsOf } from "../shared/workflows";
-import { announceTerminal } from "../workers/api/submissions/events";
-import { claimRunSlot, db, ownerKey } from "../workers/api/submissions/repo";
-import { resultKey, type StoredFile, type StoredInput } from "../workers/api/submissions/service";
-import { DeliveryError, notifyEvent } from "../workers/notifications/deliver";
-import { mailReviewers } from "../workers/notifications/review-mail";
 
 const SCHEMA_VERSION = 4;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -533,7 +535,7 @@ export class JobCoordinator extends DurableObject<Env> {
           }
           sections.push(`### ${file.name}\n\n${texts.join(" ")}`);
         }
-        const key = `work/${job.id}/transcript.md`;
+        const key = transcriptKey(job.id);
         await this.env.FILES.put(key, sections.join("\n\n"), {
           httpMetadata: { contentType: "text/markdown; charset=utf-8" },
         });
@@ -562,7 +564,7 @@ export class JobCoordinator extends DurableObject<Env> {
           }
           sections.push(`### ${file.name}\n\n${text}`);
         }
-        const key = `work/${job.id}/documents.md`;
+        const key = documentsKey(job.id);
         await this.env.FILES.put(key, sections.join("\n\n"), {
           httpMetadata: { contentType: "text/markdown; charset=utf-8" },
         });
@@ -949,7 +951,7 @@ export class JobCoordinator extends DurableObject<Env> {
   async #storeOutput(id: string, step: StepName, output: unknown): Promise<string> {
     const json = JSON.stringify(output);
     if (json.length <= INLINE_OUTPUT_MAX) return json;
-    const key = `work/${id}/steps/${step}.json`;
+    const key = stepOutputKey(id, step);
     await this.env.FILES.put(key, json, { httpMetadata: { contentType: "application/json" } });
     return JSON.stringify({ $r2: key });
   }

@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { randomToken, sha256Hex } from "../shared/crypto";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { createApiKey, createSession, findUserByEmail } from "../workers/auth/service";
 import { BASE } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";

@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appendAudit } from "../shared/audit";
+import { db } from "../shared/db/client";
 import { encodeCursor } from "../shared/fts";
-import { db, failIfUnfinished } from "../workers/api/submissions/repo";
+import { failIfUnfinished } from "../shared/submissions/repo";
 import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, postSubmission } from "./helpers/api";
 import { PortalClient } from "./helpers/client";

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex } from "../shared/crypto";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { KEY_CACHE_TTL_MS, keyCache } from "../workers/auth/key-cache";
 import { USER_LIMIT_PER_KEY_LIMIT, userRateSubject } from "../workers/auth/middleware";
 import { forgetLeases, leaseSize } from "../workers/auth/rate-limit";

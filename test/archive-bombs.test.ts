@@ -1,10 +1,11 @@
 import { env } from "cloudflare:workers";
 import { strToU8, zipSync, zlibSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { db } from "../shared/db/client";
 import { MAX_INFLATED_BYTES, MAX_PDF_PAGES } from "../shared/extract";
 import { newSubmissionId } from "../shared/ids";
-import { db, insertSubmission } from "../workers/api/submissions/repo";
-import type { StoredFile, StoredInput } from "../workers/api/submissions/service";
+import type { StoredFile, StoredInput } from "../shared/submissions/accept";
+import { insertSubmission } from "../shared/submissions/repo";
 import { waitForStatus } from "./helpers/api";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appendAudit } from "../shared/audit";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { auditHeadKey } from "../workers/audit/head";
 import { createUser } from "../workers/auth/service";
 import worker from "../workers/index";

@@ -9,14 +9,14 @@ import { describe, expect, it } from "vitest";
 import { D1_MAX_BOUND_PARAMETERS, db, insertChunks, strictD1, TooManyBoundParameters } from "../shared/db/client";
 import { webhookDeliveries } from "../shared/db/schema";
 import { createLogger } from "../shared/log";
+import { redriveFailed } from "../shared/notifications/deliver";
+import { insertSubmission } from "../shared/submissions/repo";
+import { emitWebhookEvent } from "../shared/webhooks/deliver";
 import { deleteAccount } from "../workers/account/delete";
 import { buildExport } from "../workers/account/export";
 import { timelines } from "../workers/api/notifications/repo";
-import { insertSubmission } from "../workers/api/submissions/repo";
-import { emitWebhookEvent } from "../workers/api/webhooks/deliver";
 import { createUser } from "../workers/auth/service";
 import { sweepInbound } from "../workers/email/cleanup";
-import { redriveFailed } from "../workers/notifications/deliver";
 
 /** `env` whose D1 records how many parameters each statement binds (as production would see them). */
 function recording() {

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { db } from "../shared/db/client";
 import {
   jobsByOutcome,
   notificationDelivery,
@@ -7,7 +8,6 @@ import {
   rangeOf,
   stepDurations,
 } from "../workers/admin/dashboard";
-import { db } from "../workers/api/submissions/repo";
 import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE } from "./helpers/api";
 import { PortalClient } from "./helpers/client";

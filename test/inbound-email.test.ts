@@ -2,11 +2,11 @@ import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../shared/log";
+import { threadAddress } from "../shared/mail/address";
+import { recordSent } from "../shared/mail/sent-log";
+import { resultLink } from "../shared/mail/thread";
 import { deleteAccount } from "../workers/account/delete";
-import { threadAddress } from "../workers/email/address";
 import { sweepInbound } from "../workers/email/cleanup";
-import { resultLink } from "../workers/email/result-link";
-import { recordSent } from "../workers/email/sent-log";
 import { waitForStatus } from "./helpers/api";
 import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
 

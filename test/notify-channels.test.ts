@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ADAPTERS, ChannelError, sendEmail } from "../workers/notifications/channels";
-import { fitSms, LIMITS, smsSegments, splitText } from "../workers/notifications/channels/limits";
-import { defaultTemplate, renderFor } from "../workers/notifications/templates";
+import { ADAPTERS, ChannelError, sendEmail } from "../shared/notifications/channels";
+import { fitSms, LIMITS, smsSegments, splitText } from "../shared/notifications/channels/limits";
+import { defaultTemplate, renderFor } from "../shared/notifications/templates";
 import { readSentEmail } from "./helpers/api";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
 

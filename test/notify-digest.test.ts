@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
-import { suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, BASE, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 
 const DAY = 24 * 3600_000;

@@ -3,9 +3,9 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../shared/log";
 import type { NotificationMessage } from "../shared/messages";
+import { fanOut } from "../shared/notifications/deliver";
+import { isSuppressed, suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
-import { fanOut } from "../workers/notifications/deliver";
-import { isSuppressed, suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, BASE, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
 import { capturingCodes, verifiedDestination } from "./helpers/notify";
@@ -504,7 +504,7 @@ describe("Twilio delivery reports", () => {
 
   it("asks Twilio for status callbacks only when the public address is https", async () => {
     const calls = fakeProviders(providerOk);
-    const { ADAPTERS } = await import("../workers/notifications/channels");
+    const { ADAPTERS } = await import("../shared/notifications/channels");
     const https = { ...env, PUBLIC_BASE_URL: "https://statex.example" } as Env;
     await ADAPTERS.sms.send(https, {
       to: "+15005550001",

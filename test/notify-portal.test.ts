@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { createUser } from "../workers/auth/service";
 import { postSubmission, waitForStatus } from "./helpers/api";
 import { PortalClient } from "./helpers/client";

@@ -1,9 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
+import { chargeDelivery } from "../shared/notifications/quota";
+import { suppress } from "../shared/notifications/suppression";
 import { createUser } from "../workers/auth/service";
-import { chargeDelivery } from "../workers/notifications/quota";
-import { suppress } from "../workers/notifications/suppression";
 import { apiKeyFor, BASE, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 import { PortalClient } from "./helpers/client";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";

@@ -2,9 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JobSnapshot } from "../durable-objects/job-coordinator";
 import { type CallRecord, ProviderChain } from "../shared/ai";
+import { db } from "../shared/db/client";
 import { newSubmissionId } from "../shared/ids";
-import { claimRunSlot, db, insertSubmission } from "../workers/api/submissions/repo";
-import type { StoredFile, StoredInput } from "../workers/api/submissions/service";
+import type { StoredFile, StoredInput } from "../shared/submissions/accept";
+import { claimRunSlot, insertSubmission } from "../shared/submissions/repo";
 import { adminHeaders, BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 import { minimalPdf } from "./helpers/files";
 

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { createApiKey, createUser, findUserByEmail } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { summaryFromMarkdown, truncate } from "../shared/ai/provider";
 import { newSubmissionId, SUBMISSION_ID_PATTERN, ulid } from "../shared/ids";
 import { correlationIdFrom } from "../shared/log";
-import { localYesterday, wallClock, zonedDayRange } from "../workers/notifications/zoned";
+import { localYesterday, wallClock, zonedDayRange } from "../shared/notifications/zoned";
 
 // Pure logic, run in plain Node for speed (no Workers runtime needed).
 

@@ -12,8 +12,8 @@ import type { JobCoordinator } from "../durable-objects/job-coordinator";
 import { newSubmissionId } from "../shared/ids";
 import { createLogger } from "../shared/log";
 import { type JobMessage, type NotificationMessage, PIPELINE_STEPS } from "../shared/messages";
+import { deliverSubmissionEmail } from "../shared/notifications/deliver";
 import worker from "../workers/index";
-import { deliverSubmissionEmail } from "../workers/notifications/deliver";
 import { getSubmission, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 
 async function submit(email = "ada@example.com") {

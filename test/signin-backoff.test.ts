@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../shared/crypto";
-import { db } from "../workers/api/submissions/repo";
+import { db } from "../shared/db/client";
 import { createUser } from "../workers/auth/service";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
 

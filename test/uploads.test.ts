@@ -1,10 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { db } from "../shared/db/client";
 import { createLogger } from "../shared/log";
-import { storeSubmissionFile } from "../workers/api/submissions/files";
-import { db } from "../workers/api/submissions/repo";
-import { acceptSubmissionWithFiles } from "../workers/api/submissions/service";
+import { acceptSubmissionWithFiles } from "../shared/submissions/accept";
+import { storeSubmissionFile } from "../shared/submissions/files";
 import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, PortalClient } from "./helpers/client";

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { submissions } from "./schema";
+import { submissions } from "./submissions";
 
 /**
  * One row per file sent with a submission (API multipart upload, portal, email attachment).

@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import { vi } from "vitest";
+import { db } from "../../shared/db/client";
 import type { Role, Scope } from "../../shared/db/schema";
-import { db, findSubmission } from "../../workers/api/submissions/repo";
+import { findSubmission } from "../../shared/submissions/repo";
 import type { SubmissionView } from "../../workers/api/submissions/schemas";
 import { toView } from "../../workers/api/submissions/service";
 import { createApiKey, createUser, findUserByEmail } from "../../workers/auth/service";

@@ -2,9 +2,10 @@ import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } fro
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JobCoordinator } from "../../durable-objects/job-coordinator";
+import { db } from "../../shared/db/client";
 import { newSubmissionId } from "../../shared/ids";
-import { db, insertSubmission } from "../../workers/api/submissions/repo";
-import type { StoredInput } from "../../workers/api/submissions/service";
+import type { StoredInput } from "../../shared/submissions/accept";
+import { insertSubmission } from "../../shared/submissions/repo";
 import { adminHeaders, BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "../helpers/api";
 
 // AI_PROVIDER=openai against https://llm.fake.test/v1, faked at the fetch boundary, with

@@ -1,4 +1,5 @@
 import { eq, inArray } from "drizzle-orm";
+import { db } from "../../shared/db/client";
 import {
   aiUsage,
   apiKeys,
@@ -14,8 +15,7 @@ import {
   webhookEndpoints,
 } from "../../shared/db/schema";
 import type { Logger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
-import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
+import { deleteObjects, submissionObjectKeys } from "../../shared/submissions/storage";
 import { keyCache } from "../auth/key-cache";
 import { deleteInboundOf } from "../email/cleanup";
 

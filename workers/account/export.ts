@@ -1,5 +1,6 @@
 import { asc, eq, inArray, or } from "drizzle-orm";
 import { strToU8, type Zippable, zipSync } from "fflate";
+import { db } from "../../shared/db/client";
 import {
   apiKeys,
   channelDestinations,
@@ -13,7 +14,6 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from "../../shared/db/schema";
-import { db } from "../api/submissions/repo";
 
 /** Most bytes of uploaded files put into one export archive (it is built in memory). */
 const EXPORT_FILE_BYTES = 32 * 1024 * 1024;

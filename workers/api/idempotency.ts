@@ -1,12 +1,12 @@
 import { and, eq, lt, or } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../shared/crypto";
+import { type Db, db } from "../../shared/db/client";
 import { idempotencyKeys } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
+import { uploadLimits } from "../../shared/submissions/files";
 import type { AppEnv } from "../app-env";
-import { uploadLimits } from "./submissions/files";
 import { isMultipart, readMultipartSubmission } from "./submissions/intake";
-import { db } from "./submissions/repo";
 
 /** How long a first response is kept and replayed. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -157,6 +157,6 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** Deletes expired keys (called from the cron trigger). */
-export async function sweepIdempotencyKeys(d: ReturnType<typeof db>, now = Date.now()): Promise<void> {
+export async function sweepIdempotencyKeys(d: Db, now = Date.now()): Promise<void> {
   await d.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now));
 }

@@ -1,6 +1,6 @@
 import { desc } from "drizzle-orm";
+import { db } from "../../shared/db/client";
 import { auditLog } from "../../shared/db/schema";
-import { db } from "../api/submissions/repo";
 
 /** R2 key of a day's chain head. */
 export const auditHeadKey = (now: number) => `audit/heads/${new Date(now).toISOString().slice(0, 10)}.json`;

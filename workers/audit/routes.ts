@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, gte, lt, lte } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { verifyChain } from "../../shared/audit";
+import { db } from "../../shared/db/client";
 import { type AuditRow, auditLog } from "../../shared/db/schema";
 import {
   type Cursor,
@@ -15,7 +16,6 @@ import {
 import { HttpProblem } from "../../shared/http/problem";
 import { isFtsSyntaxError, rowMapper } from "../admin/rows";
 import { authProblems, problem } from "../api/openapi";
-import { db } from "../api/submissions/repo";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
 import { requireApi } from "../auth/middleware";

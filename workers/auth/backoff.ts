@@ -12,10 +12,8 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { sha256Hex } from "../../shared/crypto";
+import type { Db } from "../../shared/db/client";
 import { signinFailures } from "../../shared/db/schema";
-import type { db } from "../api/submissions/repo";
-
-type Db = ReturnType<typeof db>;
 
 /** Failed passwords an address may have before it is locked. */
 export const FREE_FAILURES = 5;

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { db } from "../../shared/db/client";
 import type { Scope } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
-import { db } from "../api/submissions/repo";
 import type { AppEnv } from "../app-env";
 import { RATE_WINDOW_MS, takeRequest } from "./rate-limit";
 import { parseScopes, resolveApiKey, resolveSession, touchApiKey } from "./service";

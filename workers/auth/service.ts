@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { hashPassword, needsRehash, randomToken, sha256Hex, verifyPassword } from "../../shared/crypto";
+import type { Db } from "../../shared/db/client";
 import {
   type ApiKeyRow,
   apiKeys,
@@ -13,10 +14,7 @@ import {
 } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
 import { ulid } from "../../shared/ids";
-import type { db } from "../api/submissions/repo";
 import { keyCache, type ResolvedKey } from "./key-cache";
-
-type Db = ReturnType<typeof db>;
 
 /** A session ends after this long without use… */
 export const SESSION_IDLE_MS = 7 * 24 * 3600_000;

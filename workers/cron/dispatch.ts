@@ -1,6 +1,6 @@
+import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import { sweepIdempotencyKeys } from "../api/idempotency";
-import { db } from "../api/submissions/repo";
 import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepInbound } from "../email/cleanup";
@@ -43,7 +43,7 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     case CRONS.digest: {
       // Loaded here, not at the top: the notification engine imports `cloudflare:email`, which
       // the Node tests that read `CRONS` from this module cannot load.
-      const { runDailyDigest } = await import("../notifications/digest");
+      const { runDailyDigest } = await import("../../shared/notifications/digest");
       await runDailyDigest(env, now);
       return;
     }

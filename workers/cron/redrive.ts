@@ -1,6 +1,7 @@
+import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import type { JobMessage } from "../../shared/messages";
-import { db, findStalled } from "../api/submissions/repo";
+import { findStalled } from "../../shared/submissions/repo";
 
 /** A submission untouched this long while `queued`/`running` is re-driven. */
 export const STALL_MS = 10 * 60_000;

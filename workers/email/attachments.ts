@@ -1,5 +1,5 @@
 import { ACCEPTED_SUMMARY, SNIFF_BYTES, verifyFileType } from "../../shared/filetypes";
-import { formatBytes, type UploadLimits } from "../api/submissions/files";
+import { formatBytes, type UploadLimits } from "../../shared/submissions/files";
 import type { InboundAttachment, ParsedMail } from "./parse";
 
 /**

@@ -8,9 +8,9 @@ import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../../shared/db/client";
 import { emailThreads, inboundEmails, sentEmails, submissions } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
-import { deleteObjects } from "../api/submissions/storage";
+import { pruneSentLog } from "../../shared/mail/sent-log";
+import { deleteObjects } from "../../shared/submissions/storage";
 import { CONFIRM_TTL_MS } from "./confirm-service";
-import { pruneSentLog } from "./sent-log";
 
 const DAY = 86_400_000;
 /** Rows removed per statement: their ids are bound parameters, and D1 allows 100 a statement. */

@@ -1,17 +1,12 @@
-/**
- * Turning a confirmed email conversation into a request: the signed confirmation link, the
- * submission itself (through the same intake as the API and the portal), the raw messages
- * kept beside it in R2, and the thread its result will be mailed in.
- */
-import { eq } from "drizzle-orm";
+import { db } from "../../shared/db/client";
 import { emailThreads, type SubmissionRow, type UserRow } from "../../shared/db/schema";
 import { newSubmissionId } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { issueToken, signingKey } from "../../shared/signing";
-import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../api/submissions/files";
-import { db } from "../api/submissions/repo";
+import { acceptSubmission } from "../../shared/submissions/accept";
+import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../../shared/submissions/files";
+import { inputKey, messageKey } from "../../shared/submissions/keys";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
-import { acceptSubmission, inputKey } from "../api/submissions/service";
 import { checkAttachments } from "./attachments";
 import type { ParsedMail } from "./parse";
 
@@ -24,7 +19,6 @@ export async function confirmLink(env: Env, inboundId: string, now = Date.now())
 }
 
 /** Where a message of a confirmed request is kept: with the request, removed with it. */
-export const messageKey = (submissionId: string, inboundId: string) => `work/${submissionId}/mail/${inboundId}.eml`;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -114,14 +108,4 @@ export async function createFromConversation(
     })
     .onConflictDoNothing();
   return { submissionId: id };
-}
-
-/** The thread a submission's mail belongs to, if it came by email. */
-export async function threadOf(env: Env, submissionId: string) {
-  const [row] = await db(env.DB)
-    .select()
-    .from(emailThreads)
-    .where(eq(emailThreads.submissionId, submissionId))
-    .limit(1);
-  return row ?? null;
 }

@@ -7,15 +7,16 @@
  */
 import { and, asc, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
+import { db } from "../../shared/db/client";
 import { type InboundEmailRow, inboundEmails, type UserRow } from "../../shared/db/schema";
 import { readToken, signingKey } from "../../shared/signing";
-import { db } from "../api/submissions/repo";
+import { messageKey } from "../../shared/submissions/keys";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { proveMailbox } from "../auth/mailbox";
 import { createUser, findUserByEmail } from "../auth/service";
 import { Layout } from "../portal/layout";
-import { createFromConversation, messageKey } from "./confirm-service";
+import { createFromConversation } from "./confirm-service";
 import { parseMail } from "./parse";
 
 type Page = { status: 200 | 400 | 404 | 410; title: string; body: string; link?: { href: string; text: string } };

@@ -14,21 +14,22 @@
  */
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { sha256Hex } from "../../shared/crypto";
+import { db } from "../../shared/db/client";
 import { emailThreads, type InboundEmailRow, inboundEmails, submissions, users } from "../../shared/db/schema";
 import { createLogger, type Logger } from "../../shared/log";
+import { inboundAddress, newInboundId, readRecipient, threadAddress } from "../../shared/mail/address";
+import { answer, replySubject } from "../../shared/mail/outbound";
+import { sentTo } from "../../shared/mail/sent-log";
+import { actionMail, parseMailbox } from "../../shared/notifications/compose";
+import { suppress } from "../../shared/notifications/suppression";
+import { uploadLimits } from "../../shared/submissions/files";
+import { pendingRawKey } from "../../shared/submissions/keys";
 import { newTraceId } from "../../shared/trace";
-import { uploadLimits } from "../api/submissions/files";
-import { db } from "../api/submissions/repo";
 import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
-import { actionMail, parseMailbox } from "../notifications/compose";
-import { suppress } from "../notifications/suppression";
-import { inboundAddress, newInboundId, readRecipient, threadAddress } from "./address";
 import { checkAttachments } from "./attachments";
 import { confirmLink, createFromConversation, followUpText } from "./confirm-service";
-import { answer, replySubject } from "./outbound";
 import { type ParsedMail, parseMail } from "./parse";
 import { classify, type MailKind, quotedMessageIds } from "./policy";
-import { sentTo } from "./sent-log";
 
 /** Cloudflare Email Routing accepts at most 25 MiB; we refuse a little earlier, with a reason. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 20 * 1024 * 1024;
@@ -63,8 +64,6 @@ export function inboundLimits(env: Env) {
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-
-export const pendingRawKey = (id: string) => `mail/pending/${id}.eml`;
 
 interface Context {
   env: Env;

@@ -6,21 +6,12 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { raw } from "hono/html";
+import { db } from "../../shared/db/client";
 import { submissions } from "../../shared/db/schema";
 import { renderMarkdown } from "../../shared/markdown";
-import { issueToken, readToken, signingKey } from "../../shared/signing";
-import { db } from "../api/submissions/repo";
+import { readToken, signingKey } from "../../shared/signing";
 import type { AppEnv } from "../app-env";
 import { Layout } from "../portal/layout";
-
-export const RESULT_LINK_TTL_MS = 14 * 24 * 3600_000;
-/** Results larger than this (UTF-8 bytes of markdown) are mailed as a link, not inline. */
-export const MAX_INLINE_RESULT_BYTES = 100 * 1024;
-
-export async function resultLink(env: Env, submissionId: string, now = Date.now()): Promise<string> {
-  const token = await issueToken(signingKey(env), "download", submissionId, RESULT_LINK_TTL_MS, now);
-  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/email/result/${token}`;
-}
 
 export const resultRoutes = new Hono<AppEnv>().get("/result/:token", async (c) => {
   const key = signingKey(c.env);

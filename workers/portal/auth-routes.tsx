@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
+import { db } from "../../shared/db/client";
 import type { TokenPurpose, UserRow } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
-import { db } from "../api/submissions/repo";
+import { notifyAccount } from "../../shared/notifications/account";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { clearSigninFailures, recordSigninFailure, signinLockRemaining } from "../auth/backoff";
@@ -17,7 +18,6 @@ import {
   revokeAllSessions,
   revokeSession,
 } from "../auth/service";
-import { notifyAccount } from "../notifications/account";
 import { type AccountMailKind, sendAccountMail } from "./emails";
 import { type Flash, Layout } from "./layout";
 import {

@@ -1,8 +1,8 @@
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
+import { sendEmail } from "../../shared/notifications/channels";
+import { actionMail, parseMailbox } from "../../shared/notifications/compose";
 import { TOKEN_TTL_MS } from "../auth/mailbox";
-import { sendEmail } from "../notifications/channels";
-import { actionMail, parseMailbox } from "../notifications/compose";
 
 export type AccountMailKind = "verify" | "magic" | "reset" | "already-registered";
 

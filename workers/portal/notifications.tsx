@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import type { Child } from "hono/jsx";
+import { db } from "../../shared/db/client";
 import {
   CHANNELS,
   type Channel,
@@ -14,12 +15,7 @@ import {
   users,
 } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
-import { type LogFilter, maskAddress, searchLog, timelines } from "../api/notifications/repo";
-import { preferencesView, SAMPLE_VARS } from "../api/notifications/routes";
-import { db } from "../api/submissions/repo";
-import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
-import { redriveFailed } from "../notifications/deliver";
+import { redriveFailed } from "../../shared/notifications/deliver";
 import {
   channelsFor,
   checkDestination,
@@ -29,17 +25,20 @@ import {
   saveDestination,
   setDestination,
   setPreferences,
-} from "../notifications/preferences";
-import { quotasOf } from "../notifications/quota";
-import { listSuppressions, suppress, unsuppress } from "../notifications/suppression";
-import { loadTemplate, renderFor, TEMPLATE_VARS, unknownPlaceholders } from "../notifications/templates";
+} from "../../shared/notifications/preferences";
+import { quotasOf } from "../../shared/notifications/quota";
+import { listSuppressions, suppress, unsuppress } from "../../shared/notifications/suppression";
+import { loadTemplate, renderFor, TEMPLATE_VARS, unknownPlaceholders } from "../../shared/notifications/templates";
 import {
-  assertCodeAllowed,
   confirmCode,
   needsVerification,
   sendVerificationCode,
   VERIFIED_CHANNELS,
-} from "../notifications/verification";
+} from "../../shared/notifications/verification";
+import { type LogFilter, maskAddress, searchLog, timelines } from "../api/notifications/repo";
+import { preferencesView, SAMPLE_VARS } from "../api/notifications/routes";
+import type { AppEnv } from "../app-env";
+import { audit } from "../audit/record";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf, requireAdmin } from "./session";
 import { eventLabel } from "./unsubscribe";

@@ -4,19 +4,21 @@ import { Hono } from "hono";
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { z } from "zod";
+import { db } from "../../shared/db/client";
 import { SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
 import { ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY } from "../../shared/filetypes";
 import { HttpProblem } from "../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../shared/ids";
 import { renderMarkdown } from "../../shared/markdown";
+import { notifyAccount } from "../../shared/notifications/account";
+import { acceptSubmission } from "../../shared/submissions/accept";
+import { formatBytes, listSubmissionFiles, uploadLimits } from "../../shared/submissions/files";
+import { findSubmission, listSubmissions } from "../../shared/submissions/repo";
 import { deleteAccount } from "../account/delete";
 import { buildExport } from "../account/export";
 import { exportResponse } from "../account/routes";
-import { formatBytes, listSubmissionFiles, uploadLimits } from "../api/submissions/files";
 import { acceptMultipartSubmission, isMultipart } from "../api/submissions/intake";
-import { db, findSubmission, listSubmissions } from "../api/submissions/repo";
 import { CreateSubmissionBody, MAX_TEXT_CHARS } from "../api/submissions/schemas";
-import { acceptSubmission } from "../api/submissions/service";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { keyCache } from "../auth/key-cache";
@@ -32,7 +34,6 @@ import {
   revokeSession,
   setPassword,
 } from "../auth/service";
-import { notifyAccount } from "../notifications/account";
 import { adminPages } from "./admin";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
 import { Badge, type Flash, Layout, Time } from "./layout";

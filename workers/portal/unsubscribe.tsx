@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { CHANNELS, type Channel, NOTIFICATION_EVENTS, type NotificationEvent } from "../../shared/db/schema";
+import { channelsFor, setPreferences } from "../../shared/notifications/preferences";
 import { readToken } from "../../shared/signing";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
-import { channelsFor, setPreferences } from "../notifications/preferences";
 import { Layout } from "./layout";
 
 type Target = { userId: string; event: NotificationEvent; channel: Channel };

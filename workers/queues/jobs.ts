@@ -1,6 +1,7 @@
+import { db } from "../../shared/db/client";
 import { createLogger, type Logger } from "../../shared/log";
 import { JobMessage, type NotificationMessage } from "../../shared/messages";
-import { db, failIfUnfinished } from "../api/submissions/repo";
+import { failIfUnfinished } from "../../shared/submissions/repo";
 
 /** Delay before the queue redelivers a message that failed: 5 s, 10 s, 20 s, ... up to 5 min. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));

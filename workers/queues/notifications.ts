@@ -1,9 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { db } from "../../shared/db/client";
 import { notificationAttempts, notifications } from "../../shared/db/schema";
 import { createLogger } from "../../shared/log";
 import { NotificationMessage } from "../../shared/messages";
-import { db } from "../api/submissions/repo";
-import { DeliveryError, deliverNotification, enqueueDeliveries, fanOut } from "../notifications/deliver";
+import { DeliveryError, deliverNotification, enqueueDeliveries, fanOut } from "../../shared/notifications/deliver";
 import { retryDelaySeconds } from "./jobs";
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
-import { attemptDelivery, markDeliveryFailed } from "../api/webhooks/deliver";
+import { attemptDelivery, markDeliveryFailed } from "../../shared/webhooks/deliver";
 
 const WebhookMessage = z.object({ kind: z.literal("webhook.deliver"), deliveryId: z.string().min(1) });
 

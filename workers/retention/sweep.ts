@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
-import { deleteObjects, submissionObjectKeys } from "../api/submissions/storage";
+import { deleteObjects, submissionObjectKeys } from "../../shared/submissions/storage";
 import { deleteSubmissions, findExpired } from "./repo";
 
 /** Rows per round: three statements bind the ids, and D1 allows 100 bound parameters each. */

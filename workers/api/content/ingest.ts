@@ -8,13 +8,13 @@
  * simply redone, and every write is an idempotent upsert.
  */
 import { z } from "zod";
+import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import type { Logger } from "../../../shared/log";
 import { searchBackend } from "../search/backend";
 import {
   buildIngested,
   currentHashes,
-  db,
   deletePageStatement,
   markBuildStatement,
   type NewContentPage,

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
-import { type Db, db } from "../../../shared/db/client";
+import { type Db } from "../../../shared/db/client";
 import {
   type ContentPageRow,
   type ContentVersionRow,
@@ -7,8 +7,6 @@ import {
   contentPages,
   contentVersions,
 } from "../../../shared/db/schema";
-
-export { db };
 
 /** A page's row as ingestion writes it. */
 export type NewContentPage = Omit<ContentPageRow, "updatedAt">;

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { renderMarkdown } from "../../../shared/markdown";
@@ -7,7 +8,7 @@ import { ProblemSchema } from "../submissions/schemas";
 import { validationHook } from "../validation";
 import { ensureContentIngested } from "./ingest";
 import { negotiate } from "./negotiate";
-import { db, findPage, type ListCursor, listPages, listVersions } from "./repo";
+import { findPage, type ListCursor, listPages, listVersions } from "./repo";
 import { ContentList, ContentPage, ContentVersions, ListContentQuery, LocaleQuery, SlugParam } from "./schemas";
 
 const problem = (description: string) => ({

@@ -7,7 +7,7 @@ import {
   notifications,
   users,
 } from "../../../shared/db/schema";
-import { VERIFICATION_EVENT } from "../../notifications/verification";
+import { VERIFICATION_EVENT } from "../../../shared/notifications/verification";
 
 export interface LogFilter {
   userId?: string;

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
+import { db } from "../../../shared/db/client";
 import {
   CHANNELS,
   LOCALES,
@@ -9,13 +10,14 @@ import {
   notificationTemplates,
 } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
-import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
-import { requireApi } from "../../auth/middleware";
-import { ADAPTERS } from "../../notifications/channels";
-import { verifyTwilioSignature } from "../../notifications/channels/sms-twilio";
-import { verifyWhatsAppSignature, verifyWhatsAppToken, whatsappStatuses } from "../../notifications/channels/whatsapp";
-import { markDelivered, markUndelivered, redriveFailed } from "../../notifications/deliver";
+import { ADAPTERS } from "../../../shared/notifications/channels";
+import { verifyTwilioSignature } from "../../../shared/notifications/channels/sms-twilio";
+import {
+  verifyWhatsAppSignature,
+  verifyWhatsAppToken,
+  whatsappStatuses,
+} from "../../../shared/notifications/channels/whatsapp";
+import { markDelivered, markUndelivered, redriveFailed } from "../../../shared/notifications/deliver";
 import {
   channelsFor,
   checkDestination,
@@ -24,24 +26,21 @@ import {
   saveDestination,
   setDestination,
   setPreferences,
-} from "../../notifications/preferences";
-import { quotasOf } from "../../notifications/quota";
-import { listSuppressions, suppress, unsuppress } from "../../notifications/suppression";
+} from "../../../shared/notifications/preferences";
+import { quotasOf } from "../../../shared/notifications/quota";
+import { listSuppressions, suppress, unsuppress } from "../../../shared/notifications/suppression";
 import {
   defaultTemplate,
   renderFor,
   TEMPLATE_VARS,
   toLocale,
   unknownPlaceholders,
-} from "../../notifications/templates";
-import {
-  assertCodeAllowed,
-  confirmCode,
-  needsVerification,
-  sendVerificationCode,
-} from "../../notifications/verification";
+} from "../../../shared/notifications/templates";
+import { confirmCode, sendVerificationCode } from "../../../shared/notifications/verification";
+import type { AppEnv } from "../../app-env";
+import { audit } from "../../audit/record";
+import { requireApi } from "../../auth/middleware";
 import { authProblems, problem } from "../openapi";
-import { db } from "../submissions/repo";
 import { validationHook } from "../validation";
 import { deliveryByProviderId, ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
 import {

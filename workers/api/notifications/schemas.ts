@@ -6,8 +6,8 @@ import {
   NOTIFICATION_STATUSES,
   SUPPRESSION_REASONS,
 } from "../../../shared/db/schema";
-import { DESTINATION_CHANNELS } from "../../notifications/preferences";
-import { VERIFIED_CHANNELS } from "../../notifications/verification";
+import { DESTINATION_CHANNELS } from "../../../shared/notifications/preferences";
+import { VERIFIED_CHANNELS } from "../../../shared/notifications/verification";
 
 export const ChannelEnum = z.enum(CHANNELS).openapi({ description: "A notification channel." });
 export const EventEnum = z.enum(NOTIFICATION_EVENTS).openapi({ description: "A notification event." });

@@ -1,5 +1,6 @@
+import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
-import { db, pagesByKeys } from "../content/repo";
+import { pagesByKeys } from "../content/repo";
 import type { SearchBackend, SearchHit, SearchQuery } from "./backend";
 import { queryTerms, windowSnippet } from "./snippet";
 

@@ -2,7 +2,7 @@ import { sha256Hex, toHex } from "../../../shared/crypto";
 import { MultipartError, multipartBoundary, type StreamedPart, streamMultipart } from "../../../shared/http/multipart";
 import { HttpProblem } from "../../../shared/http/problem";
 import { newSubmissionId } from "../../../shared/ids";
-import { fieldErrors } from "../validation";
+import { type AcceptContext, acceptSubmission } from "../../../shared/submissions/accept";
 import {
   discardUploads,
   fileTooLarge,
@@ -11,9 +11,9 @@ import {
   storeSubmissionFile,
   type UploadLimits,
   uploadLimits,
-} from "./files";
+} from "../../../shared/submissions/files";
+import { fieldErrors } from "../validation";
 import { CreateSubmissionBody, MAX_JSON_BODY_BYTES } from "./schemas";
-import { type AcceptContext, acceptSubmission } from "./service";
 
 /**
  * `multipart/form-data` intake, shared by `POST /v1/submissions` and the portal: plain fields

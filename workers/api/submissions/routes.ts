@@ -3,10 +3,14 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
+import { db } from "../../../shared/db/client";
 import { ACCEPTED_TYPES } from "../../../shared/filetypes";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { verifyReview } from "../../../shared/review";
+import { acceptSubmission } from "../../../shared/submissions/accept";
+import { attachmentDisposition, findSubmissionFile } from "../../../shared/submissions/files";
+import { findSubmission, listSubmissions, type Viewer } from "../../../shared/submissions/repo";
 import { WORKFLOW_NAMES } from "../../../shared/workflows";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
@@ -14,9 +18,7 @@ import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";
-import { attachmentDisposition, findSubmissionFile } from "./files";
 import { acceptMultipartSubmission, isMultipart } from "./intake";
-import { db, findSubmission, listSubmissions, type Viewer } from "./repo";
 import {
   CreateSubmissionBody,
   ListQuery,
@@ -31,7 +33,7 @@ import {
   SubmissionResult,
   SubmissionReviewQuery,
 } from "./schemas";
-import { acceptSubmission, toView } from "./service";
+import { toView } from "./service";
 
 const security = [{ bearerAuth: [] }];
 

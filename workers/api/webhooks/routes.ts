@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
+import { db } from "../../../shared/db/client";
 import {
   type WebhookEndpointRow,
   type WebhookEvent,
@@ -7,13 +8,12 @@ import {
   webhookEndpoints,
 } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
+import { newEndpointId, newWebhookSecret, rotateSecret, type WebhookMessage } from "../../../shared/webhooks/deliver";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
 import { requireApi } from "../../auth/middleware";
 import { authProblems, problem } from "../openapi";
-import { db } from "../submissions/repo";
 import { validationHook } from "../validation";
-import { newEndpointId, newWebhookSecret, rotateSecret, type WebhookMessage } from "./deliver";
 import {
   CreateEndpointBody,
   Delivery,

@@ -1,10 +1,11 @@
 import { asc, eq } from "drizzle-orm";
-import { toHex } from "../../../shared/crypto";
-import { type SubmissionFileRow, submissionFiles } from "../../../shared/db/schema";
-import { SNIFF_BYTES, safeFileName, verifyFileType } from "../../../shared/filetypes";
-import { HttpProblem } from "../../../shared/http/problem";
-import { ulid } from "../../../shared/ids";
-import type { db } from "./repo";
+import { toHex } from "../crypto";
+import type { Db } from "../db/client";
+import { type SubmissionFileRow, submissionFiles } from "../db/schema";
+import { SNIFF_BYTES, safeFileName, verifyFileType } from "../filetypes";
+import { HttpProblem } from "../http/problem";
+import { ulid } from "../ids";
+import { fileKey } from "./keys";
 
 /**
  * Files of a submission: stored in R2 at `files/<submissionId>/<fileId>` while the upload
@@ -68,7 +69,6 @@ export interface StoredUpload {
   sha256: string;
 }
 
-export const fileKey = (submissionId: string, fileId: string) => `files/${submissionId}/${fileId}`;
 export const FILE_ID_PATTERN = /^fil_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** R2 multipart part size: R2 wants every part but the last of one size, at least 5 MiB. */
@@ -214,7 +214,7 @@ export async function discardUploads(env: Pick<Env, "FILES">, uploads: Pick<Stor
 }
 
 /** The file rows of a submission, in the order they were sent. */
-export async function listSubmissionFiles(d: ReturnType<typeof db>, submissionId: string) {
+export async function listSubmissionFiles(d: Db, submissionId: string) {
   return d
     .select()
     .from(submissionFiles)
@@ -224,7 +224,7 @@ export async function listSubmissionFiles(d: ReturnType<typeof db>, submissionId
 
 /** One file row of a submission; null for an unknown or malformed id. */
 export async function findSubmissionFile(
-  d: ReturnType<typeof db>,
+  d: Db,
   submissionId: string,
   fileId: string,
 ): Promise<SubmissionFileRow | null> {

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
-import { db, insertChunks } from "../../../shared/db/client";
+import { type Db, db, insertChunks } from "../db/client";
 import {
   type WebhookDeliveryRow,
   type WebhookEndpointRow,
@@ -8,12 +8,10 @@ import {
   webhookAttempts,
   webhookDeliveries,
   webhookEndpoints,
-} from "../../../shared/db/schema";
-import { checkOutboundUrl } from "../../../shared/http/url-policy";
-import { ulid } from "../../../shared/ids";
-import type { Logger } from "../../../shared/log";
-
-type Db = ReturnType<typeof db>;
+} from "../db/schema";
+import { checkOutboundUrl } from "../http/url-policy";
+import { ulid } from "../ids";
+import type { Logger } from "../log";
 
 /** `statex-webhooks`: deliver one stored delivery. */
 export interface WebhookMessage {
@@ -31,7 +29,7 @@ export function newWebhookSecret(): string {
 }
 
 /** A user's live webhook endpoints (a query, so it can ride in another D1 batch). */
-export const activeEndpoints = (d: ReturnType<typeof db>, userId: string) =>
+export const activeEndpoints = (d: Db, userId: string) =>
   d
     .select()
     .from(webhookEndpoints)

@@ -5,9 +5,9 @@
  * quote its Message-ID — the provider's own (random) id, never one a forger could derive.
  */
 import { and, eq, gte, inArray } from "drizzle-orm";
-import { sentEmails } from "../../shared/db/schema";
-import { createLogger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { sentEmails } from "../db/schema";
+import { createLogger } from "../log";
 
 /** How long a report about our mail is trusted after we sent it (DSNs arrive within days). */
 export const SENT_EMAIL_DAYS = 30;

@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
-import type { AuditEntry } from "../../shared/audit";
+import type { AuditEntry } from "../audit";
+import { db } from "../db/client";
 import {
   CHANNELS,
   type Channel,
@@ -9,9 +10,8 @@ import {
   NOTIFICATION_EVENTS,
   type NotificationEvent,
   notificationPreferences,
-} from "../../shared/db/schema";
-import type { Logger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
+} from "../db/schema";
+import type { Logger } from "../log";
 import { chatWebhookAllowed } from "./channels/webhooks-chat";
 import { normaliseAddress } from "./suppression";
 import { assertCodeAllowed, needsVerification, sendVerificationCode } from "./verification";

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { notificationPreferences, users } from "../../shared/db/schema";
-import { createLogger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { notificationPreferences, users } from "../db/schema";
+import { createLogger } from "../log";
 import { enqueueDeliveries, fanOut } from "./deliver";
 import { completedOn } from "./digest-vars";
 import { localYesterday, wallClock } from "./zoned";

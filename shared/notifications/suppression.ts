@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { type Channel, type SuppressionReason, type SuppressionRow, suppressions } from "../../shared/db/schema";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { type Channel, type SuppressionReason, type SuppressionRow, suppressions } from "../db/schema";
 
 /**
  * The form an address is stored and compared in: email lower-cased and trimmed; phone numbers

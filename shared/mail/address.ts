@@ -6,8 +6,8 @@
  * 64-character limit of a local part: conversation ids are `in_` + ULID (29), the expiry is a
  * day number in base 36, the signature 80 bits of HMAC-SHA256 in base32 (16).
  */
-import { ulid } from "../../shared/ids";
-import { signingKey, signText, verifyText } from "../../shared/signing";
+import { ulid } from "../ids";
+import { signingKey, signText, verifyText } from "../signing";
 
 export const DEFAULT_INBOUND_ADDRESS = "requests@statex.localhost";
 /** How long a reply to our mail still joins its conversation. */

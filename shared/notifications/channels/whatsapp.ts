@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toHex } from "../../../shared/crypto";
+import { toHex } from "../../crypto";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, ChannelError, httpFailure, jsonBody, providerFetch } from "./types";
 

@@ -5,8 +5,8 @@
  * Sent with `message.reply()` where Email Routing allows it, else through `send_email`.
  */
 import { EmailMessage } from "cloudflare:email";
-import { ulid } from "../../shared/ids";
-import type { Logger } from "../../shared/log";
+import { ulid } from "../ids";
+import type { Logger } from "../log";
 import { sendEmail } from "../notifications/channels";
 import { parseMailbox, toRaw } from "../notifications/compose";
 import { recordSent } from "./sent-log";

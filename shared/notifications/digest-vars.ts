@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt } from "drizzle-orm";
-import { type NotificationRow, submissions, type UserRow } from "../../shared/db/schema";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { type NotificationRow, submissions, type UserRow } from "../db/schema";
 import { zonedDayRange } from "./zoned";
 
 /** The owner's requests completed on the local day `day` of `zone`, oldest first (at most 50 listed). */

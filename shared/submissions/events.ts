@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import { submissions } from "../../../shared/db/schema";
-import type { Logger } from "../../../shared/log";
+import { db } from "../db/client";
+import { submissions } from "../db/schema";
+import type { Logger } from "../log";
 import { emitWebhookEvent } from "../webhooks/deliver";
-import { db } from "./repo";
 
 const EVENT = {
   completed: "submission.completed",

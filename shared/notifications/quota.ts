@@ -1,4 +1,4 @@
-import type { Channel } from "../../shared/db/schema";
+import type { Channel } from "../db/schema";
 
 /**
  * Daily quotas of the paid channels: how many messages one user may be sent per UTC day.

@@ -1,4 +1,4 @@
-import { checkOutboundUrl } from "../../../shared/http/url-policy";
+import { checkOutboundUrl } from "../../http/url-policy";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, httpFailure, jsonBody, providerFetch } from "./types";
 

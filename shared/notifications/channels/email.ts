@@ -1,6 +1,6 @@
 import { EmailMessage } from "cloudflare:email";
 import { z } from "zod";
-import { recordSent } from "../../email/sent-log";
+import { recordSent } from "../../mail/sent-log";
 import { parseMailbox, toRaw } from "../compose";
 import {
   type ChannelAdapter,

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { type Db, db, insertChunks } from "../../../shared/db/client";
+import { type Db, insertChunks } from "../db/client";
 import {
   type SubmissionRow,
   type SubmissionStatus,
@@ -8,12 +8,10 @@ import {
   submissionSteps,
   submissions,
   type UserRow,
-} from "../../../shared/db/schema";
-import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
-import { stepsOf } from "../../../shared/workflows";
+} from "../db/schema";
+import { SUBMISSION_ID_PATTERN } from "../ids";
+import { stepsOf } from "../workflows";
 import { fileRows, type StoredUpload } from "./files";
-
-export { db };
 
 export interface NewSubmission {
   id: string;

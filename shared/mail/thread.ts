@@ -4,10 +4,12 @@
  * the signed `Reply-To` that threads their next reply. Null for requests from the API or the
  * portal, whose mail starts its own thread.
  */
+import { eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { emailThreads } from "../db/schema";
+import { issueToken, signingKey } from "../signing";
 import { threadAddress } from "./address";
-import { threadOf } from "./confirm-service";
 import { replySubject } from "./outbound";
-import { MAX_INLINE_RESULT_BYTES, resultLink } from "./result-link";
 
 export interface EmailThread {
   subject: string;
@@ -37,4 +39,23 @@ export async function resultForMail(env: Env, submissionId: string, markdown: st
   if (bytes <= MAX_INLINE_RESULT_BYTES) return markdown;
   const opening = markdown.slice(0, 4_000).replace(/\n[^\n]*$/, "");
   return `${opening}\n\n…\n\nThe full result is too large for an email (${Math.round(bytes / 1024)} KB). Read or download it here (the link works for 14 days): ${await resultLink(env, submissionId)}`;
+}
+
+/** The thread a submission's mail belongs to, if it came by email. */
+export async function threadOf(env: Env, submissionId: string) {
+  const [row] = await db(env.DB)
+    .select()
+    .from(emailThreads)
+    .where(eq(emailThreads.submissionId, submissionId))
+    .limit(1);
+  return row ?? null;
+}
+
+export const RESULT_LINK_TTL_MS = 14 * 24 * 3600_000;
+/** Results larger than this (UTF-8 bytes of markdown) are mailed as a link, not inline. */
+export const MAX_INLINE_RESULT_BYTES = 100 * 1024;
+
+export async function resultLink(env: Env, submissionId: string, now = Date.now()): Promise<string> {
+  const token = await issueToken(signingKey(env), "download", submissionId, RESULT_LINK_TTL_MS, now);
+  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/email/result/${token}`;
 }

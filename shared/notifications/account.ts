@@ -1,6 +1,6 @@
-import { ulid } from "../../shared/ids";
-import type { Logger } from "../../shared/log";
-import type { AccountNotifyMessage } from "../../shared/messages";
+import { ulid } from "../ids";
+import type { Logger } from "../log";
+import type { AccountNotifyMessage } from "../messages";
 
 /**
  * Queues a security notice about an account (password changed, API key created) for the

@@ -1,5 +1,4 @@
-/** R2 prefixes that hold objects of one submission besides its input and result. */
-const PREFIXES = (id: string) => [`work/${id}/`, `files/${id}/`];
+import { submissionPrefixes } from "./keys";
 
 /**
  * Every R2 key of a submission: its raw input, its result, the large step outputs of its job
@@ -11,7 +10,7 @@ export async function submissionObjectKeys(
   s: { id: string; inputKey: string; resultKey: string | null },
 ): Promise<string[]> {
   const keys = [s.inputKey, ...(s.resultKey ? [s.resultKey] : [])];
-  for (const prefix of PREFIXES(s.id)) {
+  for (const prefix of submissionPrefixes(s.id)) {
     let cursor: string | undefined;
     do {
       const page = await bucket.list({ prefix, cursor });

@@ -1,4 +1,4 @@
-import type { Channel } from "../../../shared/db/schema";
+import type { Channel } from "../../db/schema";
 import { emailAdapter } from "./email";
 import { twilioSmsAdapter } from "./sms-twilio";
 import { telegramAdapter } from "./telegram";

@@ -1,6 +1,6 @@
 // The browser build: the node one pulls in mime-types and its 180 KB database, unused here.
 import { createMimeMessage, Mailbox } from "mimetext/browser";
-import { escapeHtml } from "../../shared/markdown";
+import { escapeHtml } from "../markdown";
 
 export interface OutgoingEmail {
   from: { name?: string; addr: string };

@@ -1,4 +1,4 @@
-import type { Channel } from "../../../shared/db/schema";
+import type { Channel } from "../../db/schema";
 
 /**
  * One rendered message for one address on one channel. Email uses every field; the chat and

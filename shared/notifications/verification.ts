@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { db } from "../db/client";
 import {
   type Channel,
   channelDestinations,
@@ -6,11 +7,10 @@ import {
   destinationCodes,
   notificationAttempts,
   notifications,
-} from "../../shared/db/schema";
-import { HttpProblem } from "../../shared/http/problem";
-import { ulid } from "../../shared/ids";
-import type { Logger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
+} from "../db/schema";
+import { HttpProblem } from "../http/problem";
+import { ulid } from "../ids";
+import type { Logger } from "../log";
 import { ADAPTERS, ChannelError } from "./channels";
 import { chargeDelivery, dailyQuota, quotaReachedText, usedToday, utcDayStart } from "./quota";
 import { findSuppression } from "./suppression";

@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
-import { users } from "../../shared/db/schema";
-import { ulid } from "../../shared/ids";
-import type { Logger } from "../../shared/log";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { users } from "../db/schema";
+import { ulid } from "../ids";
+import type { Logger } from "../log";
 import { sendEmail } from "./channels";
 import { actionMail, parseMailbox } from "./compose";
 

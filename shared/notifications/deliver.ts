@@ -1,5 +1,5 @@
 import { and, eq, inArray, lt, or } from "drizzle-orm";
-import { chunks, db, idsPerStatement } from "../../shared/db/client";
+import { chunks, type Db, db, idsPerStatement } from "../db/client";
 import {
   apiKeys,
   type Channel,
@@ -12,11 +12,11 @@ import {
   submissions,
   type UserRow,
   users,
-} from "../../shared/db/schema";
-import type { Logger } from "../../shared/log";
-import type { DeliverMessage } from "../../shared/messages";
-import { issueToken } from "../../shared/signing";
-import { emailThreadFor, resultForMail } from "../email/thread";
+} from "../db/schema";
+import type { Logger } from "../log";
+import { emailThreadFor, resultForMail } from "../mail/thread";
+import type { DeliverMessage } from "../messages";
+import { issueToken } from "../signing";
 import { ADAPTERS, ChannelError } from "./channels";
 import { parseMailbox } from "./compose";
 import { digestVars } from "./digest-vars";
@@ -64,8 +64,6 @@ export interface FanOutInput {
   correlationId: string;
   log: Logger;
 }
-
-type Db = ReturnType<typeof db>;
 
 async function timeline(
   d: Db,

@@ -1,14 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import {
-  type Channel,
-  LOCALES,
-  type Locale,
-  type NotificationEvent,
-  notificationTemplates,
-} from "../../shared/db/schema";
-import { escapeHtml } from "../../shared/html";
-import { renderMarkdown } from "../../shared/markdown";
-import { db } from "../api/submissions/repo";
+import { db } from "../db/client";
+import { type Channel, LOCALES, type Locale, type NotificationEvent, notificationTemplates } from "../db/schema";
+import { escapeHtml } from "../html";
+import { renderMarkdown } from "../markdown";
 
 /** A template: `subject` (email only) and `body`, with `{{name}}` placeholders. */
 export interface Template {
