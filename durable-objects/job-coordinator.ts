@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { type Analysis, type CallRecord, ProviderChain, ProviderError, truncate } from "../shared/ai";
 import { db } from "../shared/db/client";
-import { aiUsage, type StepStatus, type SubmissionStatus, submissionSteps, submissions } from "../shared/db/schema";
+import {
+  aiUsage,
+  isTerminal,
+  type StepStatus,
+  type SubmissionStatus,
+  submissionSteps,
+  submissions,
+} from "../shared/db/schema";
 import { audioChunks, documentKind, extractDocumentText, isAudio, UnsupportedDocumentError } from "../shared/extract";
 import { createLogger, type Logger } from "../shared/log";
 import type { JobMessage, NotificationEvent, NotificationMessage } from "../shared/messages";
@@ -125,8 +132,6 @@ interface Gathered {
 
 type StepResult = { output?: unknown; provider?: string; skipped?: boolean };
 
-const TERMINAL: ReadonlySet<SubmissionStatus> = new Set(["completed", "failed", "cancelled"]);
-
 /**
  * The job of one submission (named by its id). Runs its workflow's steps in order from its
  * alarm, persisting every step change in SQLite before and after the step, so a step that
@@ -156,7 +161,7 @@ export class JobCoordinator extends DurableObject<Env> {
    */
   async start(message: JobMessage): Promise<JobSnapshot | null> {
     const job = await this.#ensureJob(message.submissionId, message.correlationId);
-    if (job && !TERMINAL.has(job.status) && (await this.ctx.storage.getAlarm()) === null) {
+    if (job && !isTerminal(job.status) && (await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now());
     }
     return this.snapshot();
@@ -169,7 +174,7 @@ export class JobCoordinator extends DurableObject<Env> {
   async cancel(submissionId: string): Promise<ControlResult> {
     const job = await this.#ensureJob(submissionId);
     if (!job) return { outcome: "not-found", snapshot: null };
-    if (TERMINAL.has(job.status)) return { outcome: "conflict", snapshot: this.snapshot() };
+    if (isTerminal(job.status)) return { outcome: "conflict", snapshot: this.snapshot() };
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec(
@@ -284,7 +289,7 @@ export class JobCoordinator extends DurableObject<Env> {
     const job = await this.#ensureJob(id);
     const snapshot = this.snapshot();
     if (!job || !snapshot) return new Response("no such job", { status: 404 });
-    const terminal = TERMINAL.has(job.status);
+    const terminal = isTerminal(job.status);
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
       const { 0: client, 1: server } = new WebSocketPair();
       this.ctx.acceptWebSocket(server);
@@ -337,7 +342,7 @@ export class JobCoordinator extends DurableObject<Env> {
     for (;;) {
       const job = this.#job();
       if (!job) return;
-      if (TERMINAL.has(job.status)) {
+      if (isTerminal(job.status)) {
         await this.#afterTerminal(job, log);
         return;
       }
@@ -440,7 +445,7 @@ export class JobCoordinator extends DurableObject<Env> {
       // Cancel (or a deadline) may have finished the job while the step ran: its word stands.
       const current = this.#job();
       const currentStep = this.#steps().find((s) => s.name === step.name);
-      if (!current || TERMINAL.has(current.status) || currentStep?.status !== "running") continue;
+      if (!current || isTerminal(current.status) || currentStep?.status !== "running") continue;
 
       if (result) {
         this.#setStep(step.name, {
@@ -513,7 +518,7 @@ export class JobCoordinator extends DurableObject<Env> {
           const object = await this.env.FILES.get(file.key);
           if (!object) throw new PermanentStepError(`The audio "${file.name}" is missing from storage.`);
           const bytes = new Uint8Array(await object.arrayBuffer());
-          const chunkBytes = Number((this.env as Cloudflare.Env).AUDIO_CHUNK_BYTES) || AUDIO_CHUNK_BYTES;
+          const chunkBytes = Number(this.env.AUDIO_CHUNK_BYTES) || AUDIO_CHUNK_BYTES;
           const chunks = audioChunks(bytes, file.contentType, file.name, chunkBytes);
           const texts: string[] = [];
           for (const [j, chunk] of chunks.entries()) {
@@ -690,7 +695,7 @@ export class JobCoordinator extends DurableObject<Env> {
    * logged, not retried: the request stays visible in the portal's review list.
    */
   async #requestReview(job: JobRow, log: Logger): Promise<void> {
-    const key = (this.env as Cloudflare.Env).SIGNING_KEY;
+    const key = this.env.SIGNING_KEY;
     const links = key ? await reviewLinks(key, this.env.PUBLIC_BASE_URL, job.id) : null;
     try {
       await mailReviewers(this.env, job.id, links, log);
@@ -789,7 +794,7 @@ export class JobCoordinator extends DurableObject<Env> {
   #broadcast(): void {
     const snapshot = this.snapshot();
     if (!snapshot) return;
-    const terminal = TERMINAL.has(snapshot.status);
+    const terminal = isTerminal(snapshot.status);
     const json = JSON.stringify(snapshot);
     for (const ws of this.ctx.getWebSockets()) {
       try {
@@ -832,12 +837,12 @@ export class JobCoordinator extends DurableObject<Env> {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         row.id,
         // A D1 `running` without a job here cannot be ours yet; the run slot check sorts it out.
-        TERMINAL.has(row.status) ? row.status : "queued",
+        isTerminal(row.status) ? row.status : "queued",
         row.workflow,
         row.email,
         row.inputKey,
         correlationId ?? row.correlationId,
-        TERMINAL.has(row.status) ? row.error : null,
+        isTerminal(row.status) ? row.error : null,
         now,
         now,
         now + this.#jobDeadlineMs(),
@@ -850,7 +855,7 @@ export class JobCoordinator extends DurableObject<Env> {
         );
       });
     });
-    if (!TERMINAL.has(row.status))
+    if (!isTerminal(row.status))
       await this.#tellOwner(row.id, "submission.received", correlationId ?? row.correlationId);
     return this.#job();
   }

@@ -13,7 +13,7 @@ const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /** The deployment's `SIGNING_KEY`, or "" when unset (signing then throws `MissingSigningKey`). */
-export const signingKey = (env: Env): string => (env as Cloudflare.Env).SIGNING_KEY ?? "";
+export const signingKey = (env: Env): string => env.SIGNING_KEY ?? "";
 
 export type SigningPurpose = "review" | "unsubscribe" | "email-confirm" | "email-thread" | "download";
 

@@ -55,7 +55,7 @@ const reported = Sentry.withSentry((env: Env) => sentryOptions(env), { ...handle
  * spans and proxies of `env`/`ctx` on every invocation — about a third of the CPU time of a
  * short request (`BENCH_PROFILE=unauthenticated npm run bench`) — to report nothing.
  */
-const chosen = (env: Env) => ((env as Cloudflare.Env).SENTRY_DSN ? reported : handler);
+const chosen = (env: Env) => (env.SENTRY_DSN ? reported : handler);
 
 export default {
   fetch: (request, env, ctx) => chosen(env).fetch(request, env, ctx),

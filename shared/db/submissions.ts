@@ -6,6 +6,13 @@ import { users } from "./accounts";
 export const SUBMISSION_STATUSES = ["queued", "running", "completed", "failed", "cancelled"] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
+/** The final states: a submission in one of them never changes again (short of a retry). */
+export const TERMINAL_STATUSES = ["completed", "failed", "cancelled"] as const satisfies readonly SubmissionStatus[];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+const terminal: ReadonlySet<SubmissionStatus> = new Set(TERMINAL_STATUSES);
+/** Whether `status` is final. */
+export const isTerminal = (status: SubmissionStatus): status is TerminalStatus => terminal.has(status);
+
 /** Lifecycle of one pipeline step. */
 export const STEP_STATUSES = ["pending", "running", "done", "failed", "skipped"] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];

@@ -19,7 +19,7 @@ export const newInboundId = (now?: number) => `in_${ulid(now)}`;
 export const INBOUND_ID_PATTERN = /^in_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export function inboundAddress(env: Env): { local: string; domain: string; address: string } {
-  const configured = ((env as Cloudflare.Env).INBOUND_ADDRESS || DEFAULT_INBOUND_ADDRESS).trim().toLowerCase();
+  const configured = (env.INBOUND_ADDRESS || DEFAULT_INBOUND_ADDRESS).trim().toLowerCase();
   const [local = "requests", domain = "statex.localhost"] = configured.split("@");
   return { local, domain, address: `${local}@${domain}` };
 }

@@ -359,7 +359,7 @@ export const unsubscribeSubject = (userId: string, event: NotificationEvent, cha
 
 /** A link that switches this event off on this channel, without signing in. */
 export async function unsubscribeUrl(env: Env, userId: string, event: NotificationEvent, channel: Channel) {
-  const key = (env as Cloudflare.Env).SIGNING_KEY;
+  const key = env.SIGNING_KEY;
   if (!key) return undefined;
   const token = await issueToken(key, "unsubscribe", unsubscribeSubject(userId, event, channel), UNSUBSCRIBE_TTL_MS);
   return `${base(env)}/u/unsubscribe/${token}`;

@@ -62,7 +62,7 @@ function newCode(): string {
 
 async function mac(env: Env, salt: string, parts: string[]): Promise<Uint8Array> {
   // Keyed, so a leaked table does not give the codes away to a 10^6 brute force.
-  const secret = (env as Cloudflare.Env).SIGNING_KEY || "statex-destination-codes";
+  const secret = env.SIGNING_KEY || "statex-destination-codes";
   const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);

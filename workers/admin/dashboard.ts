@@ -2,6 +2,7 @@
  * The admin dashboard's numbers, all derived from D1 (the source of truth; Analytics Engine is
  * optional). Each chart has one query function, so a table that changes shape changes one place.
  */
+import { TERMINAL_STATUSES } from "../../shared/db/schema";
 
 const HOUR = 3_600_000;
 
@@ -26,7 +27,7 @@ export function rangeOf(hours: number, now = Date.now()): DashboardRange {
 type Row = Record<string, string | number | null>;
 const num = (v: unknown) => Number(v ?? 0) || 0;
 
-export const OUTCOMES = ["completed", "failed", "cancelled"] as const;
+export const OUTCOMES = TERMINAL_STATUSES;
 
 /** Finished jobs per time bucket by outcome (by the time they finished). */
 export async function jobsByOutcome(

@@ -53,7 +53,7 @@ const num = (value: string | undefined, fallback: number) => {
 
 /** The message size limit, and the upload limits every file of a request obeys (`UPLOAD_MAX_*`). */
 export function inboundLimits(env: Env) {
-  const e = env as Cloudflare.Env;
+  const e = env;
   const uploads = uploadLimits(env);
   return {
     maxBytes: num(e.INBOUND_MAX_BYTES, DEFAULT_MAX_MESSAGE_BYTES),

@@ -5,7 +5,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { z } from "zod";
 import { db } from "../../shared/db/client";
-import { SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
+import { isTerminal, SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
 import { ACCEPT_ATTRIBUTE, ACCEPTED_SUMMARY } from "../../shared/filetypes";
 import { HttpProblem } from "../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../shared/ids";
@@ -41,7 +41,6 @@ import { NotificationSettings, notificationPages, RequestDeliveries } from "./no
 import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
 
 const PAGE_SIZE = 20;
-const TERMINAL = new Set<SubmissionStatus>(["completed", "failed", "cancelled"]);
 
 const flashes: Record<string, Flash> = {
   cancelled: { kind: "ok", text: "The request is cancelled." },
@@ -258,7 +257,7 @@ export const portalRoutes = new Hono<AppEnv>()
     const awaitingReview =
       c.get("user").role === "admin" &&
       s.workflow === "reviewed" &&
-      !TERMINAL.has(s.status) &&
+      !isTerminal(s.status) &&
       (await c.env.JOB_COORDINATOR.getByName(s.id).snapshot())?.review?.status === "waiting";
     return page(
       c,
@@ -304,7 +303,7 @@ export const portalRoutes = new Hono<AppEnv>()
               </li>
             ))}
           </ol>
-          {!TERMINAL.has(s.status) ? <p class="hint">This page updates by itself as the steps finish.</p> : null}
+          {!isTerminal(s.status) ? <p class="hint">This page updates by itself as the steps finish.</p> : null}
           {awaitingReview ? (
             <form method="post" action={`/app/requests/${s.id}/review`} class="actions">
               <Csrf c={c} />
@@ -317,7 +316,7 @@ export const portalRoutes = new Hono<AppEnv>()
               </button>
             </form>
           ) : null}
-          {!TERMINAL.has(s.status) || s.status === "failed" ? (
+          {!isTerminal(s.status) || s.status === "failed" ? (
             <form
               method="post"
               action={`/app/requests/${s.id}/${s.status === "failed" ? "retry" : "cancel"}`}

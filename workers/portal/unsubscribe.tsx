@@ -10,7 +10,7 @@ type Target = { userId: string; event: NotificationEvent; channel: Channel };
 
 /** Reads an unsubscribe token (`<user id>~<event, . as ->~<channel>`, signed, expiring). */
 async function target(env: Env, token: string): Promise<Target | "expired" | null> {
-  const key = (env as Cloudflare.Env).SIGNING_KEY;
+  const key = env.SIGNING_KEY;
   if (!key) return null;
   const check = await readToken(key, "unsubscribe", token);
   if (check.status === "expired") return "expired";

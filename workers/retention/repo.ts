@@ -1,18 +1,19 @@
 import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { aiUsage, notifications, submissionSteps, submissions } from "../../shared/db/schema";
+import { aiUsage, notifications, submissionSteps, submissions, TERMINAL_STATUSES } from "../../shared/db/schema";
 
 type Db = DrizzleD1Database;
 
 /** Only finished work expires: a queued or running submission is still owed an answer. */
-const FINAL = ["completed", "failed", "cancelled"] as const;
 
 /** Finished, unpinned submissions created before `cutoff`, oldest first. */
 export async function findExpired(d: Db, cutoff: number, limit: number) {
   return d
     .select({ id: submissions.id })
     .from(submissions)
-    .where(and(inArray(submissions.status, FINAL), eq(submissions.pinned, 0), lt(submissions.createdAt, cutoff)))
+    .where(
+      and(inArray(submissions.status, TERMINAL_STATUSES), eq(submissions.pinned, 0), lt(submissions.createdAt, cutoff)),
+    )
     .orderBy(asc(submissions.createdAt))
     .limit(limit);
 }
@@ -27,7 +28,11 @@ export async function deleteSubmissions(
   ids: string[],
 ): Promise<{ id: string; inputKey: string; resultKey: string | null }[]> {
   if (ids.length === 0) return [];
-  const doomed = and(inArray(submissions.id, ids), eq(submissions.pinned, 0), inArray(submissions.status, FINAL));
+  const doomed = and(
+    inArray(submissions.id, ids),
+    eq(submissions.pinned, 0),
+    inArray(submissions.status, TERMINAL_STATUSES),
+  );
   const stillDoomed = d.select({ id: submissions.id }).from(submissions).where(doomed);
   const [, , , removed] = await d.batch([
     d.delete(aiUsage).where(inArray(aiUsage.submissionId, stillDoomed)),

@@ -43,7 +43,7 @@ const EmailConfig = z.discriminatedUnion("provider", [
 type EmailConfig = z.infer<typeof EmailConfig>;
 
 function emailConfig(env: Env) {
-  const e = env as Cloudflare.Env;
+  const e = env;
   const provider = e.EMAIL_PROVIDER || "binding";
   return EmailConfig.safeParse(
     provider === "http" ? { provider, url: e.EMAIL_HTTP_URL, apiKey: e.EMAIL_HTTP_API_KEY } : { provider },

@@ -18,7 +18,7 @@ const TwilioConfig = z
   .refine((c) => c.from || c.messagingServiceSid, "set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID");
 
 function config(env: Env) {
-  const e = env as Cloudflare.Env;
+  const e = env;
   return TwilioConfig.safeParse({
     accountSid: e.TWILIO_ACCOUNT_SID,
     authToken: e.TWILIO_AUTH_TOKEN,
@@ -55,7 +55,7 @@ export async function verifyTwilioSignature(
   params: Record<string, string>,
   signature: string,
 ): Promise<boolean> {
-  const token = (env as Cloudflare.Env).TWILIO_AUTH_TOKEN;
+  const token = env.TWILIO_AUTH_TOKEN;
   if (!token || !signature) return false;
   const data =
     url +

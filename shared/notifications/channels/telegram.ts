@@ -7,7 +7,7 @@ const TelegramConfig = z.object({
 });
 
 function config(env: Env) {
-  return TelegramConfig.safeParse({ botToken: (env as Cloudflare.Env).TELEGRAM_BOT_TOKEN });
+  return TelegramConfig.safeParse({ botToken: env.TELEGRAM_BOT_TOKEN });
 }
 
 /** The length Telegram counts: text after its HTML entities are parsed. */

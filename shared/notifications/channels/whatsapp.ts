@@ -10,7 +10,7 @@ const WhatsAppConfig = z.object({
 });
 
 function config(env: Env) {
-  const e = env as Cloudflare.Env;
+  const e = env;
   return WhatsAppConfig.safeParse({
     token: e.WHATSAPP_TOKEN,
     phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
@@ -86,7 +86,7 @@ export const whatsappAdapter: ChannelAdapter = {
  * secret (`WHATSAPP_APP_SECRET`). No secret configured: every report is refused.
  */
 export async function verifyWhatsAppSignature(env: Env, rawBody: string, header: string): Promise<boolean> {
-  const secret = (env as Cloudflare.Env).WHATSAPP_APP_SECRET;
+  const secret = env.WHATSAPP_APP_SECRET;
   const given = /^sha256=([0-9a-f]{64})$/i.exec(header.trim())?.[1]?.toLowerCase();
   if (!secret || !given) return false;
   const key = await crypto.subtle.importKey(
@@ -109,7 +109,7 @@ export async function verifyWhatsAppSignature(env: Env, rawBody: string, header:
  * token leaks through timing. No token configured: every handshake is refused.
  */
 export async function verifyWhatsAppToken(env: Env, given: string): Promise<boolean> {
-  const expected = (env as Cloudflare.Env).WHATSAPP_VERIFY_TOKEN;
+  const expected = env.WHATSAPP_VERIFY_TOKEN;
   if (!expected || !given) return false;
   const digest = async (v: string) =>
     new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v)));

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
-import { type Db } from "../../../shared/db/client";
+import type { Db } from "../../../shared/db/client";
 import {
   type ContentPageRow,
   type ContentVersionRow,

@@ -515,7 +515,7 @@ export const submissionsRouter = router
   .openapi(review, async (c) => {
     const { id } = c.req.valid("param");
     const link = c.req.valid("query");
-    const key = (c.env as Cloudflare.Env).SIGNING_KEY;
+    const key = c.env.SIGNING_KEY;
     if (!key) throw notFound("Review", "Review links are not enabled on this deployment.");
     const verdict = await verifyReview(key, { id, ...link });
     if (verdict !== "ok") {
