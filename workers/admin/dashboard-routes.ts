@@ -2,8 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { authProblems, problem } from "../api/openapi";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
-import { adminOnly } from "../audit/routes";
-import { requireApi } from "../auth/middleware";
+import { adminOnly, requireApi } from "../auth/middleware";
 import { dashboardData, RANGE_HOURS, rangeOf } from "./dashboard";
 
 const iso = (ms: number) => new Date(ms).toISOString();

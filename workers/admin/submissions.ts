@@ -14,8 +14,8 @@ import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
 import { toCsv } from "../audit/csv";
 import { audit } from "../audit/record";
-import { adminOnly, cursorFilter, searchQuery } from "../audit/routes";
-import { requireApi } from "../auth/middleware";
+import { cursorFilter, searchQuery } from "../audit/routes";
+import { adminOnly, requireApi } from "../auth/middleware";
 import { normaliseEmail } from "../auth/service";
 import { isFtsSyntaxError, rowMapper } from "./rows";
 

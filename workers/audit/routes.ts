@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, gte, lt, lte } from "drizzle-orm";
-import { createMiddleware } from "hono/factory";
 import { verifyChain } from "../../shared/audit";
 import { db } from "../../shared/db/client";
 import { type AuditRow, auditLog } from "../../shared/db/schema";
@@ -13,20 +12,11 @@ import {
   snippetHtml,
   snippetSql,
 } from "../../shared/fts";
-import { HttpProblem } from "../../shared/http/problem";
 import { isFtsSyntaxError, rowMapper } from "../admin/rows";
 import { authProblems, problem } from "../api/openapi";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
-import { requireApi } from "../auth/middleware";
-
-/** Admin-only: anyone else gets the same 404 as a path that does not exist. */
-export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get("user").role !== "admin") {
-    throw new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
-  }
-  await next();
-});
+import { adminOnly, requireApi } from "../auth/middleware";
 
 const PAGE = 500;
 

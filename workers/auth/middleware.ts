@@ -152,3 +152,11 @@ export const requireApi = (scope: Scope) =>
     }
     throw unauthorized("Send an API key as `Authorization: Bearer <key>`. Create one in the portal under Profile.");
   });
+
+/** Admin-only: anyone else gets the same 404 as a path that does not exist. */
+export const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("user").role !== "admin") {
+    throw new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
+  }
+  await next();
+});

@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
-import type { Child } from "hono/jsx";
 import { db } from "../../shared/db/client";
 import {
   CHANNELS,
@@ -39,8 +38,9 @@ import { type LogFilter, maskAddress, searchLog, timelines } from "../api/notifi
 import { preferencesView, SAMPLE_VARS } from "../api/notifications/routes";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
-import { Badge, type Flash, Layout, Time } from "./layout";
-import { checkSessionCsrf, requireAdmin } from "./session";
+import { Csrf, type Flashes, formOf, pageFor, pick, str } from "./kit";
+import { Badge, type Flash, Time } from "./layout";
+import { requireAdmin } from "./session";
 import { eventLabel } from "./unsubscribe";
 
 const CHANNEL_LABEL: Record<Channel, string> = {
@@ -60,7 +60,7 @@ const DESTINATION_HINT: Record<DestinationChannel, string> = {
   discord: "Discord webhook URL (https://discord.com/api/webhooks/…)",
 };
 
-const flashes: Record<string, Flash> = {
+const flashes: Flashes = {
   "prefs-saved": { kind: "ok", text: "Your notification choices are saved." },
   "dest-saved": { kind: "ok", text: "Saved." },
   "dest-removed": { kind: "ok", text: "Removed." },
@@ -70,34 +70,7 @@ const flashes: Record<string, Flash> = {
   unsuppressed: { kind: "ok", text: "The suppression is lifted." },
 };
 
-function page(c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) {
-  return c.html(
-    <Layout
-      title={title}
-      user={c.get("user")}
-      csrf={c.get("session")?.csrfToken}
-      current={current}
-      flash={flash ?? flashes[c.req.query("m") ?? ""] ?? null}
-    >
-      {body}
-    </Layout>,
-    status as 200,
-  );
-}
-
-function Csrf(props: { c: Context<AppEnv> }) {
-  return <input type="hidden" name="_csrf" value={props.c.get("session")?.csrfToken ?? ""} />;
-}
-
-async function formOf(c: Context<AppEnv>) {
-  const body = await c.req.parseBody({ all: true });
-  checkSessionCsrf(c, body);
-  return body;
-}
-
-const str = (v: unknown) => (typeof v === "string" ? v : "");
-const pick = <T extends string>(values: readonly T[], v: string | undefined): T | undefined =>
-  (values as readonly string[]).includes(v ?? "") ? (v as T) : undefined;
+const page = pageFor(flashes);
 
 /** A refused destination action (limits, wrong code, provider refusal) as a page; other errors rethrown. */
 function problemPage(c: Context<AppEnv>, error: unknown) {

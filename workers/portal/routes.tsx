@@ -2,7 +2,6 @@ import { desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { raw } from "hono/html";
-import type { Child } from "hono/jsx";
 import { z } from "zod";
 import { db } from "../../shared/db/client";
 import { isTerminal, SCOPES, SUBMISSION_STATUSES, type SubmissionStatus, users } from "../../shared/db/schema";
@@ -36,13 +35,14 @@ import {
 } from "../auth/service";
 import { adminPages } from "./admin";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
-import { Badge, type Flash, Layout, Time } from "./layout";
+import { Csrf, type Flashes, formOf, list, pageFor, str } from "./kit";
+import { Badge, type Flash, Time } from "./layout";
 import { NotificationSettings, notificationPages, RequestDeliveries } from "./notifications";
 import { checkSessionCsrf, clearSessionCookie, requireAdmin, requireSession } from "./session";
 
 const PAGE_SIZE = 20;
 
-const flashes: Record<string, Flash> = {
+const flashes: Flashes = {
   cancelled: { kind: "ok", text: "The request is cancelled." },
   retried: { kind: "ok", text: "The request runs again from the step that failed." },
   "not-cancellable": { kind: "bad", text: "The request has already finished; it cannot be cancelled." },
@@ -61,35 +61,7 @@ const flashes: Record<string, Flash> = {
   "user-updated": { kind: "ok", text: "The user is updated." },
 };
 
-function page(c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) {
-  const session = c.get("session");
-  return c.html(
-    <Layout
-      title={title}
-      user={c.get("user")}
-      csrf={session?.csrfToken}
-      current={current}
-      flash={flash ?? flashes[c.req.query("m") ?? ""] ?? null}
-    >
-      {body}
-    </Layout>,
-    status as 200,
-  );
-}
-
-async function formOf(c: Context<AppEnv>): Promise<Record<string, string | File | (string | File)[]>> {
-  const body = await c.req.parseBody({ all: true });
-  checkSessionCsrf(c, body);
-  return body;
-}
-
-const str = (v: unknown) => (typeof v === "string" ? v : "");
-const list = (v: unknown) =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : v ? [str(v)] : [];
-
-function Csrf(props: { c: Context<AppEnv> }) {
-  return <input type="hidden" name="_csrf" value={props.c.get("session")?.csrfToken ?? ""} />;
-}
+const page = pageFor(flashes);
 
 /** `/app/*`: the signed-in portal. */
 export const portalRoutes = new Hono<AppEnv>()

@@ -1,6 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import { createMiddleware } from "hono/factory";
 import { db } from "../../../shared/db/client";
 import {
   CHANNELS,
@@ -39,7 +38,7 @@ import {
 import { confirmCode, sendVerificationCode } from "../../../shared/notifications/verification";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit/record";
-import { requireApi } from "../../auth/middleware";
+import { adminOnly, requireApi } from "../../auth/middleware";
 import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";
 import { deliveryByProviderId, ownDelivery, searchLog, timelines, toDeliveryView } from "./repo";
@@ -469,14 +468,6 @@ export const notificationsRouter = new OpenAPIHono<AppEnv>({ defaultHook: valida
       return c.json(toDeliveryView(row, lines.get(row.id)), 200);
     },
   );
-
-/** Admin-only: anyone else gets the same 404 as a path that does not exist. */
-const adminOnly = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.get("user").role !== "admin") {
-    throw new HttpProblem(404, "not-found", "Not Found", `Nothing is served at ${c.req.method} ${c.req.path}.`);
-  }
-  await next();
-});
 
 /** Sample values for template previews: every placeholder, with markup that must come out escaped. */
 export const SAMPLE_VARS: Record<string, string> = {
