@@ -31,6 +31,16 @@ const prefs = async (email: string) =>
       .all()
   ).results;
 
+describe("flash messages", () => {
+  it("shows an area's message for its ?m= code, and nothing for a name Object.prototype has", async () => {
+    const client = await signedInAs("flash-codes@example.com");
+    expect(await client.page("/app/notifications?m=template-saved")).toContain('class="flash');
+    for (const code of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      expect(await client.page(`/app/notifications?m=${code}`)).not.toContain('class="flash');
+    }
+  });
+});
+
 describe("notification settings in the profile", () => {
   it("saves channel choices and destinations, refuses a bad address, and the result goes out on them", async () => {
     const calls = fakeProviders(providerOk);

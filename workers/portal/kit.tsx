@@ -18,19 +18,22 @@ export type Flashes = Record<string, Flash>;
  */
 export const pageFor =
   (flashes: Flashes) =>
-  (c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) =>
-    c.html(
+  (c: Context<AppEnv>, title: string, current: string, body: Child, flash?: Flash | null, status = 200) => {
+    // Own keys only: `?m=constructor` must not find Object.prototype's members.
+    const code = c.req.query("m") ?? "";
+    return c.html(
       <Layout
         title={title}
         user={c.get("user")}
         csrf={c.get("session")?.csrfToken}
         current={current}
-        flash={flash ?? flashes[c.req.query("m") ?? ""] ?? null}
+        flash={flash ?? (Object.hasOwn(flashes, code) ? flashes[code] : null)}
       >
         {body}
       </Layout>,
       status as 200,
     );
+  };
 
 /** The hidden CSRF field every portal form carries. */
 export function Csrf(props: { c: Context<AppEnv> }) {
