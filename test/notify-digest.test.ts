@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
 import { apiKeyFor, BASE, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import { drainQueue } from "./helpers/queues";
 
 const DAY = 24 * 3600_000;
 
@@ -80,8 +81,8 @@ describe("the daily digest", () => {
     expect(email.text).toContain(b);
 
     // The same day again (a retried cron run): nothing new is sent.
-    await runCron(now + 60_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const again = await drainQueue("statex-notifications", env.NOTIFICATIONS, () => runCron(now + 60_000));
+    expect(again.retried).toEqual([]);
     expect((await digestRows()).map((r) => [r.status, r.attempts])).toEqual([
       ["suppressed", 0],
       ["sent", 1],
@@ -108,8 +109,10 @@ describe("the daily digest", () => {
       .run();
 
     // At 07:05 UTC it is 16:05 in Tokyo: nothing for this user.
-    await runCron(utcMidnight + 7 * 3600_000 + 5 * 60_000);
-    await new Promise((r) => setTimeout(r, 500));
+    const early = await drainQueue("statex-notifications", env.NOTIFICATIONS, () =>
+      runCron(utcMidnight + 7 * 3600_000 + 5 * 60_000),
+    );
+    expect(early.retried).toEqual([]);
     expect((await digestRows()).filter((r) => r.email === "tokyo@example.com")).toEqual([]);
 
     await runCron(tokyoSeven);

@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import { vi } from "vitest";
@@ -7,6 +8,7 @@ import { findSubmission } from "../../shared/submissions/repo";
 import type { SubmissionView } from "../../workers/api/submissions/schemas";
 import { toView } from "../../workers/api/submissions/service";
 import { createApiKey, createUser, findUserByEmail } from "../../workers/auth/service";
+import worker from "../../workers/index";
 
 export const BASE = "http://statex.test";
 export const DEFAULT_EMAIL = "tester@example.com";
@@ -32,6 +34,19 @@ export async function apiKeyFor(
   const { key } = await createApiKey(d, user.id, "test", options.scopes ?? ["submissions:read", "submissions:write"]);
   keys.set(cacheKey, key);
   return key;
+}
+
+/**
+ * The Worker's answer to a request, returned once everything the request left running
+ * (`waitUntil`: error reports, key use, emailed links) has settled. A test proving that a request
+ * caused nothing more asserts after this, not after a sleep.
+ */
+export async function fetchSettled(path: string, init?: RequestInit<IncomingRequestCfProperties>): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request<unknown, IncomingRequestCfProperties>(`${BASE}${path}`, init);
+  const res = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 /**
