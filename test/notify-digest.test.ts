@@ -1,9 +1,9 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
-import { apiKeyFor, BASE, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import { api, apiKeyFor, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 import { drainQueue } from "./helpers/queues";
 
 const DAY = 24 * 3600_000;
@@ -19,11 +19,8 @@ async function completedYesterday(email: string, now: number) {
 }
 
 async function wantsDigest(email: string) {
-  const key = await apiKeyFor(email);
-  const res = await exports.default.fetch(`${BASE}/v1/notifications/preferences`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ preferences: [{ event: "digest.daily", channel: "email", enabled: true }] }),
+  const res = await api(await apiKeyFor(email), "PUT", "/v1/notifications/preferences", {
+    preferences: [{ event: "digest.daily", channel: "email", enabled: true }],
   });
   expect(res.status).toBe(200);
 }

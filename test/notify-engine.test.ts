@@ -6,7 +6,7 @@ import type { NotificationMessage } from "../shared/messages";
 import { fanOut } from "../shared/notifications/deliver";
 import { isSuppressed, suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
-import { apiKeyFor, BASE, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import { api, apiKeyFor, BASE, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
 import { capturingCodes, verifiedDestination } from "./helpers/notify";
 import { drainQueue } from "./helpers/queues";
@@ -14,14 +14,6 @@ import { drainQueue } from "./helpers/queues";
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function api(key: string, method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`${BASE}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 const adminKey = () =>
   apiKeyFor("notify-admin@statex.test", {

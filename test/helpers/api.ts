@@ -36,6 +36,17 @@ export async function apiKeyFor(
   return key;
 }
 
+/** `method path` as the holder of API key `key`, with `body` (when given) as JSON. */
+export async function api(key: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return exports.default.fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 /**
  * The Worker's answer to a request, returned once everything the request left running
  * (`waitUntil`: error reports, key use, emailed links) has settled. A test proving that a request
