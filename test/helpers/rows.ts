@@ -1,0 +1,63 @@
+/**
+ * Rows written straight into the local D1 for the tests of query functions (test/repos/):
+ * accounts and submissions in exactly the state a test names, without the pipeline running.
+ * Addresses are unique per call, so tests that share a file's database stay apart.
+ */
+import { env } from "cloudflare:workers";
+import { db } from "../../shared/db/client";
+import type { Role, SubmissionStatus, UserRow } from "../../shared/db/schema";
+import { newSubmissionId } from "../../shared/ids";
+import { createUser } from "../../workers/auth/service";
+
+/** An address no other test uses: `<tag>-<random>@example.com`. */
+export const uniqueEmail = (tag: string) => `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+/** A new verified account with a unique address. */
+export async function userRow(role: Role = "user", tag = "repo"): Promise<UserRow> {
+  const user = await createUser(db(env.DB), { email: uniqueEmail(tag), role, verified: true });
+  if (!user) throw new Error("could not create a user");
+  return user;
+}
+
+/** What a seeded submission looks like; everything not given has a plain default. */
+export interface SubmissionSeed {
+  status?: SubmissionStatus;
+  /** The owner; also supplies the address unless `email` is given. */
+  user?: Pick<UserRow, "id" | "email">;
+  email?: string;
+  createdAt?: number;
+  /** Defaults to `createdAt`. */
+  updatedAt?: number;
+  completedAt?: number | null;
+  pinned?: boolean;
+  resultKey?: string | null;
+}
+
+/**
+ * A submission row (no steps, files or objects) with an id minted at `createdAt`, so ids sort
+ * like creation times. Returns the id.
+ */
+export async function submissionRow(seed: SubmissionSeed = {}): Promise<string> {
+  const createdAt = seed.createdAt ?? Date.now();
+  const id = newSubmissionId(createdAt);
+  await env.DB.prepare(
+    `INSERT INTO submissions (id, status, source, user_id, email, text_chars, input_key, result_key, correlation_id,
+       created_at, updated_at, completed_at, pinned)
+     VALUES (?, ?, 'api', ?, ?, 5, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      seed.status ?? "queued",
+      seed.user?.id ?? null,
+      seed.email ?? seed.user?.email ?? uniqueEmail("owner"),
+      `inputs/${id}.json`,
+      seed.resultKey ?? null,
+      `corr-${id}`,
+      createdAt,
+      seed.updatedAt ?? createdAt,
+      seed.completedAt ?? null,
+      seed.pinned ? 1 : 0,
+    )
+    .run();
+  return id;
+}
