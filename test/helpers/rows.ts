@@ -1,11 +1,12 @@
 /**
  * Rows written straight into the local D1 for the tests of query functions (test/repos/):
- * accounts and submissions in exactly the state a test names, without the pipeline running.
+ * accounts, submissions and delivery-log rows in exactly the state a test names, without the
+ * pipeline running.
  * Addresses are unique per call, so tests that share a file's database stay apart.
  */
 import { env } from "cloudflare:workers";
 import { db } from "../../shared/db/client";
-import type { Role, SubmissionStatus, UserRow } from "../../shared/db/schema";
+import type { NotificationStatus, Role, SubmissionStatus, UserRow } from "../../shared/db/schema";
 import { newSubmissionId } from "../../shared/ids";
 import { createUser } from "../../workers/auth/service";
 
@@ -57,6 +58,43 @@ export async function submissionRow(seed: SubmissionSeed = {}): Promise<string> 
       seed.updatedAt ?? createdAt,
       seed.completedAt ?? null,
       seed.pinned ? 1 : 0,
+    )
+    .run();
+  return id;
+}
+
+/** What a seeded delivery-log row looks like; everything not given has a plain default. */
+export interface NotificationSeed {
+  submissionId?: string | null;
+  userId?: string | null;
+  event?: string;
+  channel?: string;
+  recipient?: string;
+  status?: NotificationStatus;
+  providerMessageId?: string | null;
+  createdAt?: number;
+}
+
+/** A delivery-log row (`notifications`) with a unique id. Returns the id. */
+export async function notificationRow(seed: NotificationSeed = {}): Promise<string> {
+  const id = `ntf_${crypto.randomUUID()}`;
+  const at = seed.createdAt ?? Date.now();
+  await env.DB.prepare(
+    `INSERT INTO notifications (id, submission_id, user_id, event, channel, recipient, status, provider_message_id,
+       created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+    .bind(
+      id,
+      seed.submissionId ?? null,
+      seed.userId ?? null,
+      seed.event ?? "submission.completed",
+      seed.channel ?? "email",
+      seed.recipient ?? "someone@example.com",
+      seed.status ?? "sent",
+      seed.providerMessageId ?? null,
+      at,
+      at,
     )
     .run();
   return id;
