@@ -1,3 +1,9 @@
+/**
+ * Talking to the Worker as an API client does: API keys for test accounts (made on first use
+ * in the file's D1), requests with them, submissions posted and read back from storage, the
+ * mail the local send_email binding wrote, and answers returned once their background work
+ * has settled.
+ */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";

@@ -1,3 +1,7 @@
+/**
+ * Ownership proof of notification destinations in tests: the codes the Worker sends to the
+ * (faked) providers, read back and entered, so a destination ends verified as its owner's.
+ */
 import { api } from "./api";
 import { PROVIDER_HOSTS, providerOk } from "./fake-providers";
 
