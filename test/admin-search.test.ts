@@ -4,9 +4,9 @@ import { appendAudit } from "../shared/audit";
 import { db } from "../shared/db/client";
 import { encodeCursor } from "../shared/fts";
 import { failIfUnfinished } from "../shared/submissions/repo";
-import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, postSubmission } from "./helpers/api";
 import { PortalClient } from "./helpers/client";
+import { signedInAs } from "./helpers/session";
 
 const adminKey = () => apiKeyFor("search-admin@example.com", { role: "admin", scopes: ["admin:read"] });
 
@@ -41,13 +41,6 @@ async function submit(text: string, email: string): Promise<string> {
   const res = await postSubmission({ text, email });
   expect(res.status).toBe(202);
   return (await res.json<{ id: string }>()).id;
-}
-
-async function signedInAdmin(email: string): Promise<PortalClient> {
-  await createUser(db(env.DB), { email, password: "a long enough password", role: "admin", verified: true });
-  const client = new PortalClient();
-  await client.post("/auth/signin", { email, password: "a long enough password" }, await client.page("/auth/signin"));
-  return client;
 }
 
 /** Search texts that are FTS5 syntax, or break it, if passed through unquoted. */
@@ -311,7 +304,7 @@ describe("admin audit search with free text", () => {
 describe("admin portal search pages", () => {
   it("search the request history with a free-text box, highlight matches and escape hostile text", async () => {
     const id = await submit("<script>alert(1)</script> flamingo <b>bold</b>", "portal-search@example.com");
-    const admin = await signedInAdmin("portal-search-admin@example.com");
+    const admin = await signedInAs("portal-search-admin@example.com", "admin");
     const html = await admin.page("/app/admin/requests?q=flamingo");
     expect(html).toContain(`/app/requests/${id}`);
     expect(html).toContain("<mark>flamingo</mark>");
@@ -332,17 +325,7 @@ describe("admin portal search pages", () => {
   });
 
   it("are not for non-admins", async () => {
-    await createUser(db(env.DB), {
-      email: "portal-plain@example.com",
-      password: "a long enough password",
-      verified: true,
-    });
-    const user = new PortalClient();
-    await user.post(
-      "/auth/signin",
-      { email: "portal-plain@example.com", password: "a long enough password" },
-      await user.page("/auth/signin"),
-    );
+    const user = await signedInAs("portal-plain@example.com");
     for (const path of ["/app/admin/requests", "/app/admin/requests.csv", "/app/admin/dashboard"]) {
       expect((await user.get(path)).status, path).toBe(404);
     }

@@ -7,20 +7,13 @@ import { USER_LIMIT_PER_KEY_LIMIT, userRateSubject } from "../workers/auth/middl
 import { forgetLeases, leaseSize } from "../workers/auth/rate-limit";
 import { createApiKey, createUser, revokeApiKey } from "../workers/auth/service";
 import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
+import { expectProblem } from "./helpers/problem";
 
 const call = (path: string, init: RequestInit & { key?: string } = {}) => {
   const headers = new Headers(init.headers);
   if (init.key) headers.set("authorization", `Bearer ${init.key}`);
   return exports.default.fetch(`${BASE}${path}`, { ...init, headers });
 };
-
-async function problem(res: Response, status: number, type: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = await res.json<{ type: string; detail: string }>();
-  expect(body.type).toBe(type);
-  return body;
-}
 
 async function submitAs(email: string, text = "Please summarise the quarterly numbers. Sales rose.") {
   const res = await postSubmission({ text, email });
@@ -35,7 +28,7 @@ describe("API keys", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "hi there" }),
     });
-    await problem(res, 401, "/problems/unauthorized");
+    await expectProblem(res, 401, "/problems/unauthorized");
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
     const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM submissions").first<{ n: number }>()) ?? { n: -1 };
     expect(n).toBe(0);
@@ -43,14 +36,14 @@ describe("API keys", () => {
 
   it("rejects unknown, malformed and revoked keys with 401", async () => {
     for (const key of ["sx_nope", "Basic abc", `sx_${"A".repeat(43)}`]) {
-      await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+      await expectProblem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
     }
     const d = db(env.DB);
     const user = await createUser(d, { email: "revoked@example.com", verified: true });
     const { key, row } = await createApiKey(d, user?.id ?? "", "ci", ["submissions:read"]);
     expect((await call("/v1/submissions", { key })).status).toBe(200);
     expect(await revokeApiKey(d, user?.id ?? "", row.id)).toBe(true);
-    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+    await expectProblem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
   });
 
   it("enforces scopes with 403", async () => {
@@ -61,10 +54,10 @@ describe("API keys", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "hello" }),
     });
-    const body = await problem(res, 403, "/problems/forbidden");
+    const body = await expectProblem(res, 403, "/problems/forbidden");
     expect(body.detail).toContain("submissions:write");
     const writeOnly = await apiKeyFor("writer@example.com", { scopes: ["submissions:write"] });
-    await problem(await call("/v1/submissions", { key: writeOnly }), 403, "/problems/forbidden");
+    await expectProblem(await call("/v1/submissions", { key: writeOnly }), 403, "/problems/forbidden");
   });
 
   it("records when a key was last used", async () => {
@@ -115,14 +108,14 @@ describe("the isolate's memory of keys", () => {
     expect((await call("/v1/submissions", { key })).status).toBe(200);
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.now() + KEY_CACHE_TTL_MS + 1);
-    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+    await expectProblem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
   });
 });
 
 describe("keys that can never work", () => {
   it("answers an unknown or revoked key from memory after the first look, and a disabled user's key again once enabled", async () => {
     const unknown = `sx_${"u".repeat(43)}`;
-    await problem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
+    await expectProblem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
     // Remembered as dead: the database is not asked again (a row inserted behind the cache's
     // back with that key's hash is not seen; a real key never comes into being later).
     const d = db(env.DB);
@@ -132,7 +125,7 @@ describe("keys that can never work", () => {
     )
       .bind(owner?.id, await sha256Hex(unknown), Date.now())
       .run();
-    await problem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
+    await expectProblem(await call("/v1/submissions", { key: unknown }), 401, "/problems/unauthorized");
     keyCache.clear();
     expect((await call("/v1/submissions", { key: unknown })).status).toBe(200);
 
@@ -142,7 +135,7 @@ describe("keys that can never work", () => {
       await env.DB.prepare("SELECT id FROM users WHERE email = 'paused@example.com'").first<{ id: string }>()
     )?.id;
     await env.DB.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").bind(Date.now(), userId).run();
-    await problem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
+    await expectProblem(await call("/v1/submissions", { key }), 401, "/problems/unauthorized");
     await env.DB.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").bind(userId).run();
     expect((await call("/v1/submissions", { key })).status).toBe(200);
   });
@@ -163,7 +156,7 @@ describe("guessing keys", () => {
     expect(statuses.slice(0, firstRefusal).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(firstRefusal).every((s) => s === 429)).toBe(true);
     const refused = await from("203.0.113.9", `sx_guessZZ${"g".repeat(36)}`);
-    const body = await problem(refused, 429, "/problems/rate-limited");
+    const body = await expectProblem(refused, 429, "/problems/rate-limited");
     expect(body.detail).toMatch(/unknown API keys/);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     // A key this isolate knows still works from that address; another address is not refused.
@@ -178,11 +171,11 @@ describe("ownership", () => {
     const mine = await call(`/v1/submissions/${id}`, { key: await apiKeyFor("owner@example.com") });
     expect(mine.status).toBe(200);
     const theirs = await call(`/v1/submissions/${id}`, { key: await apiKeyFor("intruder@example.com") });
-    const body = await problem(theirs, 404, "/problems/not-found");
+    const body = await expectProblem(theirs, 404, "/problems/not-found");
     const unknown = await call("/v1/submissions/sub_01JF0000000000000000000000", {
       key: await apiKeyFor("intruder@example.com"),
     });
-    const unknownBody = await problem(unknown, 404, "/problems/not-found");
+    const unknownBody = await expectProblem(unknown, 404, "/problems/not-found");
     expect(body.detail.replace(id, "X")).toBe(unknownBody.detail.replace("sub_01JF0000000000000000000000", "X"));
     await waitForStatus(id, ["completed"]);
   });
@@ -222,10 +215,10 @@ describe("ownership", () => {
 
   it("rejects a forged cursor and bad query parameters", async () => {
     const key = await apiKeyFor();
-    await problem(await call("/v1/submissions?cursor=not-a-cursor", { key }), 400, "/problems/bad-cursor");
-    await problem(await call("/v1/submissions?limit=0", { key }), 422, "/problems/validation");
-    await problem(await call("/v1/submissions?limit=abc", { key }), 422, "/problems/validation");
-    await problem(await call("/v1/submissions?status=exploded", { key }), 422, "/problems/validation");
+    await expectProblem(await call("/v1/submissions?cursor=not-a-cursor", { key }), 400, "/problems/bad-cursor");
+    await expectProblem(await call("/v1/submissions?limit=0", { key }), 422, "/problems/validation");
+    await expectProblem(await call("/v1/submissions?limit=abc", { key }), 422, "/problems/validation");
+    await expectProblem(await call("/v1/submissions?status=exploded", { key }), 422, "/problems/validation");
   });
 });
 
@@ -249,7 +242,7 @@ describe("per-key rate limits", () => {
       if (res.status === 429) refused = res;
     }
     expect(refused).not.toBeNull();
-    const body = await problem(refused as Response, 429, "/problems/rate-limited");
+    const body = await expectProblem(refused as Response, 429, "/problems/rate-limited");
     expect(body.detail).toContain(`${limit} requests a minute`);
     expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(refused?.headers.get("ratelimit-remaining")).toBe("0");
@@ -334,7 +327,7 @@ describe("per-user rate limit", () => {
     const res = await call("/v1/submissions", { key: fresh });
     // A window boundary between the lease and the call starts the count again.
     if (res.status !== 200) {
-      const body = await problem(res, 429, "/problems/rate-limited");
+      const body = await expectProblem(res, 429, "/problems/rate-limited");
       expect(body.detail).toContain(`${userLimit} requests a minute over all its API keys`);
       expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     } else {

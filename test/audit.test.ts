@@ -8,6 +8,7 @@ import { createUser } from "../workers/auth/service";
 import worker from "../workers/index";
 import { apiKeyFor, BASE, postSubmission } from "./helpers/api";
 import { PortalClient } from "./helpers/client";
+import { signedInAs } from "./helpers/session";
 
 const adminKey = () => apiKeyFor("auditor@example.com", { role: "admin", scopes: ["admin:read"] });
 
@@ -153,12 +154,9 @@ describe("the audit trail", () => {
   });
 
   it("shows admins a searchable page and a CSV export that spreadsheets cannot run", async () => {
-    const { PortalClient: Client } = await import("./helpers/client");
     await appendAudit(db(env.DB), { actorType: "system", action: "test.csv", targetId: '=HYPERLINK("x")' });
     const email = "page-admin@example.com";
-    await createUser(db(env.DB), { email, password: "a long enough password", role: "admin", verified: true });
-    const admin = new Client();
-    await admin.post("/auth/signin", { email, password: "a long enough password" }, await admin.page("/auth/signin"));
+    const admin = await signedInAs(email, "admin");
     const html = await admin.page("/app/admin/audit?action=test.csv");
     expect(html).toContain("test.csv");
     expect(html).not.toContain("auth.signin<");
@@ -175,17 +173,7 @@ describe("the audit trail", () => {
     const { body } = await api<{ items: Entry[] }>("/v1/admin/audit?action=admin.exported_audit", await adminKey());
     expect(body.items).toHaveLength(1);
 
-    const user = new Client();
-    await createUser(db(env.DB), {
-      email: "not-admin@example.com",
-      password: "a long enough password",
-      verified: true,
-    });
-    await user.post(
-      "/auth/signin",
-      { email: "not-admin@example.com", password: "a long enough password" },
-      await user.page("/auth/signin"),
-    );
+    const user = await signedInAs("not-admin@example.com");
     expect((await user.get("/app/admin/audit")).status).toBe(404);
     expect((await user.get("/app/admin/audit.csv")).status).toBe(404);
   });

@@ -1,27 +1,13 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE } from "./helpers/api";
+import { expectProblem } from "./helpers/problem";
 
 // These tests run against the real site build (`npm test` builds it first), served by the
 // ASSETS binding and ingested into D1 on the first content request.
 
 const get = (path: string, headers: Record<string, string> = {}) =>
   exports.default.fetch(`${BASE}${path}`, { headers });
-
-interface Problem {
-  type: string;
-  status: number;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-}
-
-async function expectProblem(res: Response, status: number, type: string): Promise<Problem> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = await res.json<Problem>();
-  expect(body).toMatchObject({ status, type });
-  return body;
-}
 
 describe("content API", () => {
   it("ingests the served build once and lists pages with locale and tag filters", async () => {

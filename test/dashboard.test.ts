@@ -1,6 +1,5 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { db } from "../shared/db/client";
 import {
   jobsByOutcome,
   notificationDelivery,
@@ -8,9 +7,8 @@ import {
   rangeOf,
   stepDurations,
 } from "../workers/admin/dashboard";
-import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE } from "./helpers/api";
-import { PortalClient } from "./helpers/client";
+import { signedInAs } from "./helpers/session";
 
 const HOUR = 3_600_000;
 const NOW = Date.now();
@@ -155,9 +153,7 @@ describe("the dashboard page", () => {
     const start = range.to - HOUR;
     await step(await submission("completed", start), '<img src=x onerror="alert(1)">', "done", start, 42);
     const email = "dash-admin@example.com";
-    await createUser(db(env.DB), { email, password: "a long enough password", role: "admin", verified: true });
-    const admin = new PortalClient();
-    await admin.post("/auth/signin", { email, password: "a long enough password" }, await admin.page("/auth/signin"));
+    const admin = await signedInAs(email, "admin");
     const res = await admin.get("/app/admin/dashboard?hours=nonsense");
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";

@@ -1,9 +1,10 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { suppress } from "../shared/notifications/suppression";
 import worker from "../workers/index";
-import { apiKeyFor, BASE, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import { api, apiKeyFor, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
+import { drainQueue } from "./helpers/queues";
 
 const DAY = 24 * 3600_000;
 
@@ -18,11 +19,8 @@ async function completedYesterday(email: string, now: number) {
 }
 
 async function wantsDigest(email: string) {
-  const key = await apiKeyFor(email);
-  const res = await exports.default.fetch(`${BASE}/v1/notifications/preferences`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: JSON.stringify({ preferences: [{ event: "digest.daily", channel: "email", enabled: true }] }),
+  const res = await api(await apiKeyFor(email), "PUT", "/v1/notifications/preferences", {
+    preferences: [{ event: "digest.daily", channel: "email", enabled: true }],
   });
   expect(res.status).toBe(200);
 }
@@ -80,8 +78,8 @@ describe("the daily digest", () => {
     expect(email.text).toContain(b);
 
     // The same day again (a retried cron run): nothing new is sent.
-    await runCron(now + 60_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const again = await drainQueue("statex-notifications", env.NOTIFICATIONS, () => runCron(now + 60_000));
+    expect(again.retried).toEqual([]);
     expect((await digestRows()).map((r) => [r.status, r.attempts])).toEqual([
       ["suppressed", 0],
       ["sent", 1],
@@ -108,8 +106,10 @@ describe("the daily digest", () => {
       .run();
 
     // At 07:05 UTC it is 16:05 in Tokyo: nothing for this user.
-    await runCron(utcMidnight + 7 * 3600_000 + 5 * 60_000);
-    await new Promise((r) => setTimeout(r, 500));
+    const early = await drainQueue("statex-notifications", env.NOTIFICATIONS, () =>
+      runCron(utcMidnight + 7 * 3600_000 + 5 * 60_000),
+    );
+    expect(early.retried).toEqual([]);
     expect((await digestRows()).filter((r) => r.email === "tokyo@example.com")).toEqual([]);
 
     await runCron(tokyoSeven);

@@ -1,26 +1,13 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { db } from "../shared/db/client";
-import { createUser } from "../workers/auth/service";
 import { postSubmission, waitForStatus } from "./helpers/api";
-import { PortalClient } from "./helpers/client";
 import { fakeProviders, providerOk } from "./helpers/fake-providers";
 import { capturingCodes } from "./helpers/notify";
-
-const PASSWORD = "a long enough password";
+import { signedInAs } from "./helpers/session";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function signedInAs(email: string, role: "user" | "admin" = "user"): Promise<PortalClient> {
-  await createUser(db(env.DB), { email, password: PASSWORD, role, verified: true });
-  const client = new PortalClient();
-  const form = await client.page("/auth/signin");
-  const res = await client.post("/auth/signin", { email, password: PASSWORD }, form);
-  expect(res.status).toBe(303);
-  return client;
-}
 
 const prefs = async (email: string) =>
   (

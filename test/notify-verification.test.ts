@@ -1,25 +1,15 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { db } from "../shared/db/client";
 import { chargeDelivery } from "../shared/notifications/quota";
 import { suppress } from "../shared/notifications/suppression";
-import { createUser } from "../workers/auth/service";
-import { apiKeyFor, BASE, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
-import { PortalClient } from "./helpers/client";
+import { api, apiKeyFor, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 import { type Captured, fakeProviders, providerOk } from "./helpers/fake-providers";
 import { capturingCodes, codeIn, verifiedDestination } from "./helpers/notify";
+import { signedInAs } from "./helpers/session";
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-async function api(key: string, method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`${BASE}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 const userId = async (email: string) =>
   (await env.DB.prepare("SELECT id FROM users WHERE email = ?").bind(email).first<{ id: string }>())?.id ?? "";
@@ -253,10 +243,7 @@ describe("ownership proof in the portal", () => {
   it("asks for the code on the profile, refuses a wrong one with a page, and marks the number verified", async () => {
     fakeProviders(providerOk);
     const email = "verify-portal@example.com";
-    await createUser(db(env.DB), { email, password: "a long enough password", verified: true });
-    const client = new PortalClient();
-    const form = await client.page("/auth/signin");
-    expect((await client.post("/auth/signin", { email, password: "a long enough password" }, form)).status).toBe(303);
+    const client = await signedInAs(email);
     const profile = await client.page("/app/profile");
     let saved = new Response();
     const [code] = await capturingCodes(async () => {
@@ -346,10 +333,7 @@ describe("daily quotas of paid channels", () => {
 
   it("shows the portal user that today's quota is used up", async () => {
     const email = "quota-portal@example.com";
-    await createUser(db(env.DB), { email, password: "a long enough password", verified: true });
-    const client = new PortalClient();
-    const form = await client.page("/auth/signin");
-    expect((await client.post("/auth/signin", { email, password: "a long enough password" }, form)).status).toBe(303);
+    const client = await signedInAs(email);
     expect(await client.page("/app/notifications")).not.toContain("quota");
     await alreadySentToday(await userId(email), "sms", 20);
     const message = "Today&#39;s SMS quota (20 messages a day) is used up";

@@ -4,6 +4,7 @@ import { db } from "../shared/db/client";
 import { createApiKey, createUser, findUserByEmail } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
 import { hiddenField, latestMailLink, PortalClient, pathOf } from "./helpers/client";
+import { signedInAs } from "./helpers/session";
 
 const PASSWORD = "a long enough password";
 let counter = 0;
@@ -21,15 +22,6 @@ async function signUp(email = uniqueEmail("new")): Promise<PortalClient> {
   const done = await client.post("/auth/verify", { token: hiddenField(confirm, "token") ?? "" }, confirm);
   expect(done.status).toBe(303);
   expect(done.headers.get("location")).toBe("/app");
-  return client;
-}
-
-async function signedInAs(email: string, role: "user" | "admin" = "user"): Promise<PortalClient> {
-  await createUser(db(env.DB), { email, password: PASSWORD, role, verified: true });
-  const client = new PortalClient();
-  const form = await client.page("/auth/signin");
-  const res = await client.post("/auth/signin", { email, password: PASSWORD }, form);
-  expect(res.status).toBe(303);
   return client;
 }
 

@@ -1,24 +1,18 @@
 import { env, exports } from "cloudflare:workers";
 import { strFromU8, unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { db } from "../shared/db/client";
 import { createLogger } from "../shared/log";
 import { acceptSubmissionWithFiles } from "../shared/submissions/accept";
 import { storeSubmissionFile } from "../shared/submissions/files";
-import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE, waitForStatus } from "./helpers/api";
-import { hiddenField, PortalClient } from "./helpers/client";
+import { hiddenField } from "./helpers/client";
 import { minimalDocx, minimalPdf, noise, sha256Hex, wav, webmHeader } from "./helpers/files";
+import { expectProblem } from "./helpers/problem";
+import { signedInAs } from "./helpers/session";
 
 const FILE_MAX = Number(env.UPLOAD_MAX_FILE_BYTES);
 const REQUEST_MAX = Number(env.UPLOAD_MAX_REQUEST_BYTES);
 
-interface Problem {
-  type: string;
-  status: number;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-}
 interface FileView {
   id: string;
   name: string;
@@ -58,14 +52,6 @@ async function stored() {
     env.FILES.list({ prefix: "files/" }),
   ]);
   return { ...row, inputs: inputs.objects.length, objects: files.objects.length };
-}
-
-async function expectProblem(res: Response, status: number, type: string): Promise<Problem> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = await res.json<Problem>();
-  expect(body).toMatchObject({ type, status });
-  return body;
 }
 
 describe("multipart POST /v1/submissions", () => {
@@ -509,14 +495,6 @@ describe("files in the account export and account deletion", () => {
 });
 
 describe("the portal's New request form with files", () => {
-  async function signedIn(email: string): Promise<PortalClient> {
-    await createUser(db(env.DB), { email, password: "a long enough password", verified: true });
-    const client = new PortalClient();
-    const form = await client.page("/auth/signin");
-    const res = await client.post("/auth/signin", { email, password: "a long enough password" }, form);
-    expect(res.status).toBe(303);
-    return client;
-  }
   const portalForm = (csrf: string | undefined, text: string, files: [string, Uint8Array | string, string][]) => {
     const fd = new FormData();
     if (csrf !== undefined) fd.append("_csrf", csrf);
@@ -526,7 +504,7 @@ describe("the portal's New request form with files", () => {
   };
 
   it("explains the limits, accepts text with files, and lists them with owner-only download links", async () => {
-    const client = await signedIn("portal-upload@example.com");
+    const client = await signedInAs("portal-upload@example.com");
     const page = await client.page("/app/requests/new");
     expect(page).toContain('enctype="multipart/form-data"');
     expect(page).toContain(`Up to ${env.UPLOAD_MAX_FILES} files, each at most 64 KiB, together at most 200 KiB`);
@@ -552,13 +530,13 @@ describe("the portal's New request form with files", () => {
     const own = await client.get(href);
     expect(own.status).toBe(200);
     expect(new Uint8Array(await own.arrayBuffer())).toEqual(pdf);
-    const stranger = await signedIn("portal-stranger@example.com");
+    const stranger = await signedInAs("portal-stranger@example.com");
     expect((await stranger.get(href)).status).toBe(404);
     expect((await stranger.get(location)).status).toBe(404);
   });
 
   it("refuses a forged form before storing its files, and shows upload limits as a form error", async () => {
-    const client = await signedIn("portal-forged@example.com");
+    const client = await signedInAs("portal-forged@example.com");
     const page = await client.page("/app/requests/new");
     const before = await stored();
     const forged = await client.request("/app/requests", {

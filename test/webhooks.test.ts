@@ -1,11 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { checkOutboundUrl } from "../shared/http/url-policy";
 import worker from "../workers/index";
 import { webhookRetryDelaySeconds } from "../workers/queues/webhooks";
-import { apiKeyFor, BASE, postSubmission, waitForStatus } from "./helpers/api";
+import { api, apiKeyFor, postSubmission, waitForStatus } from "./helpers/api";
 import { URL_SPELLINGS } from "./helpers/url-spellings";
 
 // A public-looking name (faked at the fetch boundary): `.example` names are refused by the host policy.
@@ -33,21 +33,14 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function api(path: string, init: RequestInit & { email?: string } = {}) {
-  const headers = new Headers(init.headers);
-  headers.set("authorization", `Bearer ${await apiKeyFor(init.email ?? "hooks@example.com")}`);
-  if (init.body) headers.set("content-type", "application/json");
-  return exports.default.fetch(`${BASE}${path}`, { ...init, headers });
-}
-
 async function createEndpoint(body: Record<string, unknown>, email = "hooks@example.com") {
-  const res = await api("/v1/webhooks", { method: "POST", body: JSON.stringify(body), email });
+  const res = await api(await apiKeyFor(email), "POST", "/v1/webhooks", body);
   expect(res.status).toBe(201);
   return res.json<{ id: string; secret: string; events: string[] }>();
 }
 
 async function deliveries(endpointId: string, email = "hooks@example.com") {
-  const res = await api(`/v1/webhooks/${endpointId}/deliveries`, { email });
+  const res = await api(await apiKeyFor(email), "GET", `/v1/webhooks/${endpointId}/deliveries`);
   return (
     await res.json<{ items: { id: string; event: string; status: string; attempts: number; payload: string }[] }>()
   ).items;
@@ -155,10 +148,11 @@ describe("webhook endpoints", () => {
     expect((await deliveries(endpoint.id, "dead@example.com"))[0]?.status).toBe("failed");
 
     const send = vi.spyOn(env.WEBHOOKS, "send").mockResolvedValue(undefined as never);
-    const res = await api(`/v1/webhooks/${endpoint.id}/deliveries/${delivery?.id}/redeliver`, {
-      method: "POST",
-      email: "dead@example.com",
-    });
+    const res = await api(
+      await apiKeyFor("dead@example.com"),
+      "POST",
+      `/v1/webhooks/${endpoint.id}/deliveries/${delivery?.id}/redeliver`,
+    );
     expect(res.status).toBe(202);
     expect(send).toHaveBeenCalledTimes(1);
     expect(send.mock.calls[0]?.[0]).toEqual({ kind: "webhook.deliver", deliveryId: delivery?.id });
@@ -170,7 +164,7 @@ describe("webhook endpoints", () => {
     const received = fakeReceiver();
     const endpoint = await createEndpoint({ url: RECEIVER, events: ["submission.created"] }, "rotate@example.com");
     const rotated = await (
-      await api(`/v1/webhooks/${endpoint.id}/rotate-secret`, { method: "POST", email: "rotate@example.com" })
+      await api(await apiKeyFor("rotate@example.com"), "POST", `/v1/webhooks/${endpoint.id}/rotate-secret`)
     ).json<{ secret: string }>();
     expect(rotated.secret).not.toBe(endpoint.secret);
     await postSubmission({ text: "Rotate and verify. Both work.", email: "rotate@example.com" });
@@ -193,18 +187,18 @@ describe("webhook endpoints", () => {
     const delivery = { id: await storedDelivery(endpoint.id) };
     const result = await runQueue("statex-webhooks", delivery?.id ?? "");
     expect(result.explicitAcks).toHaveLength(1);
-    const list = await (await api("/v1/webhooks", { email: "gone@example.com" })).json<{
+    const list = await (await api(await apiKeyFor("gone@example.com"), "GET", "/v1/webhooks")).json<{
       items: { disabled: boolean }[];
     }>();
     expect(list.items[0]?.disabled).toBe(true);
   });
 
   it("validates endpoints and hides other users' endpoints", async () => {
-    const bad = await api("/v1/webhooks", { method: "POST", body: JSON.stringify({ url: "not a url" }) });
+    const bad = await api(await apiKeyFor("hooks@example.com"), "POST", "/v1/webhooks", { url: "not a url" });
     expect(bad.status).toBe(422);
-    const badEvent = await api("/v1/webhooks", {
-      method: "POST",
-      body: JSON.stringify({ url: RECEIVER, events: ["submission.exploded"] }),
+    const badEvent = await api(await apiKeyFor("hooks@example.com"), "POST", "/v1/webhooks", {
+      url: RECEIVER,
+      events: ["submission.exploded"],
     });
     expect(badEvent.status).toBe(422);
     const mine = await createEndpoint({ url: RECEIVER }, "owner-hooks@example.com");
@@ -213,11 +207,11 @@ describe("webhook endpoints", () => {
       [`/v1/webhooks/${mine.id}/rotate-secret`, "POST"],
       [`/v1/webhooks/${mine.id}/deliveries`, "GET"],
     ] as const) {
-      const res = await api(path, { method, email: "thief@example.com" });
+      const res = await api(await apiKeyFor("thief@example.com"), method, path);
       expect(res.status).toBe(404);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
     }
-    const del = await api(`/v1/webhooks/${mine.id}`, { method: "DELETE", email: "owner-hooks@example.com" });
+    const del = await api(await apiKeyFor("owner-hooks@example.com"), "DELETE", `/v1/webhooks/${mine.id}`);
     expect(del.status).toBe(204);
   });
 
@@ -233,18 +227,16 @@ describe("webhook endpoints", () => {
       "https://10.0.0.1/",
       "http://hooks.receiver-example.com/hooks",
     ]) {
-      const res = await api("/v1/webhooks", {
-        method: "POST",
-        body: JSON.stringify({ url }),
-        email: "ssrf@example.com",
-      });
+      const res = await api(await apiKeyFor("ssrf@example.com"), "POST", "/v1/webhooks", { url });
       expect(res.status, url).toBe(422);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       const body = await res.json<{ errors: { pointer: string; detail: string }[] }>();
       expect(body.errors[0]?.pointer).toBe("/url");
       expect(body.errors[0]?.detail).toMatch(/^url must/);
     }
-    const list = await (await api("/v1/webhooks", { email: "ssrf@example.com" })).json<{ items: unknown[] }>();
+    const list = await (await api(await apiKeyFor("ssrf@example.com"), "GET", "/v1/webhooks")).json<{
+      items: unknown[];
+    }>();
     expect(list.items).toEqual([]);
   });
 
@@ -266,7 +258,7 @@ describe("webhook endpoints", () => {
     expect(received).toEqual([]);
     const [delivery] = await deliveries(endpoint.id, "stale@example.com");
     expect(delivery).toMatchObject({ status: "failed", attempts: 1 });
-    const list = await (await api("/v1/webhooks", { email: "stale@example.com" })).json<{
+    const list = await (await api(await apiKeyFor("stale@example.com"), "GET", "/v1/webhooks")).json<{
       items: { disabled: boolean }[];
     }>();
     expect(list.items[0]?.disabled).toBe(true);

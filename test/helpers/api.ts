@@ -1,3 +1,10 @@
+/**
+ * Talking to the Worker as an API client does: API keys for test accounts (made on first use
+ * in the file's D1), requests with them, submissions posted and read back from storage, the
+ * mail the local send_email binding wrote, and answers returned once their background work
+ * has settled.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import { vi } from "vitest";
@@ -7,6 +14,7 @@ import { findSubmission } from "../../shared/submissions/repo";
 import type { SubmissionView } from "../../workers/api/submissions/schemas";
 import { toView } from "../../workers/api/submissions/service";
 import { createApiKey, createUser, findUserByEmail } from "../../workers/auth/service";
+import worker from "../../workers/index";
 
 export const BASE = "http://statex.test";
 export const DEFAULT_EMAIL = "tester@example.com";
@@ -32,6 +40,30 @@ export async function apiKeyFor(
   const { key } = await createApiKey(d, user.id, "test", options.scopes ?? ["submissions:read", "submissions:write"]);
   keys.set(cacheKey, key);
   return key;
+}
+
+/** `method path` as the holder of API key `key`, with `body` (when given) as JSON. */
+export async function api(key: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return exports.default.fetch(`${BASE}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/**
+ * The Worker's answer to a request, returned once everything the request left running
+ * (`waitUntil`: error reports, key use, emailed links) has settled. A test proving that a request
+ * caused nothing more asserts after this, not after a sleep.
+ */
+export async function fetchSettled(path: string, init?: RequestInit<IncomingRequestCfProperties>): Promise<Response> {
+  const ctx = createExecutionContext();
+  const request = new Request<unknown, IncomingRequestCfProperties>(`${BASE}${path}`, init);
+  const res = await worker.fetch(request, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 /**

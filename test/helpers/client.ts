@@ -1,3 +1,8 @@
+/**
+ * The portal as a browser without JavaScript sees it: a client that keeps cookies and its own
+ * client address, posts forms with their CSRF field, and follows links from the mail it was
+ * sent.
+ */
 import { exports } from "cloudflare:workers";
 import { vi } from "vitest";
 import { BASE } from "./api";

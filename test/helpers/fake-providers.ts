@@ -1,3 +1,7 @@
+/**
+ * The notification providers (Twilio, Telegram, WhatsApp, Slack, Discord, Resend) faked at the
+ * fetch boundary: what each received, and the answer each gives when it accepts a message.
+ */
 import { vi } from "vitest";
 
 /** One request a provider fake received, as the real provider would see it. */

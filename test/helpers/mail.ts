@@ -1,3 +1,7 @@
+/**
+ * Inbound mail as Email Routing delivers it to the Worker's `email()` handler, the fixture
+ * messages of test/fixtures/mail/, and the outbound mail the local send_email binding wrote.
+ */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";

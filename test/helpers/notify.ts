@@ -1,5 +1,8 @@
-import { exports } from "cloudflare:workers";
-import { BASE } from "./api";
+/**
+ * Ownership proof of notification destinations in tests: the codes the Worker sends to the
+ * (faked) providers, read back and entered, so a destination ends verified as its owner's.
+ */
+import { api } from "./api";
 import { PROVIDER_HOSTS, providerOk } from "./fake-providers";
 
 /** The 6-digit code inside a captured provider request (Twilio form, Telegram or WhatsApp JSON). */
@@ -32,14 +35,6 @@ export async function capturingCodes(action: () => Promise<void>): Promise<strin
   return codes;
 }
 
-async function call(key: string, method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`${BASE}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
 /**
  * Sets a destination through the API and proves it the way its owner would: reads the code
  * the Worker sent to the (faked) provider and enters it. Throws when any step fails.
@@ -47,11 +42,11 @@ async function call(key: string, method: string, path: string, body?: unknown) {
 export async function verifiedDestination(key: string, channel: string, address: string): Promise<void> {
   let status = 0;
   const codes = await capturingCodes(async () => {
-    status = (await call(key, "PUT", `/v1/notifications/destinations/${channel}`, { address })).status;
+    status = (await api(key, "PUT", `/v1/notifications/destinations/${channel}`, { address })).status;
   });
   if (status !== 200) throw new Error(`setting the ${channel} destination answered ${status}`);
   const code = codes.at(-1);
   if (!code) return; // Slack/Discord, or an address verified already: no code is sent.
-  const res = await call(key, "POST", `/v1/notifications/destinations/${channel}/verify`, { code });
+  const res = await api(key, "POST", `/v1/notifications/destinations/${channel}/verify`, { code });
   if (res.status !== 200) throw new Error(`verifying the ${channel} destination answered ${res.status}`);
 }

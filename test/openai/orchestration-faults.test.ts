@@ -7,29 +7,12 @@ import { newSubmissionId } from "../../shared/ids";
 import type { StoredInput } from "../../shared/submissions/accept";
 import { insertSubmission } from "../../shared/submissions/repo";
 import { adminHeaders, BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "../helpers/api";
+import { completion, fakeLlm } from "../helpers/llm";
 
 // AI_PROVIDER=openai against https://llm.fake.test/v1, faked at the fetch boundary, with
 // STEP_TIMEOUT_MS=3000 (vitest.config.ts). Every scenario ends in one terminal state and one
 // notification per terminal event.
 const realFetch = globalThis.fetch;
-
-type Answer = (call: number, init: RequestInit | undefined) => Response | Promise<Response>;
-
-/** Fakes the model API; returns the spy and each call's signal. */
-function fakeLlm(answer: Answer) {
-  let calls = 0;
-  const signals: (AbortSignal | undefined)[] = [];
-  const bodies: unknown[] = [];
-  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith("https://llm.fake.test/")) return realFetch(input, init);
-    calls += 1;
-    signals.push(init?.signal ?? undefined);
-    bodies.push(JSON.parse(String(init?.body)));
-    return answer(calls, init);
-  });
-  return { spy, signals, bodies, calls: () => calls };
-}
 
 /** A call that never answers until its signal aborts (then rejects like fetch does). */
 function hang(init: RequestInit | undefined): Promise<Response> {
@@ -40,8 +23,6 @@ function hang(init: RequestInit | undefined): Promise<Response> {
   });
 }
 
-const completion = (content: string, usage?: { prompt_tokens: number; completion_tokens: number }) =>
-  Response.json({ model: "fake-model-1", choices: [{ message: { content } }], ...(usage ? { usage } : {}) });
 const VALID = JSON.stringify({
   summary: "The plan needs a second review.",
   requirements: ["A second review"],

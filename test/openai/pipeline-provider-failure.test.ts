@@ -1,22 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { notificationRows, postSubmission, readSentEmail, waitForStatus } from "../helpers/api";
+import { completion, fakeLlm } from "../helpers/llm";
 
 // This project runs the Worker with AI_PROVIDER=openai and AI_BASE_URL=https://llm.fake.test/v1;
-// the provider's HTTP API is faked at the fetch boundary, shared by the test and the Worker.
-const realFetch = globalThis.fetch;
-
-function fakeLlm(respond: (call: number) => Response) {
-  let calls = 0;
-  return vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    if (!url.startsWith("https://llm.fake.test/")) return realFetch(input, init);
-    calls += 1;
-    return respond(calls);
-  });
-}
-
-const completion = (content: string) => Response.json({ model: "fake-model-1", choices: [{ message: { content } }] });
+// the provider's HTTP API is faked at the fetch boundary (test/helpers/llm.ts), shared by the test and the Worker.
 const analysis = (summary: string) =>
   completion(JSON.stringify({ summary, requirements: ["One"], openQuestions: [], nextSteps: [] }));
 
@@ -26,7 +14,7 @@ afterEach(() => {
 
 describe("a failing AI provider", () => {
   it("retries a temporary failure and then completes", async () => {
-    const spy = fakeLlm((call) => (call === 1 ? new Response("busy", { status: 503 }) : analysis("All good.")));
+    const { spy } = fakeLlm((call) => (call === 1 ? new Response("busy", { status: 503 }) : analysis("All good.")));
     const { id } = await (await postSubmission({ text: "Please check our plan.", email: "ada@example.com" })).json<{
       id: string;
     }>();

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { postSubmission, waitForStatus } from "../helpers/api";
-
-const realFetch = globalThis.fetch;
+import { completion, fakeLlm } from "../helpers/llm";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -11,12 +10,10 @@ describe("trace propagation", () => {
   it("carries a caller's trace id from the request through the job to the provider call", async () => {
     const traceId = "0af7651916cd43dd8448eb211c80319c";
     const seen: (string | null)[] = [];
-    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-      const url = input instanceof Request ? input.url : String(input);
-      if (!url.startsWith("https://llm.fake.test/")) return realFetch(input, init);
+    fakeLlm((_, init) => {
       seen.push(new Headers(init?.headers).get("traceparent"));
       const structured = { summary: "Traced.", requirements: [], openQuestions: [], nextSteps: [] };
-      return Response.json({ model: "fake-model-1", choices: [{ message: { content: JSON.stringify(structured) } }] });
+      return completion(JSON.stringify(structured));
     });
     const res = await postSubmission(
       { text: "Follow me through the pipeline. Please." },
