@@ -7,13 +7,7 @@ import { JobCancelledError, StepTimeoutError } from "../shared/pipeline/errors";
 import { requestReview, tellOwnerQuietly } from "../shared/pipeline/notices";
 import { backoff, isRetryable, publicReason } from "../shared/pipeline/retry";
 import type { StepResult } from "../shared/pipeline/steps/context";
-import {
-  jobPolicy,
-  type PolicyOverrides,
-  policyFor,
-  type StepName,
-  type StepPolicy,
-} from "../shared/pipeline/workflows";
+import { jobPolicy, policyFor, type StepName, type StepPolicy } from "../shared/pipeline/workflows";
 import type { ReviewDecision } from "../shared/review";
 import { claimRunSlot, ownerKey } from "../shared/submissions/repo";
 import { runStep } from "./job/context";
@@ -191,8 +185,9 @@ export class JobCoordinator extends DurableObject<Env> {
       return false;
     }
     const now = Date.now();
+    const limits = jobPolicy(this.env);
     if (job.deadline_at !== null && now >= job.deadline_at) {
-      const minutes = Math.max(1, Math.round(jobPolicy(this.env).deadlineMs / 60_000));
+      const minutes = Math.max(1, Math.round(limits.deadlineMs / 60_000));
       this.#store.fail(`The request took longer than the allowed ${minutes} minutes.`);
       log.error("job deadline passed");
       await this.#sync();
@@ -205,7 +200,7 @@ export class JobCoordinator extends DurableObject<Env> {
       log.info("job completed");
       return true;
     }
-    const policy = policyFor(step.name, this.env as PolicyOverrides);
+    const policy = policyFor(step.name, this.env);
     if (step.status === "running") {
       // Only this loop runs steps, and it is not running one: the object restarted mid-step
       // (or its attempt outlived the object). The interrupted attempt counts.
@@ -230,13 +225,7 @@ export class JobCoordinator extends DurableObject<Env> {
       return false;
     }
     if (job.status === "queued") {
-      const admitted = await claimRunSlot(
-        db(this.env.DB),
-        job.id,
-        ownerKey(job),
-        jobPolicy(this.env).maxRunningPerOwner,
-        now,
-      );
+      const admitted = await claimRunSlot(db(this.env.DB), job.id, ownerKey(job), limits.maxRunningPerOwner, now);
       if (this.#store.job()?.status !== "queued") return true; // cancelled meanwhile
       if (!admitted) {
         // The owner's other jobs hold every slot: wait here, in this job's own object, so one
