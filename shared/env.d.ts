@@ -13,7 +13,7 @@ interface OptionalSecrets {
   GIT_REVISION?: string;
   /**
    * Step policy overrides for every step kind (tests, small deployments); unset, each kind
-   * keeps its own policy from `shared/workflows.ts`.
+   * keeps its own policy from `shared/pipeline/workflows.ts`.
    */
   STEP_TIMEOUT_MS?: string;
   STEP_MAX_ATTEMPTS?: string;

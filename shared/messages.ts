@@ -1,13 +1,11 @@
 import { z } from "zod";
 import { NOTIFICATION_EVENTS, type NotificationEvent } from "./db/notifications";
-import { type StepName, WORKFLOWS } from "./workflows";
+import { type StepName, WORKFLOWS } from "./pipeline/workflows";
 
 /**
  * Queue message shapes, validated by every consumer. Messages carry ids, never payloads: the
  * source of truth stays in D1 and R2, and redelivery of a message is always harmless.
  */
-
-export type { StepName };
 
 /** The default workflow's steps, in the order the job coordinator runs them. */
 export const PIPELINE_STEPS: readonly StepName[] = WORKFLOWS.analyse;
@@ -30,6 +28,7 @@ export const SUBMISSION_EVENTS = [
   "submission.cancelled",
   "submission.needs_review",
 ] as const satisfies readonly NotificationEvent[];
+export type SubmissionEvent = (typeof SUBMISSION_EVENTS)[number];
 
 /** Security notices about an account. */
 export const ACCOUNT_EVENTS = [

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { JobSnapshot } from "../durable-objects/job-coordinator";
+import type { JobSnapshot } from "../durable-objects/job/snapshot";
 import { type CallRecord, ProviderChain } from "../shared/ai";
 import { db } from "../shared/db/client";
 import { newSubmissionId } from "../shared/ids";

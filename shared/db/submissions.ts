@@ -45,7 +45,7 @@ export const submissions = sqliteTable(
     /** Public reason for a `failed` status; never a stack trace or an upstream body. */
     error: text("error"),
     aiProvider: text("ai_provider"),
-    /** The workflow (named step list, `shared/workflows.ts`) the job runs. */
+    /** The workflow (named step list, `shared/pipeline/workflows.ts`) the job runs. */
     workflow: text("workflow").notNull().default("analyse"),
     correlationId: text("correlation_id").notNull(),
     createdAt: integer("created_at").notNull(),

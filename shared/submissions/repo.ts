@@ -10,7 +10,7 @@ import {
   type UserRow,
 } from "../db/schema";
 import { SUBMISSION_ID_PATTERN } from "../ids";
-import { stepsOf } from "../workflows";
+import { stepsOf } from "../pipeline/workflows";
 import { fileRows, type StoredUpload } from "./files";
 
 export interface NewSubmission {
@@ -23,7 +23,7 @@ export interface NewSubmission {
   excerpt?: string | null;
   inputKey: string;
   correlationId: string;
-  /** Workflow name (`shared/workflows.ts`); default `analyse`. */
+  /** Workflow name (`shared/pipeline/workflows.ts`); default `analyse`. */
   workflow?: string;
   /** Files already in R2; their rows join the batch. */
   files?: StoredUpload[];

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
 import { REVIEW_DECISIONS } from "../../../shared/review";
-import { WORKFLOW_NAMES } from "../../../shared/workflows";
 
 /** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
 export const MAX_TEXT_CHARS = 20_000;

@@ -1,6 +1,7 @@
 /**
- * Workflows are data: a named list of steps. The job coordinator runs the list in order, so a
- * new workflow is a new entry here, not a new code path. Each step kind has its own retry and
+ * Workflows are data: a named list of steps. The job coordinator runs the list in order, each
+ * step through its runner in the registry next to this file (`steps/index.ts`), so a new
+ * workflow is a new entry here, not a new code path. Each step kind has its own retry and
  * timeout policy; `STEP_TIMEOUT_MS` / `STEP_MAX_ATTEMPTS` / `STEP_RETRY_BASE_MS` override them
  * (tests and small deployments).
  */
@@ -22,6 +23,7 @@ export type WorkflowName = keyof typeof WORKFLOWS;
 export const WORKFLOW_NAMES = Object.keys(WORKFLOWS) as [WorkflowName, ...WorkflowName[]];
 export const DEFAULT_WORKFLOW: WorkflowName = "analyse";
 
+/** The steps of the named workflow, in order; an unknown name runs the default's. */
 export function stepsOf(workflow: string): readonly StepName[] {
   return (WORKFLOWS as Record<string, readonly StepName[]>)[workflow] ?? WORKFLOWS.analyse;
 }
@@ -66,5 +68,21 @@ export function policyFor(step: StepName, env: PolicyOverrides): StepPolicy {
     timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : base.timeoutMs,
     maxAttempts: Number.isFinite(attempts) && attempts >= 1 ? attempts : base.maxAttempts,
     retryBaseMs: Number.isFinite(retryBase) && retryBase >= 0 ? retryBase : base.retryBaseMs,
+  };
+}
+
+/** The limits of a whole job, with any configured overrides applied. */
+export interface JobPolicy {
+  /** How long a job may take from start (or retry, or review decision) to its final state. */
+  deadlineMs: number;
+  /** How many of one owner's jobs run at once; the rest wait for a slot. */
+  maxRunningPerOwner: number;
+}
+
+/** The job limits: `JOB_DEADLINE_MS` (default 30 minutes) and `MAX_RUNNING_PER_OWNER` (default 3). */
+export function jobPolicy(env: { JOB_DEADLINE_MS?: string; MAX_RUNNING_PER_OWNER?: string }): JobPolicy {
+  return {
+    deadlineMs: Math.max(1_000, Number(env.JOB_DEADLINE_MS) || 30 * 60_000),
+    maxRunningPerOwner: Math.max(1, Number(env.MAX_RUNNING_PER_OWNER) || 3),
   };
 }
