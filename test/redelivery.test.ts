@@ -12,7 +12,8 @@ import type { JobCoordinator } from "../durable-objects/job-coordinator";
 import { newSubmissionId } from "../shared/ids";
 import { createLogger } from "../shared/log";
 import { type JobMessage, type NotificationMessage, PIPELINE_STEPS } from "../shared/messages";
-import { deliverSubmissionEmail } from "../shared/notifications/deliver";
+import { notifyEvent } from "../shared/notifications/deliver";
+import { deliverNotification } from "../shared/notifications/send";
 import worker from "../workers/index";
 import { getSubmission, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 
@@ -56,16 +57,23 @@ describe("at-least-once delivery never sends a second email", () => {
   it("does not send again when the notify step itself re-runs", async () => {
     const { id, requestId } = await submit();
     await waitForStatus(id, ["completed"]);
+    const [first] = await notificationRows(id);
     const log = createLogger({ correlationId: requestId });
-    const again = await deliverSubmissionEmail(env, {
-      submissionId: id,
+    // The notify step's own call: the email inline, as the job coordinator makes it.
+    const again = await notifyEvent(env, {
       event: "submission.completed",
+      subject: { kind: "submission", submissionId: id },
       correlationId: requestId,
       log,
+      inlineEmail: true,
     });
-    expect(again.status).toBe("already-sent");
+    expect(again).toEqual([]);
+    // The row's own `deliver` message, redelivered: the sent row is found finished.
+    const redelivered = await deliverNotification(env, first?.id ?? "", log);
+    expect(redelivered.status).toBe("already-done");
     const rows = await notificationRows(id);
     expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual(first);
     expect(rows[0]?.attempts).toBe(1);
   });
 

@@ -1,3 +1,7 @@
+/**
+ * Account events (password changed, API key created) into the notification queue: the
+ * auth code's one call to tell a user about a security-relevant change on their channels.
+ */
 import { ulid } from "../ids";
 import type { Logger } from "../log";
 import type { AccountNotifyMessage } from "../messages";

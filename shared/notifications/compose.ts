@@ -1,3 +1,7 @@
+/**
+ * Composing outgoing email: the `MAIL_FROM` mailbox, the raw RFC 5322 message with text and
+ * HTML alternatives, and the short action mails (account links) built from paragraphs and a link.
+ */
 // The browser build: the node one pulls in mime-types and its 180 KB database, unused here.
 import { createMimeMessage, Mailbox } from "mimetext/browser";
 import { escapeHtml } from "../markdown";

@@ -1,3 +1,7 @@
+/**
+ * What the daily digest lists: the owner's requests completed on one local day of their time
+ * zone, and the template variables of a digest delivery built from them.
+ */
 import { and, asc, eq, gte, lt } from "drizzle-orm";
 import { db } from "../db/client";
 import { type NotificationRow, submissions, type UserRow } from "../db/schema";

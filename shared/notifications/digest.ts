@@ -1,3 +1,7 @@
+/**
+ * The daily digest run (hourly cron): finds the subscribers for whom it is 07:00 locally and
+ * fans out one digest email each, through the same engine as every other notification.
+ */
 import { and, eq, isNull } from "drizzle-orm";
 import { db } from "../db/client";
 import { notificationPreferences, users } from "../db/schema";

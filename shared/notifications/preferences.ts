@@ -1,3 +1,8 @@
+/**
+ * Who gets told what, and where: the per-user (event, channel) choices over their defaults,
+ * the channels each event may use, and each channel's destination (checked, saved, proven when
+ * the channel needs it).
+ */
 import { and, eq } from "drizzle-orm";
 import type { AuditEntry } from "../audit";
 import { db } from "../db/client";

@@ -1,5 +1,3 @@
-import type { Channel } from "../db/schema";
-
 /**
  * Daily quotas of the paid channels: how many messages one user may be sent per UTC day.
  *
@@ -11,6 +9,7 @@ import type { Channel } from "../db/schema";
  * The day is UTC, not the user's: the quota bounds the operator's spend, which providers bill
  * in UTC, and a user who changes their time zone must not get a second budget the same day.
  */
+import type { Channel } from "../db/schema";
 
 /** Channels that cost money per message (Telegram, Slack and Discord are free to send on). */
 export const QUOTA_CHANNELS = ["sms", "whatsapp"] as const;

@@ -1,3 +1,7 @@
+/**
+ * The suppression list: addresses nothing is sent to on a channel (bounces, complaints,
+ * unsubscribes, dead numbers, an admin's entry), in one normalised form per channel.
+ */
 import { and, desc, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import { type Channel, type SuppressionReason, type SuppressionRow, suppressions } from "../db/schema";

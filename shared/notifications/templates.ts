@@ -1,3 +1,8 @@
+/**
+ * Notification texts: each event's placeholders, the shipped default templates in every
+ * locale, the template in force (D1 over the default), and rendering one for a channel with
+ * its values escaped for that channel's markup.
+ */
 import { and, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import { type Channel, LOCALES, type Locale, type NotificationEvent, notificationTemplates } from "../db/schema";

@@ -1,3 +1,17 @@
+/**
+ * Proof that a destination belongs to the user who saved it. SMS, WhatsApp and Telegram can
+ * reach anyone whose number or chat id is typed in; without proof, the form is a tool for SMS
+ * pumping and spam. So a new address first gets a 6-digit code, sent through the channel's own
+ * adapter with our text only, and receives nothing else until the code is entered.
+ *
+ * Telegram: a bot can only write to chats that started it, and a chat id is the only address
+ * the adapter knows; the code goes to that chat, so only someone who reads it can enter it.
+ *
+ * Codes are bounded, since otherwise sending codes becomes the pumping tool: one pending code
+ * per destination (a new one replaces it), one send a minute per destination, at most
+ * `CODES_PER_DESTINATION` unconfirmed codes to one address in 24 hours across every account,
+ * `CODES_PER_USER_DAY` a day per user, and every code is charged to the paid channel's quota.
+ */
 import { and, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import {
@@ -14,21 +28,6 @@ import type { Logger } from "../log";
 import { ADAPTERS, ChannelError } from "./channels";
 import { chargeDelivery, dailyQuota, quotaReachedText, usedToday, utcDayStart } from "./quota";
 import { findSuppression } from "./suppression";
-
-/**
- * Proof that a destination belongs to the user who saved it. SMS, WhatsApp and Telegram can
- * reach anyone whose number or chat id is typed in; without proof, the form is a tool for SMS
- * pumping and spam. So a new address first gets a 6-digit code, sent through the channel's own
- * adapter with our text only, and receives nothing else until the code is entered.
- *
- * Telegram: a bot can only write to chats that started it, and a chat id is the only address
- * the adapter knows; the code goes to that chat, so only someone who reads it can enter it.
- *
- * Codes are bounded, since otherwise sending codes becomes the pumping tool: one pending code
- * per destination (a new one replaces it), one send a minute per destination, at most
- * `CODES_PER_DESTINATION` unconfirmed codes to one address in 24 hours across every account,
- * `CODES_PER_USER_DAY` a day per user, and every code is charged to the paid channel's quota.
- */
 
 /** Channels whose destinations must be proven before anything is sent to them. */
 export const VERIFIED_CHANNELS = ["sms", "whatsapp", "telegram"] as const;

@@ -1,3 +1,8 @@
+/**
+ * The account mails the portal sends (address confirmation, magic sign-in link, password
+ * reset, "you already have an account"), composed as action mails and sent through the
+ * configured email provider.
+ */
 import { ulid } from "../../shared/ids";
 import type { Logger } from "../../shared/log";
 import { sendEmail } from "../../shared/notifications/channels";

@@ -1,38 +1,16 @@
+/**
+ * The unsubscribe page behind the link in every message to an account: it works without
+ * signing in, reads the signed link, and switches that event (or every event) off on that
+ * channel, audited as the recipient's own change.
+ */
 import { Hono } from "hono";
-import { CHANNELS, type Channel, NOTIFICATION_EVENTS, type NotificationEvent } from "../../shared/db/schema";
+import { NOTIFICATION_EVENTS } from "../../shared/db/schema";
 import { channelsFor, setPreferences } from "../../shared/notifications/preferences";
-import { readToken } from "../../shared/signing";
+import { readUnsubscribeToken } from "../../shared/notifications/unsubscribe";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { Layout } from "./layout";
-
-type Target = { userId: string; event: NotificationEvent; channel: Channel };
-
-/** Reads an unsubscribe token (`<user id>~<event, . as ->~<channel>`, signed, expiring). */
-async function target(env: Env, token: string): Promise<Target | "expired" | null> {
-  const key = env.SIGNING_KEY;
-  if (!key) return null;
-  const check = await readToken(key, "unsubscribe", token);
-  if (check.status === "expired") return "expired";
-  if (check.status !== "ok") return null;
-  const [userId, event, channel] = check.subject.split("~");
-  const ev = event?.replace("-", ".");
-  if (!userId || !(NOTIFICATION_EVENTS as readonly string[]).includes(ev ?? "")) return null;
-  if (!(CHANNELS as readonly string[]).includes(channel ?? "")) return null;
-  return { userId, event: ev as NotificationEvent, channel: channel as Channel };
-}
-
-const EVENT_LABEL: Record<NotificationEvent, string> = {
-  "submission.received": "request received",
-  "submission.completed": "result ready",
-  "submission.failed": "request failed",
-  "submission.cancelled": "request cancelled",
-  "submission.needs_review": "request waits for review",
-  "account.password_changed": "password changed",
-  "account.api_key_created": "API key created",
-  "digest.daily": "daily digest",
-};
-export const eventLabel = (e: NotificationEvent) => EVENT_LABEL[e];
+import { eventLabel } from "./notifications/labels";
 
 function invalid(expired: boolean) {
   return (
@@ -60,7 +38,7 @@ function invalid(expired: boolean) {
  */
 export const unsubscribeRoutes = new Hono<AppEnv>()
   .get("/unsubscribe/:token", async (c) => {
-    const t = await target(c.env, c.req.param("token"));
+    const t = await readUnsubscribeToken(c.env, c.req.param("token"));
     if (t === null || t === "expired") return c.html(invalid(t === "expired"), 400);
     return c.html(
       <Layout title="Unsubscribe">
@@ -84,7 +62,7 @@ export const unsubscribeRoutes = new Hono<AppEnv>()
     );
   })
   .post("/unsubscribe/:token", async (c) => {
-    const t = await target(c.env, c.req.param("token"));
+    const t = await readUnsubscribeToken(c.env, c.req.param("token"));
     if (t === null || t === "expired") return c.html(invalid(t === "expired"), 400);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const all = form.all === "1";

@@ -1,9 +1,13 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { db } from "../../shared/db/client";
-import { notificationAttempts, notifications } from "../../shared/db/schema";
+/**
+ * The notification queues' consumers: thin adapters that parse each message and hand it to
+ * the engine in shared/notifications (fan-out, delivery of one row, dead-lettering), then ack
+ * or retry it by what the engine says.
+ */
 import { createLogger } from "../../shared/log";
 import { NotificationMessage } from "../../shared/messages";
-import { DeliveryError, deliverNotification, enqueueDeliveries, fanOut } from "../../shared/notifications/deliver";
+import { DeliveryError, notifyEvent } from "../../shared/notifications/deliver";
+import { markDeadLettered } from "../../shared/notifications/delivery-log";
+import { deliverNotification } from "../../shared/notifications/send";
 import { retryDelaySeconds } from "./jobs";
 
 /**
@@ -33,7 +37,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
         const outcome = await deliverNotification(env, n.notificationId, log);
         log.info("notification handled", { notificationId: n.notificationId, outcome: outcome.status });
       } else {
-        const pending = await fanOut(env, {
+        const queued = await notifyEvent(env, {
           event: n.event,
           subject:
             n.kind === "notify"
@@ -42,8 +46,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
           correlationId: n.correlationId,
           log,
         });
-        await enqueueDeliveries(env, pending, n.correlationId);
-        log.info("notification fanned out", { event: n.event, deliveries: pending.length });
+        log.info("notification fanned out", { event: n.event, deliveries: queued.length });
       }
       message.ack();
     } catch (error) {
@@ -69,22 +72,7 @@ export async function consumeDeadNotifications(batch: MessageBatch<unknown>, env
       const n = parsed.data;
       const log = createLogger({ correlationId: n.correlationId, component: "notifications-dlq" });
       if (n.kind === "deliver") {
-        const d = db(env.DB);
-        const [row] = await d
-          .update(notifications)
-          .set({ status: "failed", error: "gave up after every retry", claimedUntil: null, updatedAt: Date.now() })
-          // A row that was sent meanwhile (a late success) stays sent.
-          .where(and(eq(notifications.id, n.notificationId), inArray(notifications.status, ["queued", "sending"])))
-          .returning({ id: notifications.id, status: notifications.status });
-        if (row) {
-          await d.insert(notificationAttempts).values({
-            notificationId: row.id,
-            status: "failed",
-            attempt: 0,
-            error: "gave up after every retry (dead-lettered)",
-            at: Date.now(),
-          });
-        }
+        await markDeadLettered(env, n.notificationId);
         log.error("notification dead-lettered", { notificationId: n.notificationId });
       } else {
         log.error("notification event dead-lettered", { event: n.event });

@@ -1,3 +1,8 @@
+/**
+ * The email channel: one outgoing mail through the configured provider (Cloudflare's
+ * `send_email` binding or an HTTP API), with its defaults and threading headers, recorded in the
+ * log of what we sent.
+ */
 import { EmailMessage } from "cloudflare:email";
 import { z } from "zod";
 import { recordSent } from "../../mail/sent-log";

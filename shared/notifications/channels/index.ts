@@ -1,3 +1,6 @@
+/**
+ * The channel adapters by channel, and the email sender used outside the delivery engine.
+ */
 import type { Channel } from "../../db/schema";
 import { emailAdapter } from "./email";
 import { twilioSmsAdapter } from "./sms-twilio";

@@ -1,3 +1,7 @@
+/**
+ * The SMS channel through Twilio: sending within SMS segment limits, the delivery-report
+ * callback URL, and checking the signature of Twilio's reports.
+ */
 import { z } from "zod";
 import { fitSms, smsSegments } from "./limits";
 import { type ChannelAdapter, ChannelError, httpFailure, jsonBody, providerFetch } from "./types";

@@ -1,3 +1,7 @@
+/**
+ * The Telegram channel: bot messages in HTML parse mode, split to Telegram's length without
+ * cutting an entity or a tag.
+ */
 import { z } from "zod";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, ChannelError, jsonBody, providerFetch, retryAfter } from "./types";

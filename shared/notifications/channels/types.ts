@@ -1,3 +1,7 @@
+/**
+ * What every channel adapter shares: the rendered message, the send result, the adapter
+ * interface, the provider error with its retry and suppression hints, and HTTP helpers.
+ */
 import type { Channel } from "../../db/schema";
 
 /**

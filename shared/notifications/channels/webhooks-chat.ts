@@ -1,3 +1,7 @@
+/**
+ * The Slack and Discord channels: posts to the user's incoming webhook, whose URL must have
+ * the provider's own shape and pass the outbound URL policy.
+ */
 import { checkOutboundUrl } from "../../http/url-policy";
 import { LIMITS, splitText } from "./limits";
 import { type ChannelAdapter, httpFailure, jsonBody, providerFetch } from "./types";

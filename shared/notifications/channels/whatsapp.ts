@@ -1,3 +1,7 @@
+/**
+ * The WhatsApp channel through Meta's Cloud API: text messages, the statuses in Meta's
+ * webhook, and checking that webhook's signature and subscription token.
+ */
 import { z } from "zod";
 import { toHex } from "../../crypto";
 import { LIMITS, splitText } from "./limits";

@@ -1,14 +1,24 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, ne } from "drizzle-orm";
+/**
+ * The notification resource's queries: the delivery log with its filters and timelines, one
+ * delivery of a user's, the stored templates and their upsert, and the account an admin's
+ * filter names by email.
+ */
+import { and, asc, desc, eq, gte, inArray, lt, lte } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../../../shared/db/client";
 import {
+  type Channel,
+  type Locale,
   type NotificationAttemptRow,
+  type NotificationEvent,
   type NotificationRow,
   notificationAttempts,
   notifications,
+  notificationTemplates,
   users,
 } from "../../../shared/db/schema";
-import { VERIFICATION_EVENT } from "../../../shared/notifications/verification";
+import type { Template } from "../../../shared/notifications/templates";
 
+/** Which delivery-log rows a list shows. */
 export interface LogFilter {
   userId?: string;
   submissionId?: string;
@@ -44,6 +54,9 @@ export async function searchLog(d1: D1Database, f: LogFilter, limit: number) {
     .limit(limit);
 }
 
+/** One row of the log as `searchLog` returns it. */
+export type LogRow = Awaited<ReturnType<typeof searchLog>>[number];
+
 /** Timelines of the given rows, oldest entry first. */
 export async function timelines(d1: D1Database, ids: string[]): Promise<Map<string, NotificationAttemptRow[]>> {
   const out = new Map<string, NotificationAttemptRow[]>();
@@ -64,62 +77,49 @@ export async function timelines(d1: D1Database, ids: string[]): Promise<Map<stri
   return out;
 }
 
-/** The recipient's view of a phone number or webhook: enough to recognise it, no more. */
-export function maskAddress(channel: string, address: string): string {
-  if (channel === "email") return address;
-  if (channel === "slack" || channel === "discord")
-    return `${address.slice(0, address.indexOf("/", 8) + 1)}…${address.slice(-4)}`;
-  return address.length > 4 ? `${"•".repeat(Math.min(8, address.length - 4))}${address.slice(-4)}` : address;
-}
-
-export function toDeliveryView(n: NotificationRow, timeline: NotificationAttemptRow[] = [], mask = true) {
-  return {
-    id: n.id,
-    event: n.event,
-    channel: n.channel,
-    recipient: mask ? maskAddress(n.channel, n.recipient) : n.recipient,
-    status: n.status,
-    attempts: n.attempts,
-    submissionId: n.submissionId,
-    providerMessageId: n.providerMessageId,
-    error: n.error,
-    createdAt: new Date(n.createdAt).toISOString(),
-    updatedAt: new Date(n.updatedAt).toISOString(),
-    sentAt: n.sentAt === null ? null : new Date(n.sentAt).toISOString(),
-    timeline: timeline.map((t) => ({
-      status: t.status,
-      attempt: t.attempt,
-      at: new Date(t.at).toISOString(),
-      providerMessageId: t.providerMessageId,
-      error: t.error,
-      httpStatus: t.httpStatus,
-    })),
-  };
-}
-
 /** One row of the user's own log, or null (another user's id is as unknown as a made-up one). */
-export async function ownDelivery(d1: D1Database, userId: string | null, id: string) {
+export async function ownDelivery(d1: D1Database, userId: string, id: string) {
   const [row] = await db(d1)
     .select()
     .from(notifications)
-    .where(userId ? and(eq(notifications.id, id), eq(notifications.userId, userId)) : eq(notifications.id, id))
+    .where(and(eq(notifications.id, id), eq(notifications.userId, userId)))
     .limit(1);
   return row ?? null;
 }
 
-/** The delivery a provider's message id belongs to, on one channel. */
-export async function deliveryByProviderId(d1: D1Database, channel: string, providerMessageId: string) {
-  const [row] = await db(d1)
-    .select()
-    .from(notifications)
-    .where(
-      and(
-        eq(notifications.providerMessageId, providerMessageId),
-        eq(notifications.channel, channel),
-        // An ownership code's row is `delivered` when the code is entered, not on a provider report.
-        ne(notifications.event, VERIFICATION_EVENT),
-      ),
-    )
-    .limit(1);
-  return row ?? null;
+/** The log rows matching `f` (at most `limit`, newest first) and their timelines. */
+export async function logWithTimelines(d1: D1Database, f: LogFilter, limit: number) {
+  const rows = await searchLog(d1, f, limit);
+  const lines = await timelines(
+    d1,
+    rows.map((r) => r.n.id),
+  );
+  return { rows, lines };
+}
+
+/** The id of the account with this (lower-case) email, or null. */
+export async function userIdByEmail(d1: D1Database, email: string): Promise<string | null> {
+  const [u] = await db(d1).select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  return u?.id ?? null;
+}
+
+/** Every template stored in D1 (the others are the shipped defaults). */
+export async function storedTemplates(d1: D1Database) {
+  return db(d1).select().from(notificationTemplates);
+}
+
+/** Stores the text of one template, replacing the one before. */
+export async function upsertTemplate(
+  d1: D1Database,
+  key: { event: NotificationEvent; channel: Channel; locale: Locale },
+  text: Template,
+  by: { userId: string; at: number },
+) {
+  await db(d1)
+    .insert(notificationTemplates)
+    .values({ ...key, ...text, updatedAt: by.at, updatedBy: by.userId })
+    .onConflictDoUpdate({
+      target: [notificationTemplates.event, notificationTemplates.channel, notificationTemplates.locale],
+      set: { ...text, updatedAt: by.at, updatedBy: by.userId },
+    });
 }

@@ -1,3 +1,8 @@
+/**
+ * The notification API's request and response schemas (zod, with their OpenAPI names): the
+ * delivery log and its filters, preferences and destinations, provider callbacks, and the
+ * admin's re-drive, templates and suppression list.
+ */
 import { z } from "@hono/zod-openapi";
 import {
   CHANNELS,
@@ -216,4 +221,22 @@ export const SuppressionParams = z.object({
     .min(1)
     .max(300)
     .openapi({ param: { name: "address", in: "path" } }),
+});
+
+export const TwilioStatusQuery = z.object({
+  id: z.string().min(1).max(300).openapi({ description: "Our delivery id." }),
+});
+
+export const TwilioStatusForm = z
+  .object({
+    MessageSid: z.string().min(1),
+    MessageStatus: z.string().min(1),
+    ErrorCode: z.string().optional(),
+  })
+  .passthrough();
+
+export const WhatsAppVerifyQuery = z.object({
+  "hub.mode": z.string().optional(),
+  "hub.verify_token": z.string().optional(),
+  "hub.challenge": z.string().max(200).optional(),
 });

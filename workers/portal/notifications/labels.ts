@@ -1,0 +1,29 @@
+/**
+ * The words the portal uses for notification channels and events, on the notification pages
+ * and the unsubscribe page alike.
+ */
+import type { Channel, NotificationEvent } from "../../../shared/db/schema";
+
+/** A channel's name as people write it. */
+export const CHANNEL_LABEL: Record<Channel, string> = {
+  email: "Email",
+  sms: "SMS",
+  whatsapp: "WhatsApp",
+  telegram: "Telegram",
+  slack: "Slack",
+  discord: "Discord",
+};
+
+const EVENT_LABEL: Record<NotificationEvent, string> = {
+  "submission.received": "request received",
+  "submission.completed": "result ready",
+  "submission.failed": "request failed",
+  "submission.cancelled": "request cancelled",
+  "submission.needs_review": "request waits for review",
+  "account.password_changed": "password changed",
+  "account.api_key_created": "API key created",
+  "digest.daily": "daily digest",
+};
+
+/** An event in words ("result ready"). */
+export const eventLabel = (e: NotificationEvent) => EVENT_LABEL[e];
