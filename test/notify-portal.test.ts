@@ -20,9 +20,11 @@ const prefs = async (email: string) =>
 
 describe("flash messages", () => {
   it("shows an area's message for its ?m= code, and nothing for a name Object.prototype has", async () => {
-    const client = await signedInAs("flash-codes@example.com");
-    expect(await client.page("/app/notifications?m=template-saved")).toContain('class="flash');
+    const client = await signedInAs("flash-codes@example.com", "admin");
+    const templates = "/app/admin/notifications/templates";
+    expect(await client.page(`${templates}?m=template-saved`)).toContain('class="flash');
     for (const code of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      expect(await client.page(`${templates}?m=${code}`)).not.toContain('class="flash');
       expect(await client.page(`/app/notifications?m=${code}`)).not.toContain('class="flash');
     }
   });

@@ -63,7 +63,7 @@ export async function recordWhatsAppStatuses(env: Env, payload: unknown): Promis
 }
 
 /** The delivery a provider's message id belongs to, on one channel. */
-async function deliveryByProviderId(env: Env, channel: string, providerMessageId: string) {
+export async function deliveryByProviderId(env: Env, channel: string, providerMessageId: string) {
   const [row] = await db(env.DB)
     .select()
     .from(notifications)

@@ -1,5 +1,6 @@
 /**
- * The delivery-log queries (workers/api/notifications/repo.ts) against the local D1: the
+ * The delivery-log queries (workers/api/notifications/repo.ts, the provider-report lookup in
+ * shared/notifications/status-reports.ts, the views in workers/api/notifications/service.ts) against the local D1: the
  * log's filters and cursor, timelines across D1's parameter limit, whose rows a user may
  * read, the lookup of a provider's report, and the masked view a recipient is shown.
  */
@@ -7,14 +8,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { NotificationRow } from "../../shared/db/schema";
 import { VERIFICATION_EVENT } from "../../shared/notifications/verification";
-import {
-  deliveryByProviderId,
-  maskAddress,
-  ownDelivery,
-  searchLog,
-  timelines,
-  toDeliveryView,
-} from "../../workers/api/notifications/repo";
+import { deliveryByProviderId } from "../../shared/notifications/status-reports";
+import { ownDelivery, searchLog, timelines } from "../../workers/api/notifications/repo";
+import { maskAddress, toDeliveryView } from "../../workers/api/notifications/service";
 import { notificationRow, submissionRow, userRow } from "../helpers/rows";
 
 const DAY = 86_400_000;
@@ -126,14 +122,13 @@ describe("timelines", () => {
 });
 
 describe("ownDelivery", () => {
-  it("gives a user their own row, the same null for another's as for a made-up id, and any row to internal callers", async () => {
+  it("gives a user their own row, and the same null for another's as for a made-up id", async () => {
     const owner = await userRow();
     const stranger = await userRow();
     const id = await notificationRow({ userId: owner.id });
     expect((await ownDelivery(env.DB, owner.id, id))?.id).toBe(id);
     expect(await ownDelivery(env.DB, stranger.id, id)).toBeNull();
     expect(await ownDelivery(env.DB, owner.id, "ntf_made-up")).toBeNull();
-    expect((await ownDelivery(env.DB, null, id))?.id).toBe(id);
   });
 });
 
@@ -141,12 +136,12 @@ describe("deliveryByProviderId", () => {
   it("finds a delivery by its provider message id on its own channel only, never an ownership code's", async () => {
     const ref = `SM${crypto.randomUUID().replace(/-/g, "")}`;
     const sms = await notificationRow({ channel: "sms", providerMessageId: ref });
-    expect((await deliveryByProviderId(env.DB, "sms", ref))?.id).toBe(sms);
-    expect(await deliveryByProviderId(env.DB, "whatsapp", ref)).toBeNull();
+    expect((await deliveryByProviderId(env, "sms", ref))?.id).toBe(sms);
+    expect(await deliveryByProviderId(env, "whatsapp", ref)).toBeNull();
 
     const codeRef = `SM${crypto.randomUUID().replace(/-/g, "")}`;
     await notificationRow({ channel: "sms", providerMessageId: codeRef, event: VERIFICATION_EVENT });
-    expect(await deliveryByProviderId(env.DB, "sms", codeRef)).toBeNull();
+    expect(await deliveryByProviderId(env, "sms", codeRef)).toBeNull();
   });
 });
 

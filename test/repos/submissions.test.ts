@@ -19,7 +19,7 @@ import {
   listSubmissions,
   type NewSubmission,
 } from "../../shared/submissions/repo";
-import { WORKFLOWS } from "../../shared/workflows";
+import { WORKFLOWS } from "../../shared/pipeline/workflows";
 import { submissionRow, uniqueEmail, userRow } from "../helpers/rows";
 
 const d = db(env.DB);
