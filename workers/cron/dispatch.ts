@@ -1,9 +1,9 @@
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
+import { sweepInbound } from "../../shared/mail/cleanup";
 import { sweepIdempotencyKeys } from "../api/idempotency";
 import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
-import { sweepInbound } from "../email/cleanup";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";
 
