@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MAX_JSON_BODY_BYTES, MAX_TEXT_CHARS } from "../workers/api/submissions/schemas";
+import { MAX_TEXT_CHARS } from "../shared/submissions/accept";
+import { MAX_JSON_BODY_BYTES } from "../workers/api/submissions/schemas";
 import { apiKeyFor, BASE, fetchSettled, postSubmission } from "./helpers/api";
 import { expectProblem } from "./helpers/problem";
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { D1_MAX_BOUND_PARAMETERS, db, insertChunks, strictD1, TooManyBoundParameters } from "../shared/db/client";
 import { webhookDeliveries } from "../shared/db/schema";
 import { createLogger } from "../shared/log";
+import { sweepInbound } from "../shared/mail/cleanup";
 import { redriveFailed } from "../shared/notifications/deliver";
 import { insertSubmission } from "../shared/submissions/repo";
 import { emitWebhookEvent } from "../shared/webhooks/deliver";
@@ -16,7 +17,6 @@ import { deleteAccount } from "../workers/account/delete";
 import { buildExport } from "../workers/account/export";
 import { timelines } from "../workers/api/notifications/repo";
 import { createUser } from "../workers/auth/service";
-import { sweepInbound } from "../workers/email/cleanup";
 
 /** `env` whose D1 records how many parameters each statement binds (as production would see them). */
 function recording() {

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../shared/log";
+import { sweepInbound } from "../shared/mail/cleanup";
 import { SENT_EMAIL_DAYS, sentTo } from "../shared/mail/sent-log";
 import { notifyEvent } from "../shared/notifications/deliver";
 import { suppress } from "../shared/notifications/suppression";
 import { deleteAccount } from "../workers/account/delete";
-import { sweepInbound } from "../workers/email/cleanup";
 import { apiKeyFor, notificationRows, postSubmission, readSentEmail, waitForStatus } from "./helpers/api";
 import { deliverMail, plainMail } from "./helpers/mail";
 

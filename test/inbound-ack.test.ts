@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACKS_PER_HOUR } from "../workers/email/inbound";
+import { DEFAULT_ACKS_PER_HOUR } from "../shared/mail/limits";
 import { deliverMail, plainMail } from "./helpers/mail";
 
 const INBOX = "requests@statex.localhost";

@@ -3,10 +3,10 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../shared/log";
 import { threadAddress } from "../shared/mail/address";
+import { sweepInbound } from "../shared/mail/cleanup";
 import { recordSent } from "../shared/mail/sent-log";
 import { resultLink } from "../shared/mail/thread";
 import { deleteAccount } from "../workers/account/delete";
-import { sweepInbound } from "../workers/email/cleanup";
 import { waitForStatus } from "./helpers/api";
 import { type Delivery, deliverMail, fixture, fixtures, plainMail, sentMailTo } from "./helpers/mail";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile, firstMatch, type StepCounter } from "../workers/email/linear-match";
+import { compile, firstMatch, type StepCounter } from "../shared/mail/linear-match";
 import {
   bareMessageId,
   cutHtmlQuote,
@@ -11,10 +11,10 @@ import {
   QUOTE_SCAN_CHARS,
   SIGNATURE_PATTERNS,
   stripQuotesAndSignature,
-} from "../workers/email/parse";
-import { firstToAddress } from "../workers/email/policy";
+} from "../shared/mail/parse";
+import { firstToAddress } from "../shared/mail/policy";
 
-/** `DEFAULT_MAX_MESSAGE_BYTES` of workers/email/inbound.ts, which imports `cloudflare:email` and so loads only in workerd. */
+/** `DEFAULT_MAX_MESSAGE_BYTES` of shared/mail/limits.ts. */
 const INBOUND_LIMIT = 20 * 1024 * 1024;
 
 const PATTERNS = [...QUOTE_HEADER_PATTERNS, ...SIGNATURE_PATTERNS, FORWARD_MARKER_PATTERN];
@@ -262,7 +262,7 @@ describe("the other patterns run on mail text are linear too", () => {
   });
 });
 
-describe("the complaint parser's To: search (workers/email/policy.ts)", () => {
+describe("the complaint parser's To: search (shared/mail/policy.ts)", () => {
   it("finds the address the regex found, and reads a 1 MiB To: line without one at once", () => {
     const reference = (text: string) => /^To:.*?<?([^<>\s,]+@[^<>\s,]+)>?/im.exec(text)?.[1] ?? null;
     const pieces = ["To:", "to: ", "TO:", "a", "@", "b.c", "<", ">", ",", " ", "\r\n", "\n", "\r", "x@y", "Cc: z@w"];

@@ -1,3 +1,8 @@
+/**
+ * The Worker's entry: the HTTP app, and the adapters for queue batches (chosen by queue name),
+ * inbound mail (`email/inbound.ts`) and cron triggers (`cron/dispatch.ts`), wrapped by Sentry
+ * only when `SENTRY_DSN` is set; the Durable Object classes are exported from here too.
+ */
 import * as Sentry from "@sentry/cloudflare";
 import { sentryOptions } from "../shared/sentry";
 import { app } from "./app";

@@ -71,7 +71,7 @@ export const inboundEmails = sqliteTable(
  * without brackets) and its one recipient. A bounce or complaint is trusted only when the
  * original message it quotes is one of these, sent to the address it names: anyone can write a
  * delivery report, but nobody else knows which Message-IDs we sent to whom. Kept
- * `SENT_EMAIL_DAYS` (workers/email/cleanup.ts); older reports are no longer trusted.
+ * `SENT_EMAIL_DAYS` (shared/mail/cleanup.ts); older reports are no longer trusted.
  */
 export const sentEmails = sqliteTable(
   "sent_emails",

@@ -78,7 +78,7 @@ export async function answer(
   env: Env,
   mail: ThreadedMail,
   log: Logger,
-  inbound?: ForwardableEmailMessage,
+  inbound?: Pick<ForwardableEmailMessage, "from" | "to" | "reply">,
 ): Promise<"reply" | "send_email"> {
   if (inbound && mail.inReplyTo && inbound.from.toLowerCase() === mail.to.toLowerCase()) {
     try {

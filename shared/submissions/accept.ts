@@ -14,6 +14,9 @@ import { discardUploads, type StoredUpload, storeSubmissionFile, type UploadLimi
 import { inputKey } from "./keys";
 import { excerptOf, submissionInserts } from "./repo";
 
+/** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
+export const MAX_TEXT_CHARS = 20_000;
+
 /** What a request asks, as every channel gives it: its text and (optionally) its workflow. */
 export interface NewRequest {
   text: string;

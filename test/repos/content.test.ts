@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { db } from "../../shared/db/client";
+import { pagesByKeys } from "../../shared/search/pages";
 import {
   buildIngested,
   currentHashes,
@@ -16,7 +17,6 @@ import {
   listVersions,
   markBuildStatement,
   type NewContentPage,
-  pagesByKeys,
   touchPageStatement,
   upsertPageStatements,
 } from "../../workers/api/content/repo";

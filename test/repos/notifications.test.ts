@@ -7,8 +7,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { NotificationRow } from "../../shared/db/schema";
-import { VERIFICATION_EVENT } from "../../shared/notifications/verification";
 import { deliveryByProviderId } from "../../shared/notifications/status-reports";
+import { VERIFICATION_EVENT } from "../../shared/notifications/verification";
 import { ownDelivery, searchLog, timelines } from "../../workers/api/notifications/repo";
 import { maskAddress, toDeliveryView } from "../../workers/api/notifications/service";
 import { notificationRow, submissionRow, userRow } from "../helpers/rows";

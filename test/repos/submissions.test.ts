@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { db } from "../../shared/db/client";
 import { newSubmissionId, ulid } from "../../shared/ids";
+import { WORKFLOWS } from "../../shared/pipeline/workflows";
 import type { StoredUpload } from "../../shared/submissions/files";
 import {
   claimRunSlot,
@@ -19,7 +20,6 @@ import {
   listSubmissions,
   type NewSubmission,
 } from "../../shared/submissions/repo";
-import { WORKFLOWS } from "../../shared/pipeline/workflows";
 import { submissionRow, uniqueEmail, userRow } from "../helpers/rows";
 
 const d = db(env.DB);

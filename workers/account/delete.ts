@@ -15,9 +15,9 @@ import {
   webhookEndpoints,
 } from "../../shared/db/schema";
 import type { Logger } from "../../shared/log";
+import { deleteInboundOf } from "../../shared/mail/cleanup";
 import { deleteObjects, submissionObjectKeys } from "../../shared/submissions/storage";
 import { keyCache } from "../auth/key-cache";
-import { deleteInboundOf } from "../email/cleanup";
 
 /**
  * Deletes an account and everything of it: R2 objects of its submissions, each job's

@@ -1,3 +1,7 @@
+/**
+ * The backup cron job: a gzipped SQL dump of D1 written to R2 when the data changed since the
+ * latest backup, and the rotation applied to what is kept.
+ */
 import { sha256Hex } from "../../shared/crypto";
 import { createLogger } from "../../shared/log";
 import { dumpDatabase, gzip } from "./dump";

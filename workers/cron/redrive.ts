@@ -1,3 +1,7 @@
+/**
+ * The re-drive cron job: submissions accepted but untouched for too long (their job message
+ * lost, or their Durable Object stopped) go to the jobs queue again.
+ */
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import type { JobMessage } from "../../shared/messages";

@@ -1,3 +1,8 @@
+/**
+ * The consumers of `statex-jobs` and its dead-letter queue: each job message is handed to its
+ * submission's Durable Object; a job that could never be started is marked failed and its
+ * submitter told. Also the retry backoff, which the notification consumers use as well.
+ */
 import { db } from "../../shared/db/client";
 import { createLogger, type Logger } from "../../shared/log";
 import { JobMessage, type NotificationMessage } from "../../shared/messages";

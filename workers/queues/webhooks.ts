@@ -1,3 +1,8 @@
+/**
+ * The consumers of `statex-webhooks` and its dead-letter queue: one delivery attempt per
+ * message (the delivery itself is `shared/webhooks/deliver.ts`), retried with exponential
+ * backoff, and marked failed once every retry is spent.
+ */
 import { z } from "zod";
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";

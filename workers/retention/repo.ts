@@ -1,10 +1,12 @@
+/**
+ * The queries of the retention sweep. Only finished work expires: a queued or running
+ * submission is still owed an answer, and a pinned one is kept until unpinned.
+ */
 import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { aiUsage, notifications, submissionSteps, submissions, TERMINAL_STATUSES } from "../../shared/db/schema";
 
 type Db = DrizzleD1Database;
-
-/** Only finished work expires: a queued or running submission is still owed an answer. */
 
 /** Finished, unpinned submissions created before `cutoff`, oldest first. */
 export async function findExpired(d: Db, cutoff: number, limit: number) {

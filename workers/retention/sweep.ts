@@ -1,3 +1,8 @@
+/**
+ * The retention cron job: finished, unpinned submissions past `RETENTION_DAYS` are removed
+ * with everything of theirs (D1 rows, R2 objects, their job object's storage), in bounded
+ * rounds so one run stays within a cron invocation's limits.
+ */
 import { z } from "zod";
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";

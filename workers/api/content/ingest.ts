@@ -11,7 +11,7 @@ import { z } from "zod";
 import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import type { Logger } from "../../../shared/log";
-import { searchBackend } from "../search/backend";
+import { searchBackend } from "../../../shared/search";
 import {
   buildIngested,
   currentHashes,

@@ -158,12 +158,3 @@ export async function listVersions(d: Db, locale: string, slug: string): Promise
     .where(and(eq(contentVersions.locale, locale), eq(contentVersions.slug, slug)))
     .orderBy(desc(contentVersions.recordedAt), desc(contentVersions.hash));
 }
-
-/** Rows for a set of (locale, slug) keys, e.g. to dress up semantic search hits. */
-export async function pagesByKeys(d: Db, keys: { locale: string; slug: string }[]): Promise<ContentPageRow[]> {
-  if (keys.length === 0) return [];
-  return d
-    .select()
-    .from(contentPages)
-    .where(or(...keys.map((k) => and(eq(contentPages.locale, k.locale), eq(contentPages.slug, k.slug)))));
-}

@@ -1,10 +1,14 @@
+/**
+ * `/v1/search`, the HTTP adapter of site search (`shared/search`): validates the query, makes
+ * sure the current build's pages are ingested, and answers with the configured backend's hits.
+ */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { searchBackend } from "../../../shared/search";
 import type { AppEnv } from "../../app-env";
 import { ensureContentIngested } from "../content/ingest";
 import { SearchQuerySchema, SearchResults } from "../content/schemas";
 import { ProblemSchema } from "../submissions/schemas";
 import { validationHook } from "../validation";
-import { searchBackend } from "./backend";
 
 const search = createRoute({
   method: "get",

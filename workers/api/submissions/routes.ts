@@ -9,7 +9,7 @@ import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
 import { verifyReview } from "../../../shared/review";
-import { acceptSubmission } from "../../../shared/submissions/accept";
+import { acceptSubmission, MAX_TEXT_CHARS } from "../../../shared/submissions/accept";
 import { attachmentDisposition, findSubmissionFile } from "../../../shared/submissions/files";
 import { findSubmission, listSubmissions, type Viewer } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
@@ -23,7 +23,6 @@ import {
   CreateSubmissionBody,
   ListQuery,
   MAX_JSON_BODY_BYTES,
-  MAX_TEXT_CHARS,
   Submission,
   SubmissionAccepted,
   SubmissionControl,

@@ -2,9 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
 import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
 import { REVIEW_DECISIONS } from "../../../shared/review";
+import { MAX_TEXT_CHARS } from "../../../shared/submissions/accept";
 
-/** Longest request text accepted, in characters (UTF-16 code units, as JavaScript counts). */
-export const MAX_TEXT_CHARS = 20_000;
 /** Largest JSON body accepted, in bytes: the text at up to 4 bytes a character, plus room. */
 export const MAX_JSON_BODY_BYTES = MAX_TEXT_CHARS * 4 + 4096;
 

@@ -5,12 +5,12 @@
  * conversations, anything still pending from its address and the log of our mail to it.
  */
 import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
-import { chunks, db, idsPerStatement } from "../../shared/db/client";
-import { emailThreads, inboundEmails, sentEmails, submissions } from "../../shared/db/schema";
-import { createLogger } from "../../shared/log";
-import { pruneSentLog } from "../../shared/mail/sent-log";
-import { deleteObjects } from "../../shared/submissions/storage";
-import { CONFIRM_TTL_MS } from "./confirm-service";
+import { chunks, db, idsPerStatement } from "../db/client";
+import { emailThreads, inboundEmails, sentEmails, submissions } from "../db/schema";
+import { createLogger } from "../log";
+import { deleteObjects } from "../submissions/storage";
+import { CONFIRM_TTL_MS } from "./confirm";
+import { pruneSentLog } from "./sent-log";
 
 const DAY = 86_400_000;
 /** Rows removed per statement: their ids are bound parameters, and D1 allows 100 a statement. */

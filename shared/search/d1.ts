@@ -1,6 +1,11 @@
-import type { ContentPageRow } from "../../../shared/db/schema";
-import type { SearchBackend, SearchHit, SearchQuery } from "./backend";
+/**
+ * The default search backend: SQLite FTS5 in D1 (`content_search`, kept current by triggers on
+ * `content_pages`), BM25-ranked, with FTS5's own snippets. A user's query is turned into a
+ * MATCH expression in which nothing they type acts as an operator.
+ */
+import type { ContentPageRow } from "../db/schema";
 import { MARK_CLOSE, MARK_OPEN, queryTerms, snippetHtml } from "./snippet";
+import type { SearchBackend, SearchHit, SearchQuery } from "./types";
 
 /**
  * The FTS5 MATCH expression for free text: every term quoted (so `-`, `*`, `NEAR`, `:` typed

@@ -8,7 +8,7 @@
  */
 import { convert } from "html-to-text";
 import PostalMime, { type Address, type Email } from "postal-mime";
-import { limitHtmlDepth } from "../../shared/html-depth";
+import { limitHtmlDepth } from "../html-depth";
 import { compile, firstMatch, type LinearPattern, type StepCounter } from "./linear-match";
 
 export interface InboundAttachment {

@@ -1,24 +1,18 @@
-import { db } from "../../shared/db/client";
-import { emailThreads, type SubmissionRow, type UserRow } from "../../shared/db/schema";
-import { newSubmissionId } from "../../shared/ids";
-import type { Logger } from "../../shared/log";
-import { issueToken, signingKey } from "../../shared/signing";
-import { acceptSubmission } from "../../shared/submissions/accept";
-import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../../shared/submissions/files";
-import { inputKey, messageKey } from "../../shared/submissions/keys";
-import { MAX_TEXT_CHARS } from "../api/submissions/schemas";
+/**
+ * A conversation by email becoming a request: its messages' usable attachments stored under
+ * the new request's id, the request accepted like any other, each message kept raw with it
+ * (`messageKey`) and the thread recorded so the result answers in it. A follow-up's text
+ * carries what it answers (the earlier request and its result), so the pipeline sees all.
+ */
+import { db } from "../db/client";
+import { emailThreads, type SubmissionRow, type UserRow } from "../db/schema";
+import { newSubmissionId } from "../ids";
+import type { Logger } from "../log";
+import { acceptSubmission, MAX_TEXT_CHARS } from "../submissions/accept";
+import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../submissions/files";
+import { inputKey, messageKey } from "../submissions/keys";
 import { checkAttachments } from "./attachments";
 import type { ParsedMail } from "./parse";
-
-/** How long a confirmation link works; unconfirmed requests expire with it. */
-export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
-
-export async function confirmLink(env: Env, inboundId: string, now = Date.now()): Promise<string> {
-  const token = await issueToken(signingKey(env), "email-confirm", inboundId, CONFIRM_TTL_MS, now);
-  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/email/confirm/${token}`;
-}
-
-/** Where a message of a confirmed request is kept: with the request, removed with it. */
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 

@@ -1,11 +1,9 @@
 /**
- * Site search behind one interface: D1 FTS5 (local and default) or Vectorize semantic search,
- * chosen by `SEARCH_BACKEND`. Both answer with the same hit shape, so the API and the site's
- * search box do not know which one ran.
+ * The shapes of site search, shared by every backend and every caller: a query, a hit (the
+ * same whichever backend answered, so the API, the site's search box and the pipeline do not
+ * know which one ran) and the backend interface that ingestion keeps current.
  */
-import type { ContentPageRow } from "../../../shared/db/schema";
-import { d1Search } from "./d1";
-import { vectorizeSearch } from "./vectorize";
+import type { ContentPageRow } from "../db/schema";
 
 export interface SearchQuery {
   text: string;
@@ -30,9 +28,4 @@ export interface SearchBackend {
   search(query: SearchQuery): Promise<SearchHit[]>;
   /** Called by ingestion with changed and removed pages (FTS5 follows D1 by itself). */
   index(changed: ContentPageRow[], removed: { locale: string; slug: string }[]): Promise<void>;
-}
-
-/** The configured backend. Anything but `vectorize` means D1, so a typo never breaks search. */
-export function searchBackend(env: Env): SearchBackend {
-  return env.SEARCH_BACKEND === "vectorize" ? vectorizeSearch(env) : d1Search(env.DB);
 }

@@ -15,7 +15,7 @@
  * `i` and `m` flags, without the `u` flag (UTF-16 code units, as V8 does). Anything else
  * throws when the pattern is compiled, so an unsupported pattern fails at module load.
  */
-import { isJsSpace } from "../../shared/chars";
+import { isJsSpace } from "../chars";
 
 type Node =
   | { t: "char"; test: (c: number) => boolean }

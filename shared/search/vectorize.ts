@@ -1,8 +1,13 @@
-import { db } from "../../../shared/db/client";
-import type { ContentPageRow } from "../../../shared/db/schema";
-import { pagesByKeys } from "../content/repo";
-import type { SearchBackend, SearchHit, SearchQuery } from "./backend";
+/**
+ * The semantic search backend (`SEARCH_BACKEND=vectorize`): pages embedded by Workers AI with a
+ * multilingual model and kept in Vectorize, one vector a page; a query is embedded the same
+ * way, and its nearest pages are read back from D1 to become hits.
+ */
+import { db } from "../db/client";
+import type { ContentPageRow } from "../db/schema";
+import { pagesByKeys } from "./pages";
 import { queryTerms, windowSnippet } from "./snippet";
+import type { SearchBackend, SearchHit, SearchQuery } from "./types";
 
 /** Multilingual embedding model (English and Czech pages share one index). */
 export const EMBEDDING_MODEL = "@cf/baai/bge-m3";

@@ -1,4 +1,9 @@
-import { escapeHtml } from "../../../shared/html";
+/**
+ * Search snippets as safe HTML: FTS5's marked snippets escaped with their marks turned into
+ * `<mark>`, a window of page text around the query's terms for hits without one, and the
+ * query's terms as both kinds of snippet (and the D1 MATCH expression) see them.
+ */
+import { escapeHtml } from "../html";
 
 /** Markers FTS5 puts around matches; control characters never occur in page text. */
 export const MARK_OPEN = "\u0002";

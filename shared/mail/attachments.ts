@@ -1,5 +1,10 @@
-import { ACCEPTED_SUMMARY, SNIFF_BYTES, verifyFileType } from "../../shared/filetypes";
-import { formatBytes, type UploadLimits } from "../../shared/submissions/files";
+/**
+ * Which attachments of an inbound message a request can use, by the rules every upload obeys
+ * (size limit, content of an accepted type), and which it cannot, with why: in words naming
+ * the file for the sender's rejection, and without the name for an acknowledgement.
+ */
+import { ACCEPTED_SUMMARY, SNIFF_BYTES, verifyFileType } from "../filetypes";
+import { formatBytes, type UploadLimits } from "../submissions/files";
 import type { InboundAttachment, ParsedMail } from "./parse";
 
 /**

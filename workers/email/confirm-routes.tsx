@@ -1,23 +1,28 @@
 /**
  * `/email/confirm/<token>`: the sender of a request by email confirms it. GET only shows what
  * will happen (mail scanners fetch links; a GET must change nothing); POST confirms. The signed
- * token is the proof: only the mailbox that received our acknowledgement holds it. Confirming
- * creates a passwordless account for an unknown address (signed in later by magic link) and
- * starts the request with everything the conversation said so far.
+ * token is the proof (`shared/mail/confirm.ts`): only the mailbox that received our
+ * acknowledgement holds it. Confirming creates a passwordless account for an unknown address
+ * (signed in later by magic link) and starts the request with everything the conversation said
+ * so far.
  */
-import { and, asc, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { db } from "../../shared/db/client";
-import { type InboundEmailRow, inboundEmails, type UserRow } from "../../shared/db/schema";
-import { readToken, signingKey } from "../../shared/signing";
-import { messageKey } from "../../shared/submissions/keys";
+import type { InboundEmailRow, UserRow } from "../../shared/db/schema";
+import {
+  appendedTo,
+  claimConfirmation,
+  inboundById,
+  readConfirmation,
+  refuseConfirmation,
+  releaseConfirmation,
+  startConfirmed,
+} from "../../shared/mail/confirm";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit/record";
 import { proveMailbox } from "../auth/mailbox";
 import { createUser, findUserByEmail } from "../auth/service";
 import { Layout } from "../portal/layout";
-import { createFromConversation } from "./confirm-service";
-import { parseMail } from "./parse";
 
 type Page = { status: 200 | 400 | 404 | 410; title: string; body: string; link?: { href: string; text: string } };
 
@@ -72,12 +77,9 @@ const requestLink = (c: Context<AppEnv>, id: string) => ({
 });
 
 async function load(c: Context<AppEnv>, token: string): Promise<InboundEmailRow | Page> {
-  const key = signingKey(c.env);
-  if (!key) return GONE;
-  const check = await readToken(key, "email-confirm", token);
-  if (check.status !== "ok") return check.status === "expired" ? EXPIRED : INVALID;
-  const [row] = await db(c.env.DB).select().from(inboundEmails).where(eq(inboundEmails.id, check.subject)).limit(1);
-  return row ?? GONE;
+  const confirmation = await readConfirmation(c.env, token);
+  if (confirmation.status === "ok") return confirmation.row;
+  return { invalid: INVALID, expired: EXPIRED, gone: GONE }[confirmation.status];
 }
 
 /**
@@ -115,10 +117,7 @@ export const emailRoutes = new Hono<AppEnv>()
       });
     }
     if (row.status !== "pending") return render(c, GONE);
-    const added = await db(c.env.DB)
-      .select({ id: inboundEmails.id })
-      .from(inboundEmails)
-      .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")));
+    const added = await appendedTo(c.env, row.id);
     const account = await findUserByEmail(db(c.env.DB), row.sender);
     return render(
       c,
@@ -145,15 +144,8 @@ export const emailRoutes = new Hono<AppEnv>()
   .post("/confirm/:token", async (c) => {
     const row = await load(c, c.req.param("token"));
     if ("title" in row) return render(c, row);
-    const d = db(c.env.DB);
-    const now = Date.now();
-    const [claimed] = await d
-      .update(inboundEmails)
-      .set({ status: "accepted", confirmedAt: now })
-      .where(and(eq(inboundEmails.id, row.id), eq(inboundEmails.status, "pending")))
-      .returning();
-    if (!claimed) {
-      const [current] = await d.select().from(inboundEmails).where(eq(inboundEmails.id, row.id)).limit(1);
+    if (!(await claimConfirmation(c.env, row.id, Date.now()))) {
+      const current = await inboundById(c.env, row.id);
       if (current?.status === "accepted" && current.submissionId) {
         return render(c, {
           status: 200,
@@ -167,48 +159,14 @@ export const emailRoutes = new Hono<AppEnv>()
     try {
       const { user, passwordRemoved } = await accountFor(c, row.sender);
       if (!user || user.disabledAt) {
-        await d
-          .update(inboundEmails)
-          .set({ status: "rejected", reason: "account disabled" })
-          .where(eq(inboundEmails.id, row.id));
+        await refuseConfirmation(c.env, row.id, "account disabled");
         return render(c, {
           status: 410,
           title: "Account not active",
           body: "The StateX account of this address is disabled.",
         });
       }
-      const later = await d
-        .select()
-        .from(inboundEmails)
-        .where(and(eq(inboundEmails.parentId, row.id), eq(inboundEmails.status, "appended")))
-        .orderBy(asc(inboundEmails.createdAt));
-      const messages = [];
-      const texts: string[] = [];
-      for (const m of [row, ...later]) {
-        const object = m.rawKey ? await c.env.FILES.get(m.rawKey) : null;
-        if (!object) continue;
-        const raw = new Uint8Array(await object.arrayBuffer());
-        const mail = await parseMail(raw);
-        if (mail.text) texts.push(m === row ? mail.text : `Added later:\n${mail.text}`);
-        messages.push({ inboundId: m.id, raw, mail, pendingKey: m.rawKey });
-      }
-      const { submissionId } = await createFromConversation(c.env, {
-        user,
-        text: texts.join("\n\n"),
-        messages,
-        rootInboundId: row.id,
-        subject: row.subject,
-        references: [],
-        correlationId: row.correlationId,
-        log: c.get("log"),
-      });
-      for (const m of messages) {
-        await d
-          .update(inboundEmails)
-          .set({ submissionId, userId: user.id, rawKey: messageKey(submissionId, m.inboundId) })
-          .where(eq(inboundEmails.id, m.inboundId));
-        if (m.pendingKey) await c.env.FILES.delete(m.pendingKey);
-      }
+      const submissionId = await startConfirmed(c.env, row, user, c.get("log"));
       c.set("user", user);
       await audit(c, {
         action: "submission.created",
@@ -225,7 +183,7 @@ export const emailRoutes = new Hono<AppEnv>()
       });
     } catch (error) {
       // Not accepted after all: let the sender try the link again.
-      await d.update(inboundEmails).set({ status: "pending", confirmedAt: null }).where(eq(inboundEmails.id, row.id));
+      await releaseConfirmation(c.env, row.id);
       throw error;
     }
   });

@@ -3,7 +3,7 @@
  * about mail we sent), automatic mail never to be answered (loops), or a person's message.
  * Sender identity is never decided here: headers can be forged, so identity comes only from
  * signed tokens (`address.ts`, `confirm.ts`). Nor is a report believed here: anyone can write
- * one, so `inbound.ts` trusts it only when the original it quotes is in our sent log.
+ * one, so `reports.ts` trusts it only when the original it quotes is in our sent log.
  */
 import type { ParsedMail } from "./parse";
 

@@ -1,0 +1,121 @@
+/**
+ * A reply in one of our threads (to a valid signed plus-address), which only the mailbox that
+ * received our mail can write, so it joins its conversation without another confirmation: to
+ * a request still waiting for confirmation it adds text, to a confirmed one it starts a
+ * follow-up request in the same thread, carrying the earlier request and its result.
+ */
+import { desc, eq } from "drizzle-orm";
+import { db } from "../db/client";
+import { emailThreads, inboundEmails, submissions, users } from "../db/schema";
+import { pendingRawKey } from "../submissions/keys";
+import { actionBody, overAckCap } from "./ack";
+import { threadAddress } from "./address";
+import { confirmLink } from "./confirm";
+import { createFromConversation, followUpText } from "./conversation";
+import { answer, replySubject } from "./outbound";
+import { type Incoming, type Received, type Refusal, record, requestText } from "./received";
+
+/**
+ * Continues conversation `rootId` with this reply: null when it is handled, a refusal, or
+ * `"new"` when it starts a new conversation instead (a reply from another address than the
+ * conversation's, or to a conversation that is gone or neither waiting nor accepted).
+ */
+export async function continueConversation(
+  ctx: Received,
+  incoming: Incoming,
+  rootId: string,
+): Promise<Refusal | null | "new"> {
+  const { env, log } = ctx;
+  const d = db(env.DB);
+  const [root] = await d.select().from(inboundEmails).where(eq(inboundEmails.id, rootId)).limit(1);
+  if (!root || root.sender !== incoming.sender) {
+    log.info("thread reply from another sender or for a removed conversation; treating as new", { rootId });
+    return "new";
+  }
+  if (root.status === "pending") {
+    const capped = await overAckCap(ctx, incoming);
+    if (capped) return capped;
+    const rawKey = pendingRawKey(ctx.id);
+    await env.FILES.put(rawKey, incoming.raw, { httpMetadata: { contentType: "message/rfc822" } });
+    if (!(await record(ctx, incoming, { status: "appended", rawKey, parentId: root.id, ackedAt: ctx.now }))) {
+      await env.FILES.delete(rawKey);
+      return null;
+    }
+    await answer(
+      env,
+      {
+        to: incoming.sender,
+        subject: replySubject(incoming.mail.subject || root.subject),
+        replyTo: await threadAddress(env, root.id, ctx.now),
+        inReplyTo: incoming.mail.messageId,
+        references: incoming.mail.references,
+        ...actionBody(
+          ["Hello,", "we added your message to your request. It starts as soon as you confirm it."],
+          await confirmLink(env, root.id, ctx.now),
+          "Confirm my request",
+          "The link works for 7 days.",
+        ),
+      },
+      log,
+      ctx.message,
+    );
+    log.info("reply added to a pending request", { rootId });
+    return null;
+  }
+  if (root.status !== "accepted" || !root.userId) return "new";
+
+  // The conversation's latest request, whose result this reply answers.
+  const [previous] = await d
+    .select({ submission: submissions, thread: emailThreads })
+    .from(emailThreads)
+    .innerJoin(submissions, eq(submissions.id, emailThreads.submissionId))
+    .where(eq(emailThreads.rootInboundId, root.id))
+    .orderBy(desc(emailThreads.createdAt))
+    .limit(1);
+  const [owner] = await d.select().from(users).where(eq(users.id, root.userId)).limit(1);
+  if (!owner || owner.disabledAt) {
+    await record(ctx, incoming, { status: "rejected", reason: "account disabled or removed" });
+    return { refuse: "The StateX account of this conversation is not active." };
+  }
+  const own = requestText(incoming.mail);
+  const text = previous ? await followUpText(env, own, previous.submission) : own;
+  const chain = previous ? (previous.thread.references.match(/<[^<>\s]+>/g)?.map((r) => r.slice(1, -1)) ?? []) : [];
+  const references = [...new Set([...chain, ...incoming.mail.references])];
+  const { submissionId } = await createFromConversation(env, {
+    user: owner,
+    text,
+    messages: [{ inboundId: ctx.id, raw: incoming.raw, mail: incoming.mail }],
+    rootInboundId: root.id,
+    subject: root.subject || incoming.mail.subject,
+    references,
+    correlationId: ctx.correlationId,
+    log,
+  });
+  await record(ctx, incoming, {
+    status: "accepted",
+    parentId: root.id,
+    submissionId,
+    userId: owner.id,
+    rawKey: null,
+  });
+  await answer(
+    env,
+    {
+      to: incoming.sender,
+      subject: replySubject(incoming.mail.subject || root.subject),
+      replyTo: await threadAddress(env, root.id, ctx.now),
+      inReplyTo: incoming.mail.messageId,
+      references: incoming.mail.references,
+      ...actionBody(
+        ["Hello,", "we received your follow-up and are working on it. The result will arrive in this thread."],
+        `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`,
+        "Follow it in the portal",
+        `Request ${submissionId}.`,
+      ),
+    },
+    log,
+    ctx.message,
+  );
+  log.info("follow-up request from a thread reply", { rootId: root.id, submissionId });
+  return null;
+}
