@@ -7,7 +7,7 @@ import {
   providerErrorRates,
   rangeOf,
   stepDurations,
-} from "../workers/admin/dashboard";
+} from "../workers/admin/dashboard/repo";
 import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE } from "./helpers/api";
 import { PortalClient } from "./helpers/client";

@@ -1,7 +1,7 @@
+import { writeAuditHead } from "../../shared/audit-head";
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import { sweepIdempotencyKeys } from "../api/idempotency";
-import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepInbound } from "../email/cleanup";
 import { sweepExpired } from "../retention/sweep";

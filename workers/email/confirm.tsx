@@ -12,7 +12,7 @@ import { type InboundEmailRow, inboundEmails, type UserRow } from "../../shared/
 import { readToken, signingKey } from "../../shared/signing";
 import { messageKey } from "../../shared/submissions/keys";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { proveMailbox } from "../auth/mailbox";
 import { createUser, findUserByEmail } from "../auth/service";
 import { Layout } from "../portal/layout";

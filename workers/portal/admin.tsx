@@ -4,20 +4,18 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { SUBMISSION_STATUSES, type SubmissionStatus } from "../../shared/db/schema";
 import { type Cursor, decodeCursor, encodeCursor, SearchSyntaxError, snippetHtml } from "../../shared/fts";
-import { dashboardData, OUTCOMES, RANGE_HOURS, rangeOf } from "../admin/dashboard";
-import { SUBMISSIONS_CSV_MAX, type SubmissionFilter, searchSubmissions, submissionsCsv } from "../admin/submissions";
+import { type AuditFilter, searchAudit } from "../admin/audit/repo";
+import { exportAudit } from "../admin/audit/service";
+import { dashboardData, OUTCOMES, RANGE_HOURS, rangeOf } from "../admin/dashboard/repo";
+import { type SubmissionFilter, searchSubmissions } from "../admin/submissions/repo";
+import { exportSubmissions } from "../admin/submissions/service";
 import type { AppEnv } from "../app-env";
-import { auditCsv } from "../audit/csv";
-import { audit } from "../audit/record";
-import { type AuditFilter, searchAudit } from "../audit/routes";
 import { barChart } from "./charts";
 import { Badge, type Flash, Layout, Time } from "./layout";
 import { requireAdmin } from "./session";
 
 const AUDIT_PAGE = 50;
 const REQUESTS_PAGE = 50;
-/** The most rows one audit CSV export carries; narrow the filter for more. */
-const AUDIT_CSV_MAX = 10_000;
 
 function adminPage(
   c: Context<AppEnv>,
@@ -147,18 +145,7 @@ const Snippet = (props: { html: string | null }) => (props.html ? <div class="mu
 /** `/app/admin/*` beyond the overview: search pages, CSV exports and the dashboard. */
 export const adminPages = new Hono<AppEnv>()
   .use(requireAdmin)
-  .get("/audit.csv", async (c) => {
-    const filter = auditFilter(c);
-    const { rows } = await searchAudit(c.env.DB, { ...filter, before: undefined, offset: undefined }, AUDIT_CSV_MAX);
-    await audit(c, {
-      action: "admin.exported_audit",
-      after: { rows: rows.length, filter: { ...filter, offset: undefined } },
-    });
-    return c.body(auditCsv(rows), 200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="statex-audit-${new Date().toISOString().slice(0, 10)}.csv"`,
-    });
-  })
+  .get("/audit.csv", (c) => exportAudit(c, auditFilter(c)))
   .get("/audit", async (c) => {
     const filter = auditFilter(c);
     const { result, flash } = await attempt(() => searchAudit(c.env.DB, filter, AUDIT_PAGE), {
@@ -261,15 +248,7 @@ export const adminPages = new Hono<AppEnv>()
       flash ? 400 : 200,
     );
   })
-  .get("/requests.csv", async (c) => {
-    const filter = { ...requestsFilter(c), before: undefined, offset: undefined };
-    const { rows } = await searchSubmissions(c.env.DB, filter, SUBMISSIONS_CSV_MAX);
-    await audit(c, { action: "admin.exported_submissions", after: { rows: rows.length, filter } });
-    return c.body(submissionsCsv(rows), 200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="statex-requests-${new Date().toISOString().slice(0, 10)}.csv"`,
-    });
-  })
+  .get("/requests.csv", (c) => exportSubmissions(c, requestsFilter(c)))
   .get("/requests", async (c) => {
     const filter = requestsFilter(c);
     const { result, flash } = await attempt(() => searchSubmissions(c.env.DB, filter, REQUESTS_PAGE), {

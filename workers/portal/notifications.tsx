@@ -37,7 +37,7 @@ import {
 import { type LogFilter, maskAddress, searchLog, timelines } from "../api/notifications/repo";
 import { preferencesView, SAMPLE_VARS } from "../api/notifications/routes";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { Csrf, type Flashes, formOf, pageFor, pick, str } from "./kit";
 import { Badge, type Flash, Time } from "./layout";
 import { requireAdmin } from "./session";

@@ -3,7 +3,7 @@ import { CHANNELS, type Channel, NOTIFICATION_EVENTS, type NotificationEvent } f
 import { channelsFor, setPreferences } from "../../shared/notifications/preferences";
 import { readToken } from "../../shared/signing";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { Layout } from "./layout";
 
 type Target = { userId: string; event: NotificationEvent; channel: Channel };

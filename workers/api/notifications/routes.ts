@@ -37,7 +37,7 @@ import {
 } from "../../../shared/notifications/templates";
 import { confirmCode, sendVerificationCode } from "../../../shared/notifications/verification";
 import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
+import { audit } from "../../audit";
 import { adminOnly, requireApi } from "../../auth/middleware";
 import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";

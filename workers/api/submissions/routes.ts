@@ -13,7 +13,7 @@ import { attachmentDisposition, findSubmissionFile } from "../../../shared/submi
 import { findSubmission, listSubmissions, type Viewer } from "../../../shared/submissions/repo";
 import { WORKFLOW_NAMES } from "../../../shared/workflows";
 import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
+import { audit } from "../../audit";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { authProblems, problem } from "../openapi";
