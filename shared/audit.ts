@@ -1,3 +1,8 @@
+/**
+ * Writing the audit trail: what an audited action says about itself, and appending entries to
+ * the hash chain in D1 (the AuditChain Durable Object, the trail's one writer, calls
+ * appendAuditGroup). How a hash is made and a chain is checked lives in audit-chain.ts.
+ */
 import { desc } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { auditHash, GENESIS } from "./audit-chain";
@@ -105,5 +110,3 @@ export async function appendAuditGroup(
   }
   throw new Error(`audit append lost the race ${MAX_ATTEMPTS} times`);
 }
-
-export { auditHash, type ChainVerdict, GENESIS, verifyChain } from "./audit-chain";

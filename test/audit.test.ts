@@ -2,8 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { appendAudit } from "../shared/audit";
+import { auditHeadKey } from "../shared/audit-head";
 import { db } from "../shared/db/client";
-import { auditHeadKey } from "../workers/audit/head";
 import { createUser } from "../workers/auth/service";
 import worker from "../workers/index";
 import { apiKeyFor, BASE, postSubmission } from "./helpers/api";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor, ftsQuery, MAX_SEARCH_TERMS, SearchSyntaxError, snippetHtml } from "../shared/fts";
-import { barChart, niceScale } from "../workers/portal/charts";
+import { barChart, niceScale } from "../workers/portal/admin/charts";
 
 const heights = (svg: string) =>
   [...svg.matchAll(/<rect [^>]*height="([\d.]+)"[^>]*>\s*<title>/g)].map((m) => Number(m[1]));

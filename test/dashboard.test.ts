@@ -6,7 +6,8 @@ import {
   providerErrorRates,
   rangeOf,
   stepDurations,
-} from "../workers/admin/dashboard";
+} from "../workers/admin/dashboard/repo";
+import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE } from "./helpers/api";
 import { signedInAs } from "./helpers/session";
 

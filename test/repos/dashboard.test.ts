@@ -13,7 +13,7 @@ import {
   providerErrorRates,
   rangeOf,
   stepDurations,
-} from "../../workers/admin/dashboard";
+} from "../../workers/admin/dashboard/repo";
 import { notificationRow, submissionRow } from "../helpers/rows";
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { HttpProblem } from "../../shared/http/problem";
 import { authProblems, problem } from "../api/openapi";
 import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { requireApi } from "../auth/middleware";
 import { deleteAccount } from "./delete";
 import { buildExport } from "./export";

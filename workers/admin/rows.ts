@@ -1,9 +1,10 @@
+/**
+ * What the admin searches' raw FTS5 queries (which drizzle cannot express) need to fit the rest
+ * of the code: rows in drizzle's shape, and telling a bad search text from a D1 outage.
+ */
 import { getTableColumns, type Table } from "drizzle-orm";
 
-/**
- * Maps rows of raw D1 SQL (snake_case column names) to drizzle's row shape, so the FTS5
- * queries — which drizzle cannot express — return the same types as the rest of the code.
- */
+/** Maps rows of raw D1 SQL (snake_case column names) to drizzle's row shape for `table`. */
 export function rowMapper<T extends Table>(table: T): (row: Record<string, unknown>) => T["$inferSelect"] {
   const columns = Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name] as const);
   return (row) => Object.fromEntries(columns.map(([key, name]) => [key, row[name] ?? null])) as T["$inferSelect"];

@@ -3,11 +3,11 @@
  * their domains (re-drive, backup, retention, inbound mail, idempotency keys, the audit head,
  * the daily digest); this module only maps the expression that fired to them.
  */
+import { writeAuditHead } from "../../shared/audit-head";
 import { db } from "../../shared/db/client";
 import { createLogger } from "../../shared/log";
 import { sweepInbound } from "../../shared/mail/cleanup";
 import { sweepIdempotencyKeys } from "../api/idempotency";
-import { writeAuditHead } from "../audit/head";
 import { runBackup } from "../backups/job";
 import { sweepExpired } from "../retention/sweep";
 import { redriveStalled } from "./redrive";

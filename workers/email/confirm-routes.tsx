@@ -19,7 +19,7 @@ import {
   startConfirmed,
 } from "../../shared/mail/confirm";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { proveMailbox } from "../auth/mailbox";
 import { createUser, findUserByEmail } from "../auth/service";
 import { Layout } from "../portal/layout";

@@ -1,3 +1,7 @@
+/**
+ * What the operational endpoints answer: `/metrics` in the Prometheus text format (every figure
+ * from D1) and `/readyz` (D1 and R2 reachable, queues bound). app.ts mounts both.
+ */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 
@@ -9,6 +13,7 @@ function sample(name: string, labels: Record<string, string>, value: number): st
   return `${name}${l ? `{${l}}` : ""} ${Number.isFinite(value) ? value : 0}`;
 }
 
+/** One metric family: its HELP and TYPE lines, then its samples. */
 function family(name: string, type: "gauge" | "counter", help: string, lines: string[]): string {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines].join("\n");
 }

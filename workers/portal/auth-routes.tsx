@@ -6,7 +6,7 @@ import type { TokenPurpose, UserRow } from "../../shared/db/schema";
 import { HttpProblem } from "../../shared/http/problem";
 import { notifyAccount } from "../../shared/notifications/account";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { clearSigninFailures, recordSigninFailure, signinLockRemaining } from "../auth/backoff";
 import { consumeToken, issueToken, proveMailbox, resetPassword } from "../auth/mailbox";
 import {

@@ -19,7 +19,7 @@ import { exportResponse } from "../account/routes";
 import { acceptMultipartSubmission, isMultipart } from "../api/submissions/intake";
 import { CreateSubmissionBody } from "../api/submissions/schemas";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { keyCache } from "../auth/key-cache";
 import {
   apiKeysPerUser,

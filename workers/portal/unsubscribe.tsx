@@ -8,7 +8,7 @@ import { NOTIFICATION_EVENTS } from "../../shared/db/schema";
 import { channelsFor, setPreferences } from "../../shared/notifications/preferences";
 import { readUnsubscribeToken } from "../../shared/notifications/unsubscribe";
 import type { AppEnv } from "../app-env";
-import { audit } from "../audit/record";
+import { audit } from "../audit";
 import { Layout } from "./layout";
 import { eventLabel } from "./notifications/labels";
 

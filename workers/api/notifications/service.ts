@@ -39,7 +39,7 @@ import {
 } from "../../../shared/notifications/templates";
 import { confirmCode, sendVerificationCode, type VerifiedChannel } from "../../../shared/notifications/verification";
 import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
+import { audit } from "../../audit";
 import { type LogFilter, searchLog, storedTemplates, timelines, upsertTemplate } from "./repo";
 
 type Ctx = Context<AppEnv>;

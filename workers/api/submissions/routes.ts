@@ -13,7 +13,7 @@ import { acceptSubmission, MAX_TEXT_CHARS } from "../../../shared/submissions/ac
 import { attachmentDisposition, findSubmissionFile } from "../../../shared/submissions/files";
 import { findSubmission, listSubmissions, type Viewer } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
+import { audit } from "../../audit";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
 import { authProblems, problem } from "../openapi";

@@ -10,7 +10,7 @@ import {
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { newEndpointId, newWebhookSecret, rotateSecret, type WebhookMessage } from "../../../shared/webhooks/deliver";
 import type { AppEnv } from "../../app-env";
-import { audit } from "../../audit/record";
+import { audit } from "../../audit";
 import { requireApi } from "../../auth/middleware";
 import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";

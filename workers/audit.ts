@@ -1,6 +1,11 @@
+/**
+ * The request side of the audit trail: every handler (API, portal, email links) records what a
+ * person did through `audit(c, …)`, which adds who, from where and the correlation id, and hands
+ * the entry to the AuditChain Durable Object.
+ */
 import type { Context } from "hono";
-import type { AuditEntry } from "../../shared/audit";
-import type { AppEnv } from "../app-env";
+import type { AuditEntry } from "../shared/audit";
+import type { AppEnv } from "./app-env";
 
 /**
  * Records an audited action of the current request: the actor is the signed-in user (or

@@ -1,23 +1,12 @@
-import type { AuditRow } from "../../shared/db/schema";
-
-const COLUMNS = [
-  "id",
-  "at",
-  "actorType",
-  "actorId",
-  "action",
-  "targetType",
-  "targetId",
-  "ip",
-  "userAgent",
-  "correlationId",
-  "before",
-  "after",
-  "hash",
-] as const;
+/**
+ * CSV downloads of the admin exports (audit trail, request history): RFC 4180 text whose fields
+ * a spreadsheet cannot run as formulas, sent as a dated attachment.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
 
 /** RFC 4180 field: quoted when needed; a leading = + - @ is prefixed so spreadsheets do not run it. */
-export function csvField(value: unknown): string {
+function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
   let text = String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
@@ -31,9 +20,10 @@ export function toCsv<R>(columns: readonly string[], rows: R[], value: (row: R, 
   return `${lines.join("\r\n")}\r\n`;
 }
 
-/** Audit rows as CSV (header first, CRLF line ends, times in ISO 8601). */
-export function auditCsv(rows: AuditRow[]): string {
-  return toCsv(COLUMNS, rows, (row, c) =>
-    c === "at" ? new Date(row.at).toISOString() : row[c as (typeof COLUMNS)[number]],
-  );
+/** `csv` as a download named `<name>-<today's date>.csv`. */
+export function csvDownload(c: Context<AppEnv>, name: string, csv: string) {
+  return c.body(csv, 200, {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="${name}-${new Date().toISOString().slice(0, 10)}.csv"`,
+  });
 }

@@ -5,7 +5,7 @@
  * `<title>` (a tooltip and a screen-reader label). The page shows the same numbers as a table.
  * Every label is escaped here, so a hostile step or provider name stays text.
  */
-import { escapeHtml } from "../../shared/html";
+import { escapeHtml } from "../../../shared/html";
 
 export interface Series {
   name: string;

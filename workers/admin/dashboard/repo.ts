@@ -2,7 +2,7 @@
  * The admin dashboard's numbers, all derived from D1 (the source of truth; Analytics Engine is
  * optional). Each chart has one query function, so a table that changes shape changes one place.
  */
-import { TERMINAL_STATUSES } from "../../shared/db/schema";
+import { TERMINAL_STATUSES } from "../../../shared/db/schema";
 
 const HOUR = 3_600_000;
 
@@ -27,6 +27,7 @@ export function rangeOf(hours: number, now = Date.now()): DashboardRange {
 type Row = Record<string, string | number | null>;
 const num = (v: unknown) => Number(v ?? 0) || 0;
 
+/** The outcomes the jobs chart splits finished jobs by: the terminal statuses. */
 export const OUTCOMES = TERMINAL_STATUSES;
 
 /** Finished jobs per time bucket by outcome (by the time they finished). */
@@ -53,6 +54,7 @@ export async function jobsByOutcome(
   return { buckets, counts };
 }
 
+/** One step name's finished durations in the range. */
 export interface StepDuration {
   step: string;
   /** Finished steps measured. */
@@ -85,6 +87,7 @@ export async function stepDurations(d1: D1Database, r: DashboardRange): Promise<
   return results.map((row) => ({ step: String(row.name), n: num(row.n), p50Ms: num(row.p50), p95Ms: num(row.p95) }));
 }
 
+/** One AI provider's calls and failures in the range. */
 export interface ProviderErrors {
   provider: string;
   calls: number;
@@ -109,6 +112,7 @@ export async function providerErrorRates(d1: D1Database, r: DashboardRange): Pro
   });
 }
 
+/** One channel's notification outcomes in the range. */
 export interface NotificationDelivery {
   channel: string;
   sent: number;

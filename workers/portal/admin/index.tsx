@@ -1,0 +1,17 @@
+/**
+ * The portal's admin area beyond the overview (`/app/admin/*`): the audit trail, the request
+ * history, the dashboard. One `requireAdmin` guards every path under it, matched or not.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../app-env";
+import { requireAdmin } from "../session";
+import { auditPages } from "./audit";
+import { dashboardPages } from "./dashboard";
+import { requestPages } from "./requests";
+
+/** `/app/admin/*` beyond the overview: search pages, CSV exports and the dashboard. */
+export const adminPages = new Hono<AppEnv>()
+  .use(requireAdmin)
+  .route("/", auditPages)
+  .route("/", requestPages)
+  .route("/", dashboardPages);
