@@ -7,7 +7,6 @@ import {
   rangeOf,
   stepDurations,
 } from "../workers/admin/dashboard/repo";
-import { createUser } from "../workers/auth/service";
 import { apiKeyFor, BASE } from "./helpers/api";
 import { signedInAs } from "./helpers/session";
 
