@@ -228,3 +228,7 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
 });
 
 app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "StateX Edge API" }));
+
+/** The routers' types, for the typed client (`workers/client.ts`, `hono/client`). */
+export type SubmissionsApi = typeof submissionsRouter;
+export type WebhooksApi = typeof webhooksRouter;

@@ -11,12 +11,9 @@
  * ```
  */
 import { hc } from "hono/client";
-import type { submissionsRouter } from "./api/submissions/routes";
-import type { webhooksRouter } from "./api/webhooks/routes";
+import type { SubmissionsApi, WebhooksApi } from "./app";
 
-export type SubmissionsApi = typeof submissionsRouter;
-export type WebhooksApi = typeof webhooksRouter;
-
+/** The API at `baseUrl` with the key `apiKey`: `submissions` and `webhooks`, each typed by its router. */
 export function statexClient(baseUrl: string, apiKey: string, options: { fetch?: typeof fetch } = {}) {
   const base = baseUrl.replace(/\/+$/, "");
   const init = { headers: { authorization: `Bearer ${apiKey}` }, fetch: options.fetch };

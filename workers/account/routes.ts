@@ -1,3 +1,7 @@
+/**
+ * `/v1/account` over HTTP: the caller's own account — delete it, download all its data — for an
+ * API key with the `account:manage` scope. What the portal's profile does too is in `service.ts`.
+ */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { HttpProblem } from "../../shared/http/problem";
 import { authProblems, problem } from "../api/openapi";
@@ -5,20 +9,7 @@ import { validationHook } from "../api/validation";
 import type { AppEnv } from "../app-env";
 import { audit } from "../audit";
 import { requireApi } from "../auth/middleware";
-import { deleteAccount } from "./delete";
-import { buildExport } from "./export";
-
-/** The archive as a download response. */
-export function exportResponse(archive: Uint8Array, now = new Date()): Response {
-  const day = now.toISOString().slice(0, 10);
-  return new Response(archive, {
-    headers: {
-      "content-type": "application/zip",
-      "content-disposition": `attachment; filename="statex-export-${day}.zip"`,
-      "cache-control": "no-store",
-    },
-  });
-}
+import { deleteConfirmedAccount, exportAccount } from "./service";
 
 /** `/v1/account`: the caller's own account. */
 export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -54,7 +45,10 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     }),
     async (c) => {
       const user = c.get("user");
-      if (c.req.valid("json").confirm.trim().toLowerCase() !== user.email) {
+      const deleted = await deleteConfirmedAccount(c.env, user, c.req.valid("json").confirm, c.get("log"), (entry) =>
+        audit(c, entry),
+      );
+      if (!deleted) {
         throw new HttpProblem(
           422,
           "validation",
@@ -65,8 +59,6 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
           },
         );
       }
-      await deleteAccount(c.env, user.id, c.get("log"));
-      await audit(c, { action: "account.deleted", targetType: "user", targetId: user.id });
       return c.body(null, 204);
     },
   )
@@ -89,7 +81,6 @@ export const accountRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       },
     }),
     async (c) => {
-      await audit(c, { action: "account.exported", targetType: "user", targetId: c.get("user").id });
-      return exportResponse(await buildExport(c.env, c.get("user").id));
+      return exportAccount(c.env, c.get("user").id, (entry) => audit(c, entry));
     },
   );

@@ -1,10 +1,15 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+/**
+ * `/v1/submissions` over HTTP: the handlers of the operations in `contract.ts` — intake (JSON,
+ * or multipart streamed by `intake.ts`), reading a submission, its result and its files, the
+ * list with cursors, live events, and cancel, retry and review through `service.ts` — with
+ * their answers as JSON bodies and problems.
+ */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { db } from "../../../shared/db/client";
-import { ACCEPTED_TYPES } from "../../../shared/filetypes";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
@@ -16,25 +21,11 @@ import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
 import { requireApi } from "../../auth/middleware";
 import { idempotency } from "../idempotency";
-import { authProblems, problem } from "../openapi";
 import { validationHook } from "../validation";
+import * as contract from "./contract";
 import { acceptMultipartSubmission, isMultipart } from "./intake";
-import {
-  CreateSubmissionBody,
-  ListQuery,
-  MAX_JSON_BODY_BYTES,
-  Submission,
-  SubmissionAccepted,
-  SubmissionControl,
-  SubmissionFileParams,
-  SubmissionIdParam,
-  SubmissionPage,
-  SubmissionResult,
-  SubmissionReviewQuery,
-} from "./schemas";
-import { toView } from "./service";
-
-const security = [{ bearerAuth: [] }];
+import { CreateSubmissionBody, MAX_JSON_BODY_BYTES } from "./schemas";
+import { controlSubmission, toView } from "./service";
 
 /** JSON only when the client ranks it above markdown (browsers and curl get markdown). */
 function prefersJson(accept: string | undefined): boolean {
@@ -110,86 +101,13 @@ const multipartIntake = createMiddleware<AppEnv>(async (c, next) => {
   return accepted(c, id);
 });
 
-/** The multipart form, documented as JSON Schema (the body is streamed, not validated by zod). */
-const MultipartBody = {
-  type: "object" as const,
-  required: ["text"],
-  properties: {
-    text: {
-      type: "string" as const,
-      maxLength: MAX_TEXT_CHARS,
-      description: "The request, in any language (as in the JSON body).",
-    },
-    workflow: {
-      type: "string" as const,
-      enum: [...WORKFLOW_NAMES],
-      description: "Which pipeline runs (as in the JSON body).",
-    },
-    files: {
-      type: "array" as const,
-      items: { type: "string" as const, contentMediaType: "application/octet-stream" },
-      description:
-        "Any number of file parts (up to `UPLOAD_MAX_FILES`), under any field name: documents to read and audio to transcribe. Each part's `Content-Type` must be accepted and match the file's content (magic bytes); without one, the type is taken from the content. Each file at most `UPLOAD_MAX_FILE_BYTES`, the whole request at most `UPLOAD_MAX_REQUEST_BYTES`.",
-    },
-  },
-};
-
-/** `POST /v1/submissions` as documented: JSON or multipart. */
-const createDocumented = createRoute({
-  method: "post",
-  path: "/",
-  summary: "Submit a request (text, or text with files)",
-  description: `Accepts a request, stores it, and queues its job. The result is emailed to the account's address and can be followed at the \`Location\` returned.
-
-Send \`application/json\` for text alone, or \`multipart/form-data\` with a \`text\` field, an optional \`workflow\` field and file parts. Files stream to storage as they arrive; each is checked against the allow-list by its content, and its SHA-256 recorded. Accepted types: ${ACCEPTED_TYPES.map((t) => `\`${t}\``).join(", ")}. A refused request (413, 415, 422) leaves nothing stored.
-
-With \`Idempotency-Key\`, a multipart request is compared by its fields and, per file, field name, file name, declared type and SHA-256 (not by the multipart boundary, which clients choose anew on every send).`,
-  tags: ["Submissions"],
-  security,
-  request: {
-    headers: z.object({
-      "idempotency-key": z.string().optional().openapi({
-        description:
-          "Makes the POST safe to retry: the first response is replayed for 24 h (`Idempotent-Replayed: true`); the same key with another body is refused (422); while the first request runs, 409 with `Retry-After`.",
-        example: "3f1c9a4e-8f0b-4a51-9d3e-6a2c1b7e0d42",
-      }),
-    }),
-    body: {
-      required: true,
-      content: {
-        "application/json": { schema: CreateSubmissionBody },
-        "multipart/form-data": {
-          schema: MultipartBody,
-          encoding: { files: { contentType: ACCEPTED_TYPES.join(", ") } },
-        },
-      },
-    },
-  },
-  responses: {
-    202: {
-      description: "Accepted: the submission is queued.",
-      headers: { Location: { schema: { type: "string" }, description: "URL of the new submission." } },
-      content: { "application/json": { schema: SubmissionAccepted } },
-    },
-    400: problem("Malformed JSON or multipart body, or a bad Idempotency-Key."),
-    ...authProblems("submissions:write"),
-    409: problem("A request with this Idempotency-Key is still in progress."),
-    413: problem("The body, a file, or the number of files is over its limit (the limit is in `detail`)."),
-    415: problem(
-      "The body is neither `application/json` nor `multipart/form-data`, or a file's type is not accepted or does not match its content.",
-    ),
-    422: problem("A field is missing or invalid, a file is empty, or the Idempotency-Key was used with another body."),
-    429: problem("The API key's rate limit is reached; see `Retry-After`."),
-  },
-});
-
 /**
  * The route that runs: the documented one with the JSON body alone, so zod validates JSON and
  * `hono/client` types it; `multipartIntake` answers multipart requests before validation.
  * Hidden from the document, where `createDocumented` stands for it.
  */
 const create = createRoute({
-  ...createDocumented,
+  ...contract.createDocumented,
   hide: true,
   middleware: [
     requireApi("submissions:write"),
@@ -198,167 +116,11 @@ const create = createRoute({
     multipartIntake,
   ] as const,
   request: {
-    ...createDocumented.request,
+    ...contract.createDocumented.request,
     body: { required: true, content: { "application/json": { schema: CreateSubmissionBody } } },
   },
 });
 
-const downloadFile = createRoute({
-  method: "get",
-  path: "/{id}/files/{fileId}",
-  summary: "Download a file of a submission",
-  description:
-    "The bytes as uploaded, as an attachment (`Content-Disposition` with the stored name, RFC 6266/8187), with `Content-Length`, an `ETag` (the SHA-256; `If-None-Match` answers 304) and `X-Content-Type-Options: nosniff`. Owner (or admin) only: anyone else gets 404.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:read")] as const,
-  request: { params: SubmissionFileParams },
-  responses: {
-    200: {
-      description: "The file.",
-      headers: {
-        "Content-Disposition": { schema: { type: "string" }, description: "`attachment` with the file name." },
-        ETag: { schema: { type: "string" }, description: "The file's SHA-256, quoted." },
-        "Content-Length": { schema: { type: "integer" }, description: "Size in bytes." },
-      },
-      content: {
-        "application/octet-stream": { schema: { type: "string", contentMediaType: "application/octet-stream" } },
-      },
-    },
-    304: { description: "Not modified (`If-None-Match` matched the ETag)." },
-    ...authProblems("submissions:read"),
-    404: problem("No such submission or file among yours."),
-    429: problem("The API key's rate limit is reached; see `Retry-After`."),
-  },
-});
-
-const get = createRoute({
-  method: "get",
-  path: "/{id}",
-  summary: "Get a submission",
-  description: "Status, step timeline, and the result once it is stored.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:read")] as const,
-  request: { params: SubmissionIdParam },
-  responses: {
-    200: { description: "The submission.", content: { "application/json": { schema: Submission } } },
-    ...authProblems("submissions:read"),
-    404: problem("No submission with that id among yours."),
-  },
-});
-
-const result = createRoute({
-  method: "get",
-  path: "/{id}/result",
-  summary: "Get a submission's result",
-  description:
-    "The result document as `text/markdown` (the default, and for `Accept: text/markdown`) or as JSON (`Accept: application/json`). 404 until the result is stored.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:read")] as const,
-  request: { params: SubmissionIdParam },
-  responses: {
-    200: {
-      description: "The result.",
-      headers: { Vary: { schema: { type: "string" }, description: "Always `Accept`." } },
-      content: {
-        "text/markdown": { schema: z.string() },
-        "application/json": { schema: SubmissionResult },
-      },
-    },
-    ...authProblems("submissions:read"),
-    404: problem("No such submission among yours, or no result yet."),
-  },
-});
-
-const list = createRoute({
-  method: "get",
-  path: "/",
-  summary: "List your submissions",
-  description: "Newest first, with cursor paging and an optional status filter.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:read")] as const,
-  request: { query: ListQuery },
-  responses: {
-    200: { description: "One page.", content: { "application/json": { schema: SubmissionPage } } },
-    400: problem("The cursor is not valid."),
-    ...authProblems("submissions:read"),
-    422: problem("A query parameter is invalid."),
-  },
-});
-
-const cancel = createRoute({
-  method: "post",
-  path: "/{id}/cancel",
-  summary: "Cancel a submission",
-  description:
-    "Stops an unfinished job at once: the submission is `cancelled` when this answers, an in-flight AI call is aborted, and the submitter is told once.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:write")] as const,
-  request: { params: SubmissionIdParam },
-  responses: {
-    200: { description: "Cancelled.", content: { "application/json": { schema: SubmissionControl } } },
-    ...authProblems("submissions:write"),
-    404: problem("No submission with that id among yours."),
-    409: problem("The submission has already finished."),
-  },
-});
-
-const retry = createRoute({
-  method: "post",
-  path: "/{id}/retry",
-  summary: "Retry a failed submission",
-  description: "Runs a `failed` submission again from the step that failed; steps that finished are not run again.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:write")] as const,
-  request: { params: SubmissionIdParam },
-  responses: {
-    202: { description: "Queued to run again.", content: { "application/json": { schema: SubmissionControl } } },
-    ...authProblems("submissions:write"),
-    404: problem("No submission with that id among yours."),
-    409: problem("The submission is not `failed`."),
-  },
-});
-
-const events = createRoute({
-  method: "get",
-  path: "/{id}/events",
-  summary: "Follow a submission live",
-  description:
-    "Every state change of the job, as it happens: a WebSocket when the request asks to upgrade, otherwise Server-Sent Events (`event: job`, data = the job's state). Both close once the submission is final.",
-  tags: ["Submissions"],
-  security,
-  middleware: [requireApi("submissions:read")] as const,
-  request: { params: SubmissionIdParam },
-  responses: {
-    101: { description: "WebSocket: one JSON message per change." },
-    200: { description: "An event stream.", content: { "text/event-stream": { schema: { type: "string" } } } },
-    ...authProblems("submissions:read"),
-    404: problem("No submission with that id among yours."),
-  },
-});
-
-const review = createRoute({
-  method: "post",
-  path: "/{id}/review",
-  summary: "Approve or reject a result waiting for review",
-  description:
-    "The target of the signed links a reviewer receives for a submission of the `reviewed` workflow: `approve` lets the result be delivered, `reject` fails the submission.",
-  tags: ["Submissions"],
-  request: { params: SubmissionIdParam, query: SubmissionReviewQuery },
-  responses: {
-    200: { description: "Decision recorded.", content: { "application/json": { schema: SubmissionControl } } },
-    403: problem("The link's signature is wrong or it has expired."),
-    404: problem("No submission with that id, or review links are not enabled."),
-    409: problem("The submission is not waiting for review."),
-  },
-});
-
-/** The job object of an existing submission, or a 404 problem. */
 /** The submission, if `viewer` may see it (owner or admin; null: a signed link); else 404. */
 async function ownSubmission(env: Env, id: string, viewer: Viewer | null) {
   const found = await findSubmission(db(env.DB), id, viewer);
@@ -366,12 +128,7 @@ async function ownSubmission(env: Env, id: string, viewer: Viewer | null) {
   return found;
 }
 
-/** The job's object of a submission `viewer` may act on. */
-async function jobOf(env: Env, id: string, viewer: Viewer | null) {
-  await ownSubmission(env, id, viewer);
-  return env.JOB_COORDINATOR.getByName(id);
-}
-
+/** The answer to a cancel, retry or review: the job's state now; 404 when it has no job. */
 function controlView(id: string, result: ControlResult) {
   if (result.outcome === "not-found" || !result.snapshot) {
     throw notFound("Submission", `There is no submission with id ${JSON.stringify(id)}.`);
@@ -385,7 +142,7 @@ function controlView(id: string, result: ControlResult) {
 }
 
 const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-router.openAPIRegistry.registerPath(createDocumented);
+router.openAPIRegistry.registerPath(contract.createDocumented);
 
 /** `/v1/submissions`: intake and status. */
 export const submissionsRouter = router
@@ -400,7 +157,7 @@ export const submissionsRouter = router
     await audit(c, { action: "submission.created", targetType: "submission", targetId: id });
     return accepted(c, id);
   })
-  .openapi(downloadFile, async (c) => {
+  .openapi(contract.downloadFile, async (c) => {
     const { id, fileId } = c.req.valid("param");
     await ownSubmission(c.env, id, c.get("user"));
     const file = await findSubmissionFile(db(c.env.DB), id, fileId);
@@ -427,12 +184,12 @@ export const submissionsRouter = router
       "Content-Disposition": attachmentDisposition(file.name),
     });
   })
-  .openapi(get, async (c) => {
+  .openapi(contract.get, async (c) => {
     const { id } = c.req.valid("param");
     const found = await ownSubmission(c.env, id, c.get("user"));
     return c.json(await toView(c.env, found), 200);
   })
-  .openapi(result, async (c) => {
+  .openapi(contract.result, async (c) => {
     const { id } = c.req.valid("param");
     const found = await ownSubmission(c.env, id, c.get("user"));
     const object = found.submission.resultKey ? await c.env.FILES.get(found.submission.resultKey) : null;
@@ -454,7 +211,7 @@ export const submissionsRouter = router
     }
     return c.body(markdown, 200, { "content-type": "text/markdown; charset=utf-8" });
   })
-  .openapi(list, async (c) => {
+  .openapi(contract.list, async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
     const rows = await listSubmissions(db(c.env.DB), c.get("user"), {
       status,
@@ -479,9 +236,10 @@ export const submissionsRouter = router
       200,
     );
   })
-  .openapi(cancel, async (c) => {
+  .openapi(contract.cancel, async (c) => {
     const { id } = c.req.valid("param");
-    const result = await (await jobOf(c.env, id, c.get("user"))).cancel(id);
+    await ownSubmission(c.env, id, c.get("user"));
+    const result = await controlSubmission(c.env, id, "cancel", (entry) => audit(c, entry));
     const view = controlView(id, result);
     if (result.outcome === "conflict") {
       throw new HttpProblem(
@@ -492,12 +250,12 @@ export const submissionsRouter = router
       );
     }
     c.get("log").info("submission cancelled", { submissionId: id });
-    await audit(c, { action: "submission.cancelled", targetType: "submission", targetId: id });
     return c.json(view, 200);
   })
-  .openapi(retry, async (c) => {
+  .openapi(contract.retry, async (c) => {
     const { id } = c.req.valid("param");
-    const result = await (await jobOf(c.env, id, c.get("user"))).retry(id);
+    await ownSubmission(c.env, id, c.get("user"));
+    const result = await controlSubmission(c.env, id, "retry", (entry) => audit(c, entry));
     const view = controlView(id, result);
     if (result.outcome === "conflict") {
       throw new HttpProblem(
@@ -508,10 +266,9 @@ export const submissionsRouter = router
       );
     }
     c.get("log").info("submission retried", { submissionId: id });
-    await audit(c, { action: "submission.retried", targetType: "submission", targetId: id });
     return c.json(view, 202);
   })
-  .openapi(review, async (c) => {
+  .openapi(contract.review, async (c) => {
     const { id } = c.req.valid("param");
     const link = c.req.valid("query");
     const key = c.env.SIGNING_KEY;
@@ -525,23 +282,22 @@ export const submissionsRouter = router
         verdict === "expired" ? "This review link has expired." : "This review link is not valid.",
       );
     }
-    const result = await (await jobOf(c.env, id, null)).review(id, link.decision);
+    await ownSubmission(c.env, id, null);
+    // A signed link has no signed-in user: its holder decides as an admin.
+    const result = await controlSubmission(c.env, id, link.decision, (entry) =>
+      audit(c, { actorType: "admin", ...entry }),
+    );
     const view = controlView(id, result);
     if (result.outcome === "conflict") {
       throw new HttpProblem(409, "conflict", "Conflict", "The submission is not waiting for review.");
     }
     c.get("log").info("submission reviewed", { submissionId: id, decision: link.decision });
-    await audit(c, {
-      actorType: "admin",
-      action: `submission.review_${link.decision}d`,
-      targetType: "submission",
-      targetId: id,
-    });
     return c.json(view, 200);
   })
-  .openapi(events, async (c) => {
+  .openapi(contract.events, async (c) => {
     const { id } = c.req.valid("param");
-    const stub = await jobOf(c.env, id, c.get("user"));
+    await ownSubmission(c.env, id, c.get("user"));
+    const stub = c.env.JOB_COORDINATOR.getByName(id);
     const headers = new Headers(c.req.raw.headers);
     headers.set("x-submission-id", id);
     // Handed to the job's object as is: it answers with the WebSocket or the event stream.

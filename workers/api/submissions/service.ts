@@ -1,5 +1,15 @@
+/**
+ * What the API and the portal both do with a submission: show it (`toView`, the API's view of
+ * its rows and result), and control its job — cancel, retry, and the review decision — through
+ * the job's Durable Object, recording in the audit trail what took effect. Each caller first
+ * checks that the submission is one its viewer may act on, and turns the outcome into its own
+ * answer (a JSON body or problem for the API, a redirect with a message for the portal).
+ */
+import type { ControlResult } from "../../../durable-objects/job-coordinator";
+import type { AuditEntry } from "../../../shared/audit";
 import { db } from "../../../shared/db/client";
 import type { SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
+import type { ReviewDecision } from "../../../shared/review";
 import { listSubmissionFiles } from "../../../shared/submissions/files";
 import type { SubmissionView } from "./schemas";
 
@@ -45,4 +55,42 @@ export async function toView(
     updatedAt: new Date(s.updatedAt).toISOString(),
     completedAt: iso(s.completedAt),
   };
+}
+
+/** What can be done to a submission's job: stop it, run it again, or decide its review. */
+export type JobControl = "cancel" | "retry" | ReviewDecision;
+
+/** The audit action of each control, once it took effect. */
+const AUDIT_ACTIONS: Record<JobControl, string> = {
+  cancel: "submission.cancelled",
+  retry: "submission.retried",
+  approve: "submission.review_approved",
+  reject: "submission.review_rejected",
+};
+
+/**
+ * Runs `control` on the job of submission `id` (its Durable Object) and, when the outcome is
+ * `ok`, records it through `audit`. `not-found` and `conflict` change nothing and are not
+ * recorded; the caller maps them to its answer.
+ */
+export async function controlSubmission(
+  env: Env,
+  id: string,
+  control: JobControl,
+  audit: (entry: Pick<AuditEntry, "action" | "targetType" | "targetId">) => Promise<void>,
+): Promise<ControlResult> {
+  const job = env.JOB_COORDINATOR.getByName(id);
+  const result =
+    control === "cancel"
+      ? await job.cancel(id)
+      : control === "retry"
+        ? await job.retry(id)
+        : await job.review(id, control);
+  if (result.outcome === "ok") await audit({ action: AUDIT_ACTIONS[control], targetType: "submission", targetId: id });
+  return result;
+}
+
+/** Whether the job of submission `id` is waiting for a reviewer's decision. */
+export async function awaitsReview(env: Env, id: string): Promise<boolean> {
+  return (await env.JOB_COORDINATOR.getByName(id).snapshot())?.review?.status === "waiting";
 }

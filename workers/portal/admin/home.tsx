@@ -1,0 +1,238 @@
+/**
+ * The admin area's home page, mounted at `/app/admin` by the portal router before the rest of
+ * the admin pages: links to them, the users (disable, enable, change role), every user's newest
+ * requests and the failed ones (retry).
+ */
+import { desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { db } from "../../../shared/db/client";
+import { users } from "../../../shared/db/schema";
+import { HttpProblem } from "../../../shared/http/problem";
+import { listSubmissions } from "../../../shared/submissions/repo";
+import type { AppEnv } from "../../app-env";
+import { audit } from "../../audit";
+import { keyCache } from "../../auth/key-cache";
+import { revokeAllSessions } from "../../auth/service";
+import { Csrf, type Flashes, formOf, pageFor, str } from "../kit";
+import { Badge, Time } from "../layout";
+import { controlFlashes } from "../requests/area";
+import { requireAdmin } from "../session";
+
+/** The messages of this page's redirects: a user changed, and a retry or cancel sent `?from=admin`. */
+const flashes: Flashes = { ...controlFlashes, "user-updated": { kind: "ok", text: "The user is updated." } };
+
+const page = pageFor(flashes);
+
+/** `/app/admin` and `/app/admin/users/:id`, for admins. */
+export const adminHomePages = new Hono<AppEnv>()
+  .get("/", requireAdmin, async (c) => {
+    const d = db(c.env.DB);
+    const [people, failed, recent] = await Promise.all([
+      d.select().from(users).orderBy(desc(users.createdAt)).limit(100),
+      listSubmissions(d, c.get("user"), { status: "failed", limit: 50, all: true }),
+      listSubmissions(d, c.get("user"), { limit: 50, all: true }),
+    ]);
+    const zone = c.get("user").timeZone;
+    return page(
+      c,
+      "Admin",
+      "/app/admin",
+      <>
+        <h1>Admin</h1>
+        <ul>
+          <li>
+            <a href="/app/admin/dashboard">Dashboard</a> — jobs by outcome, step durations, provider errors,
+            notification delivery.
+          </li>
+          <li>
+            <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.
+          </li>
+          <li>
+            <a href="/app/admin/audit">Audit trail</a> — who did what, free-text search, CSV export.
+          </li>
+          <li>
+            <a href="/app/admin/notifications">Notifications</a> — every delivery with filters and re-drive, the
+            suppression list, templates.
+          </li>
+        </ul>
+        <h2>Users</h2>
+        <div class="card">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col" class="opt">
+                  Joined
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {people.map((u) => (
+                <tr>
+                  <td>
+                    {u.name || u.email}
+                    <div class="muted">
+                      {u.email}
+                      {u.emailVerifiedAt ? "" : " · unverified"}
+                      {u.disabledAt ? " · disabled" : ""}
+                    </div>
+                  </td>
+                  <td>{u.role}</td>
+                  <td class="opt">
+                    <Time ms={u.createdAt} zone={zone} />
+                  </td>
+                  <td>
+                    {u.id === c.get("user").id ? (
+                      <span class="muted">you</span>
+                    ) : (
+                      <form method="post" action={`/app/admin/users/${u.id}`} class="actions">
+                        <Csrf c={c} />
+                        <button
+                          type="submit"
+                          name="action"
+                          value={u.disabledAt ? "enable" : "disable"}
+                          class="secondary"
+                        >
+                          {u.disabledAt ? "Enable" : "Disable"}
+                        </button>
+                        <button
+                          type="submit"
+                          name="action"
+                          value={u.role === "admin" ? "make-user" : "make-admin"}
+                          class="secondary"
+                        >
+                          {u.role === "admin" ? "Make user" : "Make admin"}
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <h2>All requests</h2>
+        <div class="card">
+          {recent.length === 0 ? (
+            <p>No requests yet.</p>
+          ) : (
+            <table>
+              <caption class="skip">The 50 newest requests of every user</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="opt">
+                    Sent
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {recent.map((s) => (
+                  <tr>
+                    <td>
+                      <a class="mono" href={`/app/requests/${s.id}`}>
+                        {s.id}
+                      </a>
+                      <div class="muted">{s.email}</div>
+                    </td>
+                    <td>
+                      <Badge status={s.status} />
+                    </td>
+                    <td class="opt">
+                      <Time ms={s.createdAt} zone={zone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+        <h2>Failed requests</h2>
+        <div class="card">
+          {failed.length === 0 ? (
+            <p>No failed requests.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Request</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col" class="opt">
+                    When
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {failed.map((s) => (
+                  <tr>
+                    <td>
+                      <a class="mono" href={`/app/requests/${s.id}`}>
+                        {s.id}
+                      </a>
+                      <div class="muted">{s.email}</div>
+                    </td>
+                    <td>
+                      {s.error}
+                      <form method="post" action={`/app/requests/${s.id}/retry?from=admin`} class="actions">
+                        <Csrf c={c} />
+                        <button type="submit" class="secondary">
+                          Retry
+                        </button>
+                      </form>
+                    </td>
+                    <td class="opt">
+                      <Time ms={s.updatedAt} zone={zone} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      </>,
+    );
+  })
+  .post("/users/:id", requireAdmin, async (c) => {
+    const body = await formOf(c);
+    const id = c.req.param("id");
+    if (id === c.get("user").id) {
+      throw new HttpProblem(409, "conflict", "Conflict", "You cannot change your own account here.");
+    }
+    const action = str(body.action);
+    const changes =
+      action === "disable"
+        ? { disabledAt: Date.now() }
+        : action === "enable"
+          ? { disabledAt: null }
+          : action === "make-admin"
+            ? { role: "admin" as const }
+            : action === "make-user"
+              ? { role: "user" as const }
+              : null;
+    if (!changes) throw new HttpProblem(400, "bad-request", "Bad Request", "Unknown action.");
+    const d = db(c.env.DB);
+    const [before] = await d
+      .select({ role: users.role, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.id, id));
+    const [after] = await d
+      .update(users)
+      .set({ ...changes, updatedAt: Date.now() })
+      .where(eq(users.id, id))
+      .returning({ role: users.role, disabledAt: users.disabledAt });
+    if (!after || !before) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
+    await audit(c, {
+      action: action.startsWith("make-") ? "user.role_changed" : `user.${action}d`,
+      targetType: "user",
+      targetId: id,
+      before,
+      after,
+    });
+    if (action === "disable") await revokeAllSessions(d, id);
+    // The user's keys answer with the new role or state at once in this isolate.
+    keyCache.forget({ userId: id });
+    return c.redirect("/app/admin?m=user-updated", 303);
+  });
