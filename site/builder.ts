@@ -22,9 +22,9 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { escapeHtml } from "../shared/html.ts";
 import { bundled, codeHash, root, siteDir } from "./bundle.ts";
 import { DEFAULT_LOCALE, LOCALES, type Locale, PAGE_SIZE, STRINGS, WORKER_PATHS } from "./config.ts";
-import { escapeHtml } from "./escape.ts";
 import type { PageContext, PageRecord, SourceStat } from "./page.ts";
 import { alternatesOf, lineOfLink } from "./paths.ts";
 import type { WorkerInit, WorkerMessage, WorkerReply } from "./render-worker.ts";
