@@ -23,6 +23,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
 import { escapeHtml } from "../shared/html.ts";
+import type { BuildInfo, Manifest } from "../shared/site/manifest.ts";
 import { bundled, codeHash, root, siteDir } from "./bundle.ts";
 import { DEFAULT_LOCALE, LOCALES, type Locale, PAGE_SIZE, STRINGS, WORKER_PATHS } from "./config.ts";
 import type { PageContext, PageRecord, SourceStat } from "./page.ts";
@@ -67,20 +68,6 @@ export interface BuildResult {
   buildId: string;
   /** Milliseconds per phase: planning (list, stat, cache), rendering pages, aggregates, cache write. */
   phases: { plan: number; render: number; aggregates: number; cache: number };
-}
-
-/** The manifest the Worker ingests into D1 (`/_content/manifest.json`). */
-export interface Manifest {
-  version: 1;
-  buildId: string;
-  revision: string;
-  builtAt: string;
-  pages: (Pick<
-    PageRecord,
-    "locale" | "slug" | "url" | "twin" | "section" | "title" | "description" | "tags" | "hash"
-  > & {
-    date: string | null;
-  })[];
 }
 
 interface CacheEntry {
@@ -720,7 +707,10 @@ ${groups
   };
   files.set(path.join("_content", "manifest.json"), JSON.stringify(manifest));
   // A few bytes the Worker reads on each content request to see whether this build is ingested.
-  files.set(path.join("_content", "build.json"), JSON.stringify({ buildId: manifest.buildId, revision: o.revision }));
+  files.set(
+    path.join("_content", "build.json"),
+    JSON.stringify({ buildId: manifest.buildId, revision: o.revision } satisfies BuildInfo),
+  );
 
   // llms-full.txt: every twin, in llms.txt order, read back as bytes (no decoding) into one
   // reused buffer and written a megabyte at a time, so memory stays flat and makes no garbage.

@@ -15,7 +15,8 @@ import {
   simpleList,
   tableWithoutEscapes,
 } from "../shared/markdown/fast-lexing.ts";
-import { type BuildOptions, build, type Manifest } from "../site/build.ts";
+import type { Manifest } from "../shared/site/manifest.ts";
+import { type BuildOptions, build } from "../site/build.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
