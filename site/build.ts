@@ -20,7 +20,7 @@ import type * as Builder from "./builder.ts";
 import type { BuildOptions, BuildResult } from "./builder.ts";
 import { bundled, codeHash, root, siteDir } from "./bundle.ts";
 
-export type { BuildIssue, BuildOptions, BuildResult, Manifest } from "./builder.ts";
+export type { BuildOptions, BuildResult } from "./builder.ts";
 
 let loaded: Promise<typeof Builder> | undefined;
 

@@ -16,12 +16,29 @@ import { pathToFileURL } from "node:url";
 export const siteDir = import.meta.dirname;
 export const root = path.resolve(siteDir, "..");
 
-/** Hash of the generator's own code and assets: a change there invalidates every page. */
+/** Code and assets under `dir` (relative to `root`), sorted. */
+async function sources(dir: string): Promise<string[]> {
+  const names = await readdir(path.join(root, dir), { recursive: true });
+  return names
+    .filter((f) => /\.(ts|css|js)$/.test(f))
+    .map((f) => `${dir}/${f}`)
+    .sort();
+}
+
+/**
+ * Hash of the generator's own code and assets — this folder's, and the modules of `shared/`
+ * it runs (the markdown renderer and what that imports): a change there invalidates every page.
+ */
 export async function codeHash(): Promise<string> {
-  const names = (await readdir(siteDir, { recursive: true })).filter((f) => /\.(ts|css|js)$/.test(f)).sort();
+  const names = [
+    ...(await sources("site")).filter((f) => !f.startsWith("site/bench")),
+    "shared/chars.ts",
+    "shared/html.ts",
+    "shared/markdown.ts",
+    ...(await sources("shared/markdown")),
+  ];
   const h = createHash("sha256");
-  for (const n of names) if (!n.startsWith("bench")) h.update(n).update(await readFile(path.join(siteDir, n)));
-  h.update(await readFile(path.join(root, "shared", "html.ts")));
+  for (const n of names) h.update(n).update(await readFile(path.join(root, n)));
   return h.digest("hex");
 }
 

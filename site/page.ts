@@ -7,9 +7,9 @@ import { isUtf8 } from "node:buffer";
 import { hash as digest } from "node:crypto";
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
+import { renderPage } from "../shared/markdown.ts";
 import { type Locale, STRINGS } from "./config.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
-import { renderMarkdown } from "./markdown.ts";
 import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
 import type { Spool } from "./spool.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
@@ -111,7 +111,7 @@ export function buildPage(file: string, c: PageContext): PageRecord {
   const section = segments.length > 1 && segments[0] ? segments[0] : null;
   const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
   const slug = meta.slug ?? (last && last !== "index" ? last : "home");
-  const rendered = renderMarkdown(body);
+  const rendered = renderPage(body);
   const alternates = alternatesOf(file, c.files);
   const twin = `${url}index.md`;
   const record: PageRecord = {

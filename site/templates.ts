@@ -4,8 +4,8 @@
  * is HTML the renderer produced.
  */
 
+import { escapeHtml } from "../shared/html.ts";
 import { DEFAULT_LOCALE, type Locale, STRINGS } from "./config.ts";
-import { escapeHtml } from "./escape.ts";
 
 /** Fingerprinted asset URLs, fixed for one build. */
 export interface AssetUrls {

@@ -7,7 +7,6 @@ import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
 import { Lexer, Marked } from "marked";
 import { afterEach, describe, expect, it } from "vitest";
-import { type BuildOptions, build, type Manifest } from "../site/build.ts";
 import {
   fastTokenizer,
   mayBeSetextHeading,
@@ -15,7 +14,9 @@ import {
   plainTextLength,
   simpleList,
   tableWithoutEscapes,
-} from "../site/fast-lexing.ts";
+} from "../shared/markdown/fast-lexing.ts";
+import type { Manifest } from "../shared/site/manifest.ts";
+import { type BuildOptions, build } from "../site/build.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
@@ -150,7 +151,7 @@ describe("front matter", () => {
   });
 });
 
-describe("fast lexing (site/fast-lexing.ts)", () => {
+describe("fast lexing (shared/markdown/fast-lexing.ts)", () => {
   // Pieces that meet every branch of marked's rules: stop characters, link and e-mail starts,
   // hard breaks, Unicode white space, setext underlines, table delimiters, line terminators.
   const pieces = [

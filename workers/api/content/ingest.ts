@@ -1,17 +1,17 @@
 /**
- * Brings D1 up to date with the site build being served. The build (Node, no D1 access) writes
- * `/_content/build.json` (its id) and `/_content/manifest.json` (every page's slug, metadata and
- * content hash) into the static assets; the Worker reads them through the `ASSETS` binding.
+ * Brings D1 up to date with the site build being served. The build writes `/_content/build.json`
+ * and `/_content/manifest.json` into the static assets (their contract: `shared/site/manifest.ts`);
+ * the Worker reads them through the `ASSETS` binding.
  * The first content or search request after a deploy finds an unknown build id and ingests it:
  * new or changed pages (their markdown twins fetched from the assets), versions recorded, pages
  * gone from the build deleted, and the build marked done last — so an interrupted ingestion is
  * simply redone, and every write is an idempotent upsert.
  */
-import { z } from "zod";
 import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import type { Logger } from "../../../shared/log";
 import { searchBackend } from "../../../shared/search";
+import { BuildInfo, Manifest } from "../../../shared/site/manifest";
 import {
   buildIngested,
   currentHashes,
@@ -22,29 +22,6 @@ import {
 } from "./repo";
 
 const ASSET_ORIGIN = "https://assets.internal";
-
-const BuildInfo = z.object({ buildId: z.string().min(1), revision: z.string() });
-
-const Manifest = z.object({
-  version: z.literal(1),
-  buildId: z.string(),
-  revision: z.string(),
-  builtAt: z.string(),
-  pages: z.array(
-    z.object({
-      locale: z.string(),
-      slug: z.string(),
-      url: z.string(),
-      twin: z.string(),
-      section: z.string().nullable(),
-      title: z.string(),
-      description: z.string(),
-      date: z.string().nullable(),
-      tags: z.array(z.string()),
-      hash: z.string(),
-    }),
-  ),
-});
 
 /** Statements per D1 batch: well under D1's limits, few round trips. */
 const BATCH = 50;

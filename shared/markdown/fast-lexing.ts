@@ -28,7 +28,7 @@
  */
 
 import { Lexer, type Token, type TokenizerObject, type Tokens } from "marked";
-import { isJsSpace } from "../shared/chars";
+import { isJsSpace } from "../chars";
 
 /**
  * marked's GFM inline `text` rule without its e-mail and `mailto:`/`xmpp:` branches, and with

@@ -3,7 +3,7 @@
  * JavaScript/TypeScript, YAML, SQL, HTTP). One regular expression per language, one pass per
  * block: highlighting must not cost more than rendering the rest of the page.
  */
-import { escapeHtml } from "./escape.ts";
+import { escapeHtml } from "../html";
 
 type Rule = [cls: string, source: string];
 

@@ -1,0 +1,74 @@
+/**
+ * Tags of one locale: the tag index (`/tags/`: every tag and its page count) and, for each
+ * tag, its pages newest first as listing pages (`/tags/<tag>/`, then `page/2/`, … with
+ * `noindex`).
+ */
+import { escapeHtml } from "../../shared/html.ts";
+import { type Locale, STRINGS } from "../config.ts";
+import { byDateDesc } from "../order.ts";
+import type { PageRecord } from "../page.ts";
+import { homeOf, layout, listing } from "../templates.ts";
+import { paginate } from "./listings.ts";
+import type { OutputContext } from "./output.ts";
+
+/** Writes the tag index and tag pages of one locale (`mine`: its published pages). */
+export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], row: (p: PageRecord) => string): void {
+  const s = STRINGS[locale];
+  const home = homeOf(locale);
+  const tags = new Map<string, PageRecord[]>();
+  for (const p of mine) {
+    for (const t of p.tags) {
+      const list = tags.get(t);
+      if (list) list.push(p);
+      else tags.set(t, [p]);
+    }
+  }
+  const tagBase = `${home}tags/`;
+  const tagNames = [...tags.keys()].sort();
+  c.out.page(
+    tagBase,
+    layout({
+      locale,
+      baseUrl: c.baseUrl,
+      url: tagBase,
+      title: s.tags,
+      description: s.tags,
+      body: `<h1>${escapeHtml(s.tags)}</h1>\n<ul class="taglist">${tagNames
+        .map(
+          (t) => `<li><a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a> (${tags.get(t)?.length})</li>`,
+        )
+        .join("")}</ul>`,
+      assets: c.assets,
+      alternates: {},
+      crumbs: [
+        { href: home, label: s.home },
+        { href: tagBase, label: s.tags },
+      ],
+    }),
+  );
+  for (const t of tagNames) {
+    const list = (tags.get(t) ?? []).sort(byDateDesc);
+    const base = `${tagBase}${encodeURIComponent(t)}/`;
+    for (const pg of paginate(list, base)) {
+      c.out.page(
+        pg.url,
+        layout({
+          locale,
+          baseUrl: c.baseUrl,
+          url: pg.url,
+          title: s.tagged(t),
+          description: s.tagged(t),
+          body: listing(locale, s.tagged(t), pg.items, pg.prev, pg.next, row),
+          assets: c.assets,
+          alternates: {},
+          crumbs: [
+            { href: home, label: s.home },
+            { href: tagBase, label: s.tags },
+            { href: base, label: t },
+          ],
+          noindex: Boolean(pg.prev),
+        }),
+      );
+    }
+  }
+}
