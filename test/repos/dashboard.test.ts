@@ -1,5 +1,5 @@
 /**
- * The dashboard's query functions (workers/admin/dashboard.ts) against the local D1, beside
+ * The dashboard's query functions (workers/admin/dashboard/repo.ts) against the local D1, beside
  * the figures test/dashboard.test.ts checks: the window's edges (from inclusive, to
  * exclusive), empty windows, rows each query must leave out, and `dashboardData` as the sum of
  * its parts. Each test reads days of its own in 2001, so rows of the others never fall inside.
