@@ -1,12 +1,12 @@
 /**
  * The portal's page kit, shared by every area (requests, profile, notifications, admin): a page
  * in the layout with its flash message, the CSRF field, the checked form body, and the small
- * readers of form values.
+ * readers of form values, and the table of requests the lists share.
  */
 import type { Context } from "hono";
 import type { Child } from "hono/jsx";
 import type { AppEnv } from "../app-env";
-import { type Flash, Layout } from "./layout";
+import { Badge, type Flash, Layout, Time } from "./layout";
 import { checkSessionCsrf } from "./session";
 
 /** The flash messages an area shows, by the `?m=` code its redirects carry. */
@@ -57,3 +57,49 @@ export const list = (v: unknown) =>
 /** `v` if it is one of `values`. */
 export const pick = <T extends string>(values: readonly T[], v: string | undefined): T | undefined =>
   (values as readonly string[]).includes(v ?? "") ? (v as T) : undefined;
+
+/** What a row of a request table needs: the rest of the row is the caller's first cell. */
+interface RequestRow {
+  id: string;
+  status: string;
+  createdAt: number;
+}
+
+/**
+ * A table of requests, one per row: the caller's first cell (a link to the request and what
+ * identifies it), its status badge, and when it was sent in the viewer's time zone.
+ */
+export function RequestTable<T extends RequestRow>(props: {
+  rows: T[];
+  caption?: string;
+  zone?: string;
+  first: (row: T) => Child;
+}) {
+  return (
+    <table>
+      {props.caption ? <caption class="skip">{props.caption}</caption> : null}
+      <thead>
+        <tr>
+          <th scope="col">Request</th>
+          <th scope="col">Status</th>
+          <th scope="col" class="opt">
+            Sent
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((s) => (
+          <tr>
+            <td>{props.first(s)}</td>
+            <td>
+              <Badge status={s.status} />
+            </td>
+            <td class="opt">
+              <Time ms={s.createdAt} zone={props.zone} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -13,8 +13,8 @@ import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
 import { keyCache } from "../../auth/key-cache";
 import { revokeAllSessions } from "../../auth/service";
-import { Csrf, type Flashes, formOf, pageFor, str } from "../kit";
-import { Badge, Time } from "../layout";
+import { Csrf, type Flashes, formOf, pageFor, RequestTable, str } from "../kit";
+import { Time } from "../layout";
 import { controlFlashes } from "../requests/area";
 import { requireAdmin } from "../session";
 
@@ -118,36 +118,19 @@ export const adminHomePages = new Hono<AppEnv>()
           {recent.length === 0 ? (
             <p>No requests yet.</p>
           ) : (
-            <table>
-              <caption class="skip">The 50 newest requests of every user</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Request</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="opt">
-                    Sent
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {recent.map((s) => (
-                  <tr>
-                    <td>
-                      <a class="mono" href={`/app/requests/${s.id}`}>
-                        {s.id}
-                      </a>
-                      <div class="muted">{s.email}</div>
-                    </td>
-                    <td>
-                      <Badge status={s.status} />
-                    </td>
-                    <td class="opt">
-                      <Time ms={s.createdAt} zone={zone} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <RequestTable
+              rows={recent}
+              caption="The 50 newest requests of every user"
+              zone={zone}
+              first={(s) => (
+                <>
+                  <a class="mono" href={`/app/requests/${s.id}`}>
+                    {s.id}
+                  </a>
+                  <div class="muted">{s.email}</div>
+                </>
+              )}
+            />
           )}
         </div>
         <h2>Failed requests</h2>

@@ -9,8 +9,7 @@ import { snippetHtml } from "../../../shared/fts";
 import { type SubmissionFilter, searchSubmissions } from "../../admin/submissions/repo";
 import { exportSubmissions } from "../../admin/submissions/service";
 import type { AppEnv } from "../../app-env";
-import { pick } from "../kit";
-import { Badge, Time } from "../layout";
+import { pick, RequestTable } from "../kit";
 import { adminPage } from "./page";
 import {
   attempt,
@@ -99,37 +98,20 @@ export const requestPages = new Hono<AppEnv>()
           {rows.length === 0 ? (
             <p>No requests match.</p>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Request</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="opt">
-                    Sent
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((s) => (
-                  <tr>
-                    <td>
-                      <a class="mono" href={`/app/requests/${s.id}`}>
-                        {s.id}
-                      </a>
-                      <div class="muted">{s.email}</div>
-                      {s.snippet ? <Snippet html={snippetHtml(s.snippet)} /> : <div>{s.excerpt}</div>}
-                      {s.error ? <div class="muted">{s.error}</div> : null}
-                    </td>
-                    <td>
-                      <Badge status={s.status} />
-                    </td>
-                    <td class="opt">
-                      <Time ms={s.createdAt} zone={zone} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <RequestTable
+              rows={rows}
+              zone={zone}
+              first={(s) => (
+                <>
+                  <a class="mono" href={`/app/requests/${s.id}`}>
+                    {s.id}
+                  </a>
+                  <div class="muted">{s.email}</div>
+                  {s.snippet ? <Snippet html={snippetHtml(s.snippet)} /> : <div>{s.excerpt}</div>}
+                  {s.error ? <div class="muted">{s.error}</div> : null}
+                </>
+              )}
+            />
           )}
           <Pager href="/app/admin/requests" query={base} next={next} />
         </div>

@@ -8,7 +8,7 @@ import { SUBMISSION_STATUSES, type SubmissionStatus } from "../../../shared/db/s
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { listSubmissions } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
-import { Badge, Time } from "../layout";
+import { RequestTable } from "../kit";
 import { page } from "./area";
 
 const PAGE_SIZE = 20;
@@ -64,34 +64,17 @@ export async function listRequests(c: Context<AppEnv>) {
             .
           </p>
         ) : (
-          <table>
-            <caption class="skip">Your requests, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="opt">
-                  Sent
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((s) => (
-                <tr>
-                  <td>
-                    <a href={`/app/requests/${s.id}`}>{s.summary ? s.summary.slice(0, 120) : s.id}</a>
-                    <div class="muted mono">{s.id}</div>
-                  </td>
-                  <td>
-                    <Badge status={s.status} />
-                  </td>
-                  <td class="opt">
-                    <Time ms={s.createdAt} zone={user.timeZone} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <RequestTable
+            rows={shown}
+            caption="Your requests, newest first"
+            zone={user.timeZone}
+            first={(s) => (
+              <>
+                <a href={`/app/requests/${s.id}`}>{s.summary ? s.summary.slice(0, 120) : s.id}</a>
+                <div class="muted mono">{s.id}</div>
+              </>
+            )}
+          />
         )}
         <div class="pager">
           {before ? <a href={status ? `/app?status=${status}` : "/app"}>Newest</a> : <span />}
