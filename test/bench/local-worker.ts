@@ -40,11 +40,18 @@ export function bundleWorker(outdir: string): string {
 
 /**
  * The real Worker in Miniflare with wrangler.toml's bindings, the `local` AI provider and the
- * per-key rate limit out of the way. `queueConsumers: false` leaves the queues unconsumed.
+ * per-key rate limit out of the way. `queueConsumers: false` leaves the queues unconsumed;
+ * `assets: true` serves the built site (`dist/site`) as wrangler.toml's `[assets]` says, for
+ * benches that need the company's pages (retrieval); `bindings` override wrangler.toml's vars.
  */
 export function localWorker(
   modulePath: string,
-  options: { queueConsumers?: boolean; extra?: Partial<V4MiniflareOptions> } = {},
+  options: {
+    queueConsumers?: boolean;
+    assets?: boolean;
+    bindings?: Record<string, string>;
+    extra?: Partial<V4MiniflareOptions>;
+  } = {},
 ): Miniflare {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const {
@@ -62,6 +69,7 @@ export function localWorker(
         {
           ...(rest as object),
           ...(options.queueConsumers === false ? {} : { queueConsumers }),
+          ...(options.assets ? { assets: _assets } : {}),
           name: "statex-edge",
           // `wrangler deploy --dry-run` bundles everything into one module.
           modules: [{ type: "ESModule", path: modulePath }],
@@ -70,6 +78,7 @@ export function localWorker(
             AI_PROVIDER: "local",
             // The benches measure intake and the pipeline, not the per-key limit.
             API_RATE_LIMIT_PER_MINUTE: "1000000000",
+            ...options.bindings,
           },
         },
       ],
