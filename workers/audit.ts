@@ -19,7 +19,7 @@ export async function audit(
   const user = c.get("user") as AppEnv["Variables"]["user"] | undefined;
   try {
     await c.env.AUDIT_CHAIN.getByName("global").append({
-      actorType: entry.actorType ?? (user ? (user.role === "admin" ? "admin" : "user") : "anonymous"),
+      actorType: entry.actorType ?? (user ? user.role : "anonymous"),
       actorId: entry.actorId ?? user?.id ?? null,
       ip: c.req.header("cf-connecting-ip") ?? null,
       userAgent: c.req.header("user-agent") ?? null,

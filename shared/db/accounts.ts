@@ -1,7 +1,14 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-export const ROLES = ["user", "admin"] as const;
+/** Roles by privilege: `staff` see and answer every request; `admin` also run the platform. */
+export const ROLES = ["user", "staff", "admin"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** Whether the role sees every request (staff and admins), not only its own. */
+export const isStaff = (role: Role): boolean => role === "staff" || role === "admin";
+
+/** A role's rank: a change to a lower one ends the account's sessions and keys. */
+export const roleRank = (role: Role): number => ROLES.indexOf(role);
 
 /**
  * API key scopes. A key only does what its scopes allow; `account:manage` (export all data,
@@ -12,7 +19,7 @@ export const SCOPES = ["submissions:read", "submissions:write", "account:manage"
 export type Scope = (typeof SCOPES)[number];
 
 /** Purposes of single-use emailed links. */
-export const TOKEN_PURPOSES = ["verify-email", "magic-link", "password-reset"] as const;
+export const TOKEN_PURPOSES = ["verify-email", "magic-link", "password-reset", "staff-invite"] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /**

@@ -12,7 +12,7 @@ export const auditLog = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     at: integer("at").notNull(),
-    actorType: text("actor_type", { enum: ["user", "admin", "system", "anonymous"] }).notNull(),
+    actorType: text("actor_type", { enum: ["user", "staff", "admin", "system", "anonymous"] }).notNull(),
     actorId: text("actor_id"),
     action: text("action").notNull(),
     targetType: text("target_type"),

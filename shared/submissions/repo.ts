@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { type Db, insertChunks } from "../db/client";
 import {
+  isStaff,
   type SubmissionRow,
   type SubmissionStatus,
   type SubmissionStepRow,
@@ -73,11 +74,11 @@ export const EXCERPT_CHARS = 300;
 /** The start of a request's text, whitespace collapsed: what admin search indexes. */
 export const excerptOf = (text: string) => text.replace(/\s+/g, " ").trim().slice(0, EXCERPT_CHARS);
 
-/** Who may see a submission: its owner, or an admin. */
+/** Who may see a submission: its owner, or staff (admins included). */
 export type Viewer = Pick<UserRow, "id" | "role">;
 
 const visibleTo = (viewer: Viewer | null): SQL | undefined =>
-  viewer && viewer.role !== "admin" ? eq(submissions.userId, viewer.id) : undefined;
+  viewer && !isStaff(viewer.role) ? eq(submissions.userId, viewer.id) : undefined;
 
 /**
  * A submission with its steps, if `viewer` may see it (owner or admin; `null` = internal
@@ -136,7 +137,7 @@ export async function listSubmissions(
     .from(submissions)
     .where(
       and(
-        options.all && viewer.role === "admin" ? undefined : eq(submissions.userId, viewer.id),
+        options.all && isStaff(viewer.role) ? undefined : eq(submissions.userId, viewer.id),
         options.status ? eq(submissions.status, options.status) : undefined,
         options.before ? lt(submissions.id, options.before) : undefined,
       ),

@@ -23,6 +23,7 @@ export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
   "verify-email": 24 * 3600_000,
   "magic-link": 15 * 60_000,
   "password-reset": 60 * 60_000,
+  "staff-invite": 7 * 24 * 3600_000,
 };
 
 /**

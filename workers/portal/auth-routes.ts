@@ -34,6 +34,7 @@ import {
   SignUpPage,
   signInMessages,
 } from "./profile/auth-pages";
+import { invitePages } from "./profile/invite";
 import {
   checkAnonCsrf,
   checkSessionCsrf,
@@ -43,8 +44,9 @@ import {
   signupBrowserHash,
 } from "./session";
 
-/** `/auth/*`: sign-up, email verification, sign-in (password or magic link), reset, sign-out. */
+/** `/auth/*`: sign-up, email verification, sign-in (password or magic link), reset, staff invitations, sign-out. */
 export const authRoutes = new Hono<AppEnv>()
+  .route("/", invitePages)
   .get("/signin", async (c) => {
     if (await currentSession(c)) return c.redirect(safeNext(c.req.query("next")), 303);
     return SignInPage(c, signInMessages[c.req.query("m") ?? ""] ?? null, "", c.req.query("next"));

@@ -1,6 +1,6 @@
 /**
  * The account mails the portal sends (address confirmation, magic sign-in link, password
- * reset, "you already have an account"), composed as action mails and sent through the
+ * reset, "you already have an account", a staff invitation), composed as action mails and sent through the
  * configured email provider.
  */
 import { ulid } from "../../shared/ids";
@@ -9,7 +9,7 @@ import { sendEmail } from "../../shared/notifications/channels";
 import { actionMail, parseMailbox } from "../../shared/notifications/compose";
 import { TOKEN_TTL_MS } from "../auth/mailbox";
 
-export type AccountMailKind = "verify" | "magic" | "reset" | "already-registered";
+export type AccountMailKind = "verify" | "magic" | "reset" | "already-registered" | "staff-invite";
 
 const FOOTER =
   "You received this because someone entered your address at StateX. If it was not you, ignore this message.";
@@ -49,6 +49,18 @@ function content(kind: AccountMailKind, link: string) {
         link,
         linkText: "Choose a new password",
         footer: FOOTER,
+      });
+    case "staff-invite":
+      return actionMail({
+        subject: "You are invited to answer requests at StateX",
+        paragraphs: [
+          "An administrator of StateX invited you to join its staff: you will see every customer request, review the drafts and answer them.",
+          `Accept with this link; it works once, for ${Math.round(TOKEN_TTL_MS["staff-invite"] / 86_400_000)} days.`,
+        ],
+        link,
+        linkText: "Accept the invitation",
+        footer:
+          "You received this because an administrator of StateX entered your address. If you did not expect it, ignore this message.",
       });
     case "already-registered":
       return actionMail({

@@ -1,25 +1,34 @@
 /**
  * The admin area's home page, mounted at `/app/admin` by the portal router before the rest of
- * the admin pages: links to them, the users (disable, enable, change role), every user's newest
- * requests and the failed ones (retry).
+ * the admin pages: links to them, the users (disable, enable, change role, invite staff), every
+ * user's newest requests and the failed ones (retry).
  */
 import { desc, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { db } from "../../../shared/db/client";
-import { users } from "../../../shared/db/schema";
+import { ROLES, users } from "../../../shared/db/schema";
 import { HttpProblem } from "../../../shared/http/problem";
 import { listSubmissions } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
 import { keyCache } from "../../auth/key-cache";
 import { revokeAllSessions } from "../../auth/service";
+import { accountToInvite, changeRole } from "../../auth/staff";
 import { Csrf, type Flashes, formOf, pageFor, RequestTable, str } from "../kit";
 import { Time } from "../layout";
+import { emailField, mailLinkLater } from "../profile/auth-flow";
 import { controlFlashes } from "../requests/area";
 import { requireAdmin } from "../session";
 
-/** The messages of this page's redirects: a user changed, and a retry or cancel sent `?from=admin`. */
-const flashes: Flashes = { ...controlFlashes, "user-updated": { kind: "ok", text: "The user is updated." } };
+/** The messages of this page's redirects: a user changed or invited, and a retry or cancel sent `?from=admin`. */
+const flashes: Flashes = {
+  ...controlFlashes,
+  "user-updated": { kind: "ok", text: "The user is updated." },
+  "staff-invited": { kind: "ok", text: "The invitation is on its way. The role is given when it is accepted." },
+  "invite-bad-address": { kind: "bad", text: "That is not an email address." },
+  "invite-already-staff": { kind: "bad", text: "That account is already staff or admin." },
+  "invite-disabled": { kind: "bad", text: "That account is disabled; enable it first." },
+};
 
 const page = pageFor(flashes);
 
@@ -56,6 +65,18 @@ export const adminHomePages = new Hono<AppEnv>()
           </li>
         </ul>
         <h2>Users</h2>
+        <form method="post" action="/app/admin/staff" class="filters">
+          <Csrf c={c} />
+          <div>
+            <label for="invite-email">Invite staff by email</label>
+            <input id="invite-email" name="email" type="email" required autocomplete="off" />
+          </div>
+          <button type="submit">Send the invitation</button>
+        </form>
+        <p class="hint">
+          Staff see and answer every request. The invitation is a link that works once, for 7 days; the role is given
+          when it is accepted. Making an account a lower role signs it out everywhere and revokes its API keys.
+        </p>
         <div class="card">
           <table>
             <thead>
@@ -97,14 +118,11 @@ export const adminHomePages = new Hono<AppEnv>()
                         >
                           {u.disabledAt ? "Enable" : "Disable"}
                         </button>
-                        <button
-                          type="submit"
-                          name="action"
-                          value={u.role === "admin" ? "make-user" : "make-admin"}
-                          class="secondary"
-                        >
-                          {u.role === "admin" ? "Make user" : "Make admin"}
-                        </button>
+                        {ROLES.filter((r) => r !== u.role).map((r) => (
+                          <button type="submit" name="action" value={`make-${r}`} class="secondary">
+                            {r === "user" && u.role === "staff" ? "Remove from staff" : `Make ${r}`}
+                          </button>
+                        ))}
                       </form>
                     )}
                   </td>
@@ -178,6 +196,16 @@ export const adminHomePages = new Hono<AppEnv>()
       </>,
     );
   })
+  .post("/staff", requireAdmin, async (c) => {
+    const body = await formOf(c);
+    const email = emailField.safeParse(str(body.email));
+    if (!email.success) return c.redirect("/app/admin?m=invite-bad-address", 303);
+    const user = await accountToInvite(db(c.env.DB), email.data);
+    if (typeof user === "string") return c.redirect(`/app/admin?m=invite-${user}`, 303);
+    await audit(c, { action: "staff.invited", targetType: "user", targetId: user.id, after: { email: user.email } });
+    mailLinkLater(c, user, "staff-invite");
+    return c.redirect("/app/admin?m=staff-invited", 303);
+  })
   .post("/users/:id", requireAdmin, async (c) => {
     const body = await formOf(c);
     const id = c.req.param("id");
@@ -185,16 +213,21 @@ export const adminHomePages = new Hono<AppEnv>()
       throw new HttpProblem(409, "conflict", "Conflict", "You cannot change your own account here.");
     }
     const action = str(body.action);
+    const role = ROLES.find((r) => action === `make-${r}`);
+    if (role) {
+      const changed = await changeRole(db(c.env.DB), id, role);
+      if (!changed) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
+      await audit(c, {
+        action: "user.role_changed",
+        targetType: "user",
+        targetId: id,
+        before: { role: changed.before },
+        after: { role: changed.after },
+      });
+      return c.redirect("/app/admin?m=user-updated", 303);
+    }
     const changes =
-      action === "disable"
-        ? { disabledAt: Date.now() }
-        : action === "enable"
-          ? { disabledAt: null }
-          : action === "make-admin"
-            ? { role: "admin" as const }
-            : action === "make-user"
-              ? { role: "user" as const }
-              : null;
+      action === "disable" ? { disabledAt: Date.now() } : action === "enable" ? { disabledAt: null } : null;
     if (!changes) throw new HttpProblem(400, "bad-request", "Bad Request", "Unknown action.");
     const d = db(c.env.DB);
     const [before] = await d
@@ -208,7 +241,7 @@ export const adminHomePages = new Hono<AppEnv>()
       .returning({ role: users.role, disabledAt: users.disabledAt });
     if (!after || !before) throw new HttpProblem(404, "not-found", "Not Found", "No such user.");
     await audit(c, {
-      action: action.startsWith("make-") ? "user.role_changed" : `user.${action}d`,
+      action: `user.${action}d`,
       targetType: "user",
       targetId: id,
       before,

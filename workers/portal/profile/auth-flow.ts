@@ -76,6 +76,7 @@ const LINK_PATHS: Record<TokenPurpose, { kind: AccountMailKind; path: string }> 
   "verify-email": { kind: "verify", path: "/auth/verify" },
   "magic-link": { kind: "magic", path: "/auth/magic/confirm" },
   "password-reset": { kind: "reset", path: "/auth/reset/confirm" },
+  "staff-invite": { kind: "staff-invite", path: "/auth/invite" },
 };
 
 /**

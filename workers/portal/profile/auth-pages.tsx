@@ -28,7 +28,8 @@ export const signInMessages: Record<string, Flash> = {
   "link-invalid": { kind: "bad", text: "That link is invalid, used or expired. Ask for a new one." },
 };
 
-function Field(props: {
+/** A required form field with its label and hint (or error). */
+export function Field(props: {
   name: string;
   label: string;
   type?: string;
@@ -60,7 +61,8 @@ function Field(props: {
   );
 }
 
-function AuthPage(props: {
+/** An `/auth` page: one card in the layout. */
+export function AuthPage(props: {
   c: Context<AppEnv>;
   title: string;
   flash?: Flash | null;
