@@ -13,8 +13,8 @@ import { detectLanguage } from "./local";
 import {
   type Analysis,
   type AnalysisInput,
-  type ProviderName,
   ProviderError,
+  type ProviderName,
   StructuredAnalysis,
   SUMMARY_MAX_CHARS,
   truncate,
@@ -170,8 +170,7 @@ export function modelAnalysis(
     notices,
     label: meta.label,
     usage: result.usage,
-    markdown: composeDocument({ structured: result.structured, passages: cited, label: meta.label, notices })
-      .markdown,
+    markdown: composeDocument({ structured: result.structured, passages: cited, label: meta.label, notices }).markdown,
     summary: truncate(result.structured.summary.replace(/\s+/g, " "), SUMMARY_MAX_CHARS),
     language: detectLanguage(input.text),
     provider: meta.provider,

@@ -99,7 +99,8 @@ const QUESTIONS = {
   },
 };
 
-const TIMELINE = /(deadline|\bby\b|\bwhen\b|\bweeks?\b|\bmonths?\b|\bdays?\b|asap|urgent|\d{4}|termín|do kdy|týdn|měsíc|dn[ůíy]|brzy|co nejdřív|\bdo \d)/iu;
+const TIMELINE =
+  /(deadline|\bby\b|\bwhen\b|\bweeks?\b|\bmonths?\b|\bdays?\b|asap|urgent|\d{4}|termín|do kdy|týdn|měsíc|dn[ůíy]|brzy|co nejdřív|\bdo \d)/iu;
 const BUDGET = /(€|\bEUR\b|\bKč\b|\bCZK\b|\$|budget|price|cost|how much|rozpočet|cen[aouy]|kolik|stojí)/iu;
 
 /**

@@ -9,8 +9,8 @@
 import { audioChunks } from "../../extract";
 import { transcriptKey } from "../../submissions/keys";
 import { PermanentStepError } from "../errors";
-import { callOptions, providerChain } from "./ai";
 import { stepsOf } from "../workflows";
+import { callOptions, providerChain } from "./ai";
 import type { Gathered, StepContext, StepRunner } from "./context";
 
 /** Below the 25 MB upload limit of OpenAI-compatible transcription APIs. */
@@ -76,6 +76,10 @@ export async function untranscribedNotices(ctx: StepContext): Promise<string[]> 
   if (!stepsOf(ctx.job.workflow).includes("transcribe")) return [];
   const output = await ctx.output<Transcribed>("transcribe");
   return (output.untranscribed ?? []).map(
-    (name) => `The voice note "${name.replace(/["\s]+/g, " ").trim().slice(0, 120)}" could not be transcribed offline.`,
+    (name) =>
+      `The voice note "${name
+        .replace(/["\s]+/g, " ")
+        .trim()
+        .slice(0, 120)}" could not be transcribed offline.`,
   );
 }

@@ -129,7 +129,10 @@ export const SubmissionSource = z
       description: "Absolute link to the cited section of our site.",
       example: "https://statex.example/services/web/#pricing",
     }),
-    section: z.string().nullable().openapi({ description: "The cited section's heading, or null for the page's opening." }),
+    section: z
+      .string()
+      .nullable()
+      .openapi({ description: "The cited section's heading, or null for the page's opening." }),
     locale: z.string().openapi({ description: "The page's locale.", example: "en" }),
     score: z.number().openapi({ description: "The passage's retrieval score (comparable only within one result)." }),
   })
