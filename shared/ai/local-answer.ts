@@ -26,15 +26,22 @@ const PER_NEED = 2;
 
 /** Sentences that ask or state a need, in English and Czech. */
 const NEED_CUES =
-  /(^|[^\p{L}])(we need|i need|we want|we would like|we'd like|looking for|how much|how long|how many|how soon|can you|could you|do you|is it possible|what (?:is|are|does|do)|when can|potřebuj\p{L}*|chceme|chtěli bychom|hledáme|kolik|jak dlouho|jak rychle|můžete|mohli byste|nabízíte|je možné|co stojí)([^\p{L}]|$)/iu;
+  /(^|[^\p{L}])(need|needs|we want|we would like|we'd like|looking for|how much|how long|how many|how soon|can you|could you|do you|is it possible|what (?:is|are|does|do)|when can|potřebuj\p{L}*|chceme|chtěli bychom|hledáme|kolik|jak dlouho|jak rychle|můžete|mohli byste|nabízíte|je možné|co stojí)([^\p{L}]|$)/iu;
 
 /** Sentences that state a need (what we understood), in English and Czech. */
 const REQUIREMENT_CUES =
   /(^|[^\p{L}])(need|needs|must|should|require[sd]?|want|wants|would like|please|expect|has to|have to|looking for|potřebuj\p{L}*|musí\p{L}*|měl\p{L}* by|prosím|chce\p{L}*|hledáme)([^\p{L}]|$)/iu;
 
-/** A figure worth quoting: money, a duration, a share. */
-const FIGURE =
-  /(€|\bEUR\b|\bKč\b|\bCZK\b|\$|%|\d\s*(?:days?|weeks?|months?|hours?|years?|dn[íůy]|den|týdn\p{L}*|týden|měsíc\p{L}*|hodin\p{L}*|let|roky?))/iu;
+/** Figures worth quoting: money and shares, durations. */
+const MONEY = /(€|(^|[^\p{L}])(EUR|Kč|CZK)([^\p{L}]|$)|\$|%)/iu;
+const DURATION =
+  /\d\s*(?:\p{L}+\s+)?(days?|weeks?|months?|hours?|years?|dn[íůy]|den|týdn\p{L}*|týden|měsíc\p{L}*|hodin\p{L}*|let|roky?)([^\p{L}]|$)/iu;
+/** Questions that ask for a figure: a price, a duration. Their answer's figure counts as a term. */
+const ASKS_MONEY = /(how much|cost|price|pricing|fee|budget|kolik|cen[auyě]|stojí|rozpočet|poplat)/iu;
+const ASKS_DURATION = /(how long|how soon|how fast|when|jak dlouho|jak rychle|kdy|za jak)/iu;
+/** The pseudo-terms a figure adds to a sentence and a figure question to its query. */
+const MONEY_TERM = "\u0000money";
+const DURATION_TERM = "\u0000duration";
 
 function segmentSentences(text: string, language: string): string[] {
   const locale = language === "und" ? "en" : language;
@@ -43,14 +50,18 @@ function segmentSentences(text: string, language: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** Lower-cased content words, stop words out, cut to a five-letter prefix (a crude stemmer). */
+/**
+ * Lower-cased content words, stop words out, English inflections (-s, -es, -ed, -ing) cut and
+ * the rest cut to a five-letter prefix: a crude stemmer that also joins Czech word forms.
+ */
 function terms(text: string, stop: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const w of new Intl.Segmenter("en", { granularity: "word" }).segment(text.toLowerCase())) {
     if (!w.isWordLike) continue;
     const word = w.segment;
     if (word.length < 2 || stop.has(word)) continue;
-    out.push(/^\d/.test(word) ? word : [...word].slice(0, 5).join(""));
+    const stem = word.replace(/(?:ing|ed|es|s)$/u, "");
+    out.push(/^\d/.test(word) ? word : [...(stem.length >= 3 ? stem : word)].slice(0, 5).join(""));
   }
   return out;
 }
@@ -118,8 +129,9 @@ export function localStructure(input: {
   const scanned = input.text.replace(/\r\n?/g, "\n").slice(0, SCAN_CHARS);
   const stop = new Set([...(STOPWORDS[toISO3(language) ?? ""] ?? []), ...(STOPWORDS.eng ?? [])]);
   const sentences = segmentSentences(scanned, language).filter((s) => !s.startsWith("#"));
-  const needs = sentences
-    .filter((s) => /[?？]\s*$/.test(s) || NEED_CUES.test(s))
+  // Questions first, then the needs stated: a question asks for the answer most directly.
+  const asked = (s: string) => /[?？]\s*$/.test(s);
+  const needs = [...sentences.filter(asked), ...sentences.filter((s) => !asked(s) && NEED_CUES.test(s))]
     .slice(0, MAX_NEEDS)
     .map((s) => truncate(s, 280));
   const understood = sentences
@@ -133,6 +145,10 @@ export function localStructure(input: {
     for (const sentence of segmentSentences(text, language).slice(0, MAX_SENTENCES_PER_PASSAGE)) {
       const words = terms(sentence, stop);
       if (words.length === 0) continue;
+      const money = MONEY.test(sentence);
+      const duration = DURATION.test(sentence);
+      if (money) words.push(MONEY_TERM);
+      if (duration) words.push(DURATION_TERM);
       const tf = new Map<string, number>();
       for (const w of words) tf.set(w, (tf.get(w) ?? 0) + 1);
       candidates.push({
@@ -141,7 +157,7 @@ export function localStructure(input: {
         order: candidates.length,
         tf,
         length: words.length,
-        figure: FIGURE.test(sentence),
+        figure: money || duration,
       });
     }
   }
@@ -151,12 +167,17 @@ export function localStructure(input: {
   const questions: string[] = [];
   const used = new Set<number>();
   for (const need of needs) {
-    const scores = bm25(terms(need, stop), candidates);
+    const query = terms(need, stop);
+    if (ASKS_MONEY.test(need)) query.push(MONEY_TERM);
+    if (ASKS_DURATION.test(need)) query.push(DURATION_TERM);
+    const scores = bm25(query, candidates);
     const best = candidates
       .map((c, i) => ({ c, score: scores[i] ?? 0 }))
       .filter((x) => x.score > 0 && !used.has(x.c.order))
       .sort((a, b) => b.score - a.score || a.c.order - b.c.order)
-      .slice(0, PER_NEED);
+      .slice(0, PER_NEED)
+      // A second sentence only when it is nearly as good as the best: no filler quoted.
+      .filter((x, i, all) => i === 0 || x.score >= 0.6 * (all[0]?.score ?? 0));
     if (best.length === 0) {
       if (candidates.length > 0) {
         answer.push({ question: need, text: "Our site does not cover this; a person will answer.", citations: [] });
