@@ -340,6 +340,49 @@ describe("compose", () => {
   });
 });
 
+describe("compose, with the grounded answer", () => {
+  it("records the cited passages as numbered sources with absolute links, and the audio notice once", async () => {
+    const pricing = {
+      id: "en:services/booking#pricing",
+      locale: "en",
+      title: "Online booking",
+      section: "Pricing",
+      url: "/services/booking/#pricing",
+      text: "Online booking costs €1,200 per clinic.",
+      score: 2,
+    };
+    // The retrieve step is wired at merge (`passagesOf`); here the provider is handed a passage.
+    const original = LocalProvider.prototype.analyse;
+    vi.spyOn(LocalProvider.prototype, "analyse").mockImplementation(function (this: LocalProvider, input) {
+      return original.call(this, { ...input, passages: [pricing] });
+    });
+    const job = memoryJob({ env: { PUBLIC_BASE_URL: "https://statex.example/" } });
+    const memo = file("memo.mp3", "audio/mpeg");
+    job.put(memo.key, new Uint8Array(32));
+    job.input("We need online booking. How much does online booking cost?", [memo]);
+    for (const step of ["gather", "transcribe", "extract", "analyse", "compose"] as const) await job.run(step);
+
+    const markdown = job.text(`results/${ID}.md`) ?? "";
+    expect(job.results[0]?.sources).toEqual([
+      {
+        n: 1,
+        title: "Online booking",
+        section: "Pricing",
+        url: "https://statex.example/services/booking/#pricing",
+        locale: "en",
+        score: 2,
+      },
+    ]);
+    expect(markdown).toContain("- Online booking costs €1,200 per clinic. [1]");
+    expect(markdown).toContain(
+      "## Sources\n\n1. [Online booking — Pricing](https://statex.example/services/booking/#pricing)\n",
+    );
+    expect(markdown).not.toContain("No transcription offline");
+    expect(markdown.split('The voice note "memo.mp3" could not be transcribed offline.')).toHaveLength(2);
+    expect(job.results[0]?.summary).not.toContain("voice note");
+  });
+});
+
 describe("review", () => {
   it("refuses a rejected result for good, and passes an approved one on", async () => {
     const rejected = await memoryJob({ job: { reviewDecision: "reject", reviewedAt: 5 } })
