@@ -59,6 +59,36 @@ describe("the Workers AI provider, against a fake AI binding", () => {
     expect(result.markdown).toContain("## Questions for you\n\n- Which database?");
   });
 
+  it("answers from the passages it is given, citing their ids; other citations are dropped", async () => {
+    const passage = {
+      id: "en:services/ops#incidents",
+      locale: "en",
+      title: "Operations",
+      section: "Incidents",
+      url: "/services/ops/#incidents",
+      text: "We review database incidents within two days.",
+      score: 1,
+    };
+    const seen: string[] = [];
+    const ai: AiBinding = {
+      async run(_model, inputs) {
+        seen.push((inputs.messages as { content: string }[])[1]?.content ?? "");
+        return {
+          response: JSON.stringify({
+            summary: "Two database failures.",
+            answer: [{ text: "Incidents are reviewed within two days.", citations: [passage.id, "en:invented#x"] }],
+          }),
+        };
+      },
+    };
+    const result = await new WorkersAiProvider(ai, "m").analyse({ submissionId: "s", text: TEXT, passages: [passage] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain(`[passage id="${passage.id}"] Operations — Incidents\n${passage.text}`);
+    expect(result.structured.answer[0]?.citations).toEqual([passage.id]);
+    expect(result.markdown).toContain("- Incidents are reviewed within two days. [1]");
+    expect(result.markdown).toContain("1. [Operations — Incidents](/services/ops/#incidents)");
+  });
+
   it("classifies capacity errors as retryable and bad input as permanent", async () => {
     const failing = (message: string): AiBinding => ({
       run: async () => {
