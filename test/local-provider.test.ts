@@ -54,9 +54,10 @@ describe("the local provider (offline, deterministic, in the Workers runtime)", 
     expect(one).toEqual(two);
     expect(one.provider).toBe("local");
     expect(one.markdown).toMatch(/without a language model/);
-    for (const section of ["## Summary", "## Key points", "## Keywords", "## Statistics"]) {
-      expect(one.markdown).toContain(section);
-    }
+    const headings = one.markdown.match(/^## .*$/gm);
+    // No passages given: the answer says so, invents nothing, and there are no sources.
+    expect(headings).toEqual(["## Answer", "## What we understood", "## What we propose", "## Questions for you"]);
+    expect(one.markdown).toContain("## Answer\n\nOur site does not cover this; a person will answer.\n");
   });
 
   it("keeps the summary within its limit for one very long sentence", () => {

@@ -166,8 +166,14 @@ describe("documents and audio in the analyse workflow", () => {
     const done = await waitForStatus(sid, ["completed", "failed"]);
     expect(done.status).toBe("completed");
     expect(done.steps.find((s) => s.name === "transcribe")).toMatchObject({ status: "done", provider: "local:none" });
-    expect(done.result?.markdown).toContain("## Transcript");
-    expect(done.result?.markdown).toContain('No transcription offline: the audio "voice.mp3" (2048 bytes)');
+    // The offline marker is not request text: one notice line, nothing in the answer or transcript.
+    const markdown = done.result?.markdown ?? "";
+    expect(markdown).not.toContain("No transcription offline");
+    expect(markdown.split('The voice note "voice.mp3" could not be transcribed offline.')).toHaveLength(2);
+    expect(markdown).toContain('\n> The voice note "voice.mp3" could not be transcribed offline.\n');
+    expect(markdown).not.toContain("## Transcript");
+    expect(done.summary).not.toContain("No transcription");
+    expect(markdown).toContain("- Could you write down what the voice note says? We could not transcribe it.");
   });
 
   it("runs the transcribe workflow chosen at intake: audio steps only, no model analysis", async () => {
@@ -317,7 +323,7 @@ describe("the provider fallback chain", () => {
       { onCall: (c) => calls.push(c) },
     );
     expect(result.provider).toBe("local");
-    expect(result.structured.requirements).toEqual(["We need more shelves."]);
+    expect(result.structured.understood).toEqual(["We need more shelves."]);
     expect(calls.map((c) => [c.provider, c.ok, c.error])).toEqual([
       ["openai", false, "The AI service did not answer within 50 ms."],
       ["local", true, null],

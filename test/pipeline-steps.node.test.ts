@@ -227,14 +227,13 @@ describe("transcribe", () => {
     ]);
     expect([...job.parts.keys()]).toEqual(["transcribe/0:0", "transcribe/0:1", "transcribe/0:2"]);
     expect(result).toEqual({
-      output: { key: `work/${ID}/transcript.md`, transcribed: false },
+      output: { key: `work/${ID}/transcript.md`, transcribed: false, untranscribed: ["memo.mp3"] },
       provider: "openai:whisper-1,local:none",
     });
+    // Only what was transcribed is transcript text; the offline marker stays out of it.
     const transcript = job.text(`work/${ID}/transcript.md`) ?? "";
-    expect(transcript).toMatch(
-      /^### memo\.mp3\n\nPart one\. \[No transcription offline: the audio "memo\.mp3" \(1024 bytes\)/,
-    );
-    expect(transcript).toContain('the audio "memo.mp3" (452 bytes)');
+    expect(transcript).toBe("### memo.mp3\n\nPart one.");
+    expect(job.parts.get("transcribe/0:2")).toMatchObject({ transcribed: false });
 
     // Run again (a retry after a later failure): every chunk is memoized, no call is made.
     await job.run("transcribe");
@@ -295,10 +294,11 @@ describe("analyse", () => {
     const result = await job.run("analyse");
     const input = seen.mock.calls[0]?.[0] as AnalysisInput;
     expect(input.submissionId).toBe(ID);
-    expect(
-      input.text.startsWith("Please analyse the warehouse. We need more shelves.\n\n## Transcript of the audio\n\n"),
-    ).toBe(true);
-    expect(input.text).toContain('### memo.mp3\n\n[No transcription offline: the audio "memo.mp3" (64 bytes)');
+    expect(input.text.startsWith("Please analyse the warehouse. We need more shelves.\n\n## Documents\n\n")).toBe(true);
+    expect(input.text).not.toContain("No transcription offline");
+    expect(input.text).not.toContain("## Transcript of the audio");
+    expect(input.notices).toEqual(['The voice note "memo.mp3" could not be transcribed offline.']);
+    expect(input.passages).toEqual([]);
     expect(input.text).toContain("## Documents\n\n### notes.txt\n\nThe documents mention conveyor belts.");
     expect(input.text.length).toBeLessThanOrEqual(MAX_ANALYSIS_CHARS);
     expect(input.text.endsWith("…")).toBe(true);
@@ -322,7 +322,7 @@ describe("compose", () => {
       provider: "none",
       model: "none",
     });
-    expect(job.results).toEqual([{ key: `results/${ID}.md`, summary: "", provider: "none" }]);
+    expect(job.results).toEqual([{ key: `results/${ID}.md`, summary: "", provider: "none", sources: [] }]);
   });
 
   it("summarises the transcript and names the provider that transcribed it", async () => {
@@ -331,10 +331,55 @@ describe("compose", () => {
     job.put(memo.key, new Uint8Array(10));
     job.input("Voice memo.", [memo]);
     for (const step of ["gather", "transcribe", "compose"] as const) await job.run(step);
-    expect(job.text(`results/${ID}.md`)).toMatch(/^# Transcript\n\n### memo\.mp3\n\n\[No transcription offline/);
-    expect(job.results[0]).toMatchObject({ provider: "local" });
-    expect(job.results[0]?.summary).toMatch(/^\[No transcription offline: the audio "memo\.mp3" \(10 bytes\)/);
+    expect(job.text(`results/${ID}.md`)).toBe(
+      '# Transcript\n\n> The voice note "memo.mp3" could not be transcribed offline.\n\n_No audio could be transcribed._\n',
+    );
+    expect(job.results[0]).toMatchObject({ provider: "local", sources: [] });
+    expect(job.results[0]?.summary).toBe('The voice note "memo.mp3" could not be transcribed offline.');
     expect(job.objects.get(`results/${ID}.md`)?.customMetadata?.model).toBe("none");
+  });
+});
+
+describe("compose, with the grounded answer", () => {
+  it("records the cited passages as numbered sources with absolute links, and the audio notice once", async () => {
+    const pricing = {
+      id: "en:services/booking#pricing",
+      locale: "en",
+      title: "Online booking",
+      section: "Pricing",
+      url: "/services/booking/#pricing",
+      text: "Online booking costs €1,200 per clinic.",
+      score: 2,
+    };
+    // The retrieve step is wired at merge (`passagesOf`); here the provider is handed a passage.
+    const original = LocalProvider.prototype.analyse;
+    vi.spyOn(LocalProvider.prototype, "analyse").mockImplementation(function (this: LocalProvider, input) {
+      return original.call(this, { ...input, passages: [pricing] });
+    });
+    const job = memoryJob({ env: { PUBLIC_BASE_URL: "https://statex.example/" } });
+    const memo = file("memo.mp3", "audio/mpeg");
+    job.put(memo.key, new Uint8Array(32));
+    job.input("We need online booking. How much does online booking cost?", [memo]);
+    for (const step of ["gather", "transcribe", "extract", "analyse", "compose"] as const) await job.run(step);
+
+    const markdown = job.text(`results/${ID}.md`) ?? "";
+    expect(job.results[0]?.sources).toEqual([
+      {
+        n: 1,
+        title: "Online booking",
+        section: "Pricing",
+        url: "https://statex.example/services/booking/#pricing",
+        locale: "en",
+        score: 2,
+      },
+    ]);
+    expect(markdown).toContain("- Online booking costs €1,200 per clinic. [1]");
+    expect(markdown).toContain(
+      "## Sources\n\n1. [Online booking — Pricing](https://statex.example/services/booking/#pricing)\n",
+    );
+    expect(markdown).not.toContain("No transcription offline");
+    expect(markdown.split('The voice note "memo.mp3" could not be transcribed offline.')).toHaveLength(2);
+    expect(job.results[0]?.summary).not.toContain("voice note");
   });
 });
 

@@ -43,7 +43,9 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
     expect(done.steps[3]?.provider).toBe("local:statex-extractive-v1");
     expect(done.completedAt).not.toBeNull();
     expect(done.summary).toContain("packing material");
-    expect(done.result?.markdown).toContain("## Summary");
+    expect(done.result?.markdown).toContain("## Answer\n\nOur site does not cover this; a person will answer.");
+    expect(done.result?.markdown).not.toContain("## Sources");
+    expect(done.sources).toEqual([]);
     expect(done.result?.markdown).toContain("without a language model");
 
     // The result document is in R2 and its summary in D1.

@@ -8,9 +8,9 @@ const TEXT = "Please summarise the incident report. The database failed twice on
 // What the models are asked for: one JSON object of the structured analysis.
 const MODEL_JSON = JSON.stringify({
   summary: "The database failed twice on Monday.",
-  requirements: ["A summary of the incident report"],
-  openQuestions: ["Which database?"],
-  nextSteps: ["Check the database logs"],
+  understood: ["A summary of the incident report"],
+  questions: ["Which database?"],
+  proposals: [{ text: "Check the database logs", citations: [] }],
 });
 
 afterEach(() => {
@@ -22,7 +22,9 @@ describe("createProvider", () => {
     expect(createProvider({}).name).toBe("local");
     expect(createProvider({ AI_PROVIDER: "local" }).name).toBe("local");
     expect(() => createProvider({ AI_PROVIDER: "gpt" })).toThrow(/must be one of/);
-    expect(() => createProvider({ AI_PROVIDER: "openai", AI_BASE_URL: "https://x" })).toThrow(/AI_API_KEY/);
+    expect(() => createProvider({ AI_PROVIDER: "openai", AI_BASE_URL: "https://x" })).toThrow(/AI_MODEL/);
+    // A local server (Ollama, llama.cpp) needs no key: the provider configures without one.
+    expect(createProvider({ AI_PROVIDER: "openai", AI_BASE_URL: "https://x", AI_MODEL: "m" }).name).toBe("openai");
     expect(() => createProvider({ AI_PROVIDER: "workers-ai" })).toThrow(/AI binding/);
     expect(createProvider({ AI_PROVIDER: "workers-ai", AI: {} }).name).toBe("workers-ai");
   });
@@ -45,15 +47,46 @@ describe("the Workers AI provider, against a fake AI binding", () => {
     expect(calls[0]?.model).toBe("@cf/meta/llama-3.1-8b-instruct");
     const messages = calls[0]?.inputs.messages as { role: string; content: string }[];
     expect(messages[0]?.role).toBe("system");
-    expect(messages[1]).toEqual({ role: "user", content: TEXT });
+    expect(messages[1]?.role).toBe("user");
+    expect(messages[1]?.content).toMatch(new RegExp(`^## The request\n\n${TEXT}\n\n## Passages of our site\n\nNone`));
     expect(result.provider).toBe("workers-ai");
     expect(result.summary).toBe("The database failed twice on Monday.");
     expect(result.markdown).toMatch(
       /^# Analysis\n\n> Written by the Workers AI model @cf\/meta\/llama-3.1-8b-instruct/,
     );
     expect(result.language).toBe("en");
-    expect(result.structured.openQuestions).toEqual(["Which database?"]);
-    expect(result.markdown).toContain("## Open questions\n\n- Which database?");
+    expect(result.structured.questions).toEqual(["Which database?"]);
+    expect(result.markdown).toContain("## Questions for you\n\n- Which database?");
+  });
+
+  it("answers from the passages it is given, citing their ids; other citations are dropped", async () => {
+    const passage = {
+      id: "en:services/ops#incidents",
+      locale: "en",
+      title: "Operations",
+      section: "Incidents",
+      url: "/services/ops/#incidents",
+      text: "We review database incidents within two days.",
+      score: 1,
+    };
+    const seen: string[] = [];
+    const ai: AiBinding = {
+      async run(_model, inputs) {
+        seen.push((inputs.messages as { content: string }[])[1]?.content ?? "");
+        return {
+          response: JSON.stringify({
+            summary: "Two database failures.",
+            answer: [{ text: "Incidents are reviewed within two days.", citations: [passage.id, "en:invented#x"] }],
+          }),
+        };
+      },
+    };
+    const result = await new WorkersAiProvider(ai, "m").analyse({ submissionId: "s", text: TEXT, passages: [passage] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toContain(`[passage id="${passage.id}"] Operations — Incidents\n${passage.text}`);
+    expect(result.structured.answer[0]?.citations).toEqual([passage.id]);
+    expect(result.markdown).toContain("- Incidents are reviewed within two days. [1]");
+    expect(result.markdown).toContain("1. [Operations — Incidents](/services/ops/#incidents)");
   });
 
   it("classifies capacity errors as retryable and bad input as permanent", async () => {
@@ -101,7 +134,8 @@ describe("the OpenAI-compatible provider, against a fake at the fetch boundary",
     expect(headers.get("content-type")).toBe("application/json");
     const body = JSON.parse(String(init?.body));
     expect(body.model).toBe("m-1");
-    expect(body.messages.at(-1)).toEqual({ role: "user", content: TEXT });
+    expect(body.messages.at(-1).role).toBe("user");
+    expect(body.messages.at(-1).content).toContain(`## The request\n\n${TEXT}`);
     expect(result).toMatchObject({
       provider: "openai",
       model: "m-1-2026",

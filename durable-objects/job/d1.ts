@@ -42,11 +42,17 @@ export async function mirror(env: Env, job: JobRow, steps: StepRow[]): Promise<v
   ]);
 }
 
-/** Records the composed result on the submission: its R2 key, summary and provider. */
+/** Records the composed result on the submission: its R2 key, summary, provider and sources. */
 export async function recordResult(env: Env, id: string, result: ComposedResult): Promise<void> {
   await db(env.DB)
     .update(submissions)
-    .set({ resultKey: result.key, summary: result.summary, aiProvider: result.provider, updatedAt: Date.now() })
+    .set({
+      resultKey: result.key,
+      summary: result.summary,
+      aiProvider: result.provider,
+      sources: JSON.stringify(result.sources),
+      updatedAt: Date.now(),
+    })
     .where(eq(submissions.id, id));
 }
 

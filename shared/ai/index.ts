@@ -15,6 +15,7 @@ import {
 } from "./provider";
 import { WorkersAiProvider } from "./workers-ai";
 
+export { composeDocument, NOT_COVERED, sourcesOf } from "./document";
 export * from "./provider";
 
 /** The configuration `createProvider` reads; a subset of `Env`. */
@@ -55,12 +56,13 @@ export function createProvider(env: ProviderConfig, which: string | undefined = 
         env.AI_GATEWAY_ID,
       );
     case "openai":
-      if (!env.AI_BASE_URL || !env.AI_API_KEY || !env.AI_MODEL) {
-        throw new Error("AI_PROVIDER=openai needs AI_BASE_URL, AI_API_KEY and AI_MODEL");
+      // No key is fine: a local Ollama or llama.cpp server needs none.
+      if (!env.AI_BASE_URL || !env.AI_MODEL) {
+        throw new Error("AI_PROVIDER=openai needs AI_BASE_URL and AI_MODEL (AI_API_KEY when the server wants one)");
       }
       return new OpenAiProvider({
         baseUrl: env.AI_BASE_URL,
-        apiKey: env.AI_API_KEY,
+        apiKey: env.AI_API_KEY || undefined,
         model: env.AI_MODEL,
         transcribeModel: env.AI_TRANSCRIBE_MODEL,
         embedModel: env.AI_EMBED_MODEL,

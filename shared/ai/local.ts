@@ -1,13 +1,13 @@
 import * as stopwords from "stopword";
 import { detect, toISO3 } from "tinyld";
+import { citedPassages, composeDocument } from "./document";
+import { localStructure } from "./local-answer";
 import {
   type AiProvider,
   type Analysis,
   type AnalysisInput,
   type AudioInput,
   type Embeddings,
-  renderStructured,
-  type StructuredAnalysis,
   SUMMARY_MAX_CHARS,
   type Transcript,
   truncate,
@@ -46,7 +46,7 @@ function segment(text: string, language: string, granularity: "sentence" | "word
  * the content words they hold (Luhn's method) with a small bonus for opening sentences.
  * Deterministic: the same text always gives the same document.
  */
-export function analyseText(text: string): Omit<Analysis, "provider" | "model" | "structured"> & {
+export function analyseText(text: string): Pick<Analysis, "markdown" | "summary" | "language"> & {
   stats: { words: number; sentences: number; characters: number; readingMinutes: number };
   keywords: { term: string; count: number }[];
   keyPoints: string[];
@@ -136,55 +136,31 @@ function renderMarkdown(a: {
   return lines.join("\n");
 }
 
-/** Sentences that state a need, by the cue words of English and Czech requests. */
-const REQUIREMENT_CUES =
-  /\b(need|needs|must|should|require[sd]?|want|wants|would like|please|expect|has to|have to|potřebuj\p{L}*|musí\p{L}*|měl\p{L}* by|prosím|chce\p{L}*)\b/iu;
-
-/**
- * The structure without a model: requirements are the request's own sentences that carry a
- * need cue, open questions its own questions. The offline analyser proposes no next steps of
- * its own; it only points at what to confirm, and says so.
- */
-export function structureText(
-  text: string,
-  analysed: { summary: string; language: string } = analyseText(text),
-): StructuredAnalysis {
-  const normalised = text.replace(/\r\n?/g, "\n").trim();
-  const { summary, language } = analysed;
-  const sentences = segment(normalised, language, "sentence")
-    .map((s) => s.segment.replace(/\s+/g, " ").trim())
-    .filter((s) => s.length > 0);
-  const openQuestions = sentences.filter((s) => /[?？]\s*$/.test(s)).map((s) => truncate(s, 280));
-  const requirements = sentences
-    .filter((s) => !openQuestions.includes(s) && REQUIREMENT_CUES.test(s))
-    .map((s) => truncate(s, 280));
-  const nextSteps = [
-    ...(requirements.length > 0 ? ["Confirm the requirements above with the requester."] : []),
-    ...(openQuestions.length > 0 ? ["Answer the open questions."] : []),
-  ];
-  return {
-    summary: summary || truncate(normalised, SUMMARY_MAX_CHARS) || "(empty request)",
-    requirements: requirements.slice(0, 30),
-    openQuestions: openQuestions.slice(0, 30),
-    nextSteps,
-  };
-}
+const LOCAL_LABEL =
+  "Produced offline by StateX's local analyser, without a language model: the answer quotes the passages of our site that share the most terms with each of your questions.";
 
 /** The default provider in development and tests: offline, deterministic, free. */
 export class LocalProvider implements AiProvider {
   readonly name = "local" as const;
 
+  /**
+   * The extractive summary of the request, and the offline answer from the passages
+   * (`./local-answer.ts`), composed into the result document (`./document.ts`).
+   */
   async analyse(input: AnalysisInput): Promise<Analysis> {
-    const { markdown, summary, language } = analyseText(input.text);
-    // One extractive pass serves both the document and the structure.
-    const structured = structureText(input.text, { summary, language });
-    // The extractive document (summary, key points, keywords, statistics), then the structure.
-    const sections = renderStructured(structured).split("## Requirements")[1] ?? "";
+    const { summary, language } = analyseText(input.text);
+    const structured = localStructure({ ...input, summary, language });
+    const cited = citedPassages(structured, input.passages ?? []);
+    const notices = input.notices ?? [];
+    const { markdown } = composeDocument({ structured, passages: cited, label: LOCAL_LABEL, notices });
     return {
-      markdown: `${markdown.trimEnd()}\n\n## Requirements${sections}`,
-      summary,
+      markdown,
+      summary: summary || structured.summary,
       language,
       structured,
+      cited,
+      notices,
+      label: LOCAL_LABEL,
       usage: {},
       provider: this.name,
       model: "statex-extractive-v1",

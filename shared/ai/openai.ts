@@ -1,26 +1,21 @@
 import { z } from "zod";
-import { detectLanguage } from "./local";
+import { askStructured, type ChatMessage, modelAnalysis } from "./grounding";
 import {
   type AiProvider,
   type AnalyseOptions,
   type Analysis,
   type AnalysisInput,
   type AudioInput,
-  askStructured,
-  type ChatMessage,
   type Embeddings,
-  modelDocument,
   ProviderError,
-  renderStructured,
-  SUMMARY_MAX_CHARS,
   type Transcript,
-  truncate,
 } from "./provider";
 
 export interface OpenAiConfig {
   /** e.g. `https://api.openai.com/v1`, or any OpenAI-compatible server. */
   baseUrl: string;
-  apiKey: string;
+  /** Sent as `Authorization: Bearer …`; unset for a local server (Ollama, llama.cpp) that needs none. */
+  apiKey?: string;
   model: string;
   /** Model for `/audio/transcriptions` (default `whisper-1`). */
   transcribeModel?: string;
@@ -45,7 +40,10 @@ const embeddingsSchema = z.object({
 /** Statuses where a later attempt may succeed. */
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
-/** Any OpenAI-compatible API (`AI_BASE_URL`, `AI_API_KEY`, `AI_MODEL`): chat and transcription. */
+/**
+ * Any OpenAI-compatible API (`AI_BASE_URL`, `AI_MODEL`, and `AI_API_KEY` when the server wants
+ * one): chat, transcription and embeddings.
+ */
 export class OpenAiProvider implements AiProvider {
   readonly name = "openai" as const;
   readonly #config: OpenAiConfig;
@@ -56,27 +54,20 @@ export class OpenAiProvider implements AiProvider {
 
   async analyse(input: AnalysisInput, options: AnalyseOptions = {}): Promise<Analysis> {
     let model = this.#config.model;
-    const { structured, usage } = await askStructured(
+    const result = await askStructured(
       this.name,
       async (messages) => {
         const answer = await this.#chat(messages, options.signal, options.traceparent);
         model = answer.model;
         return answer;
       },
-      input.text,
+      input,
     );
-    return {
-      structured,
-      usage,
-      markdown: modelDocument(
-        `Written by the language model ${model} through an OpenAI-compatible API.`,
-        renderStructured(structured),
-      ),
-      summary: truncate(structured.summary.replace(/\s+/g, " "), SUMMARY_MAX_CHARS),
-      language: detectLanguage(input.text),
+    return modelAnalysis(input, result, {
       provider: this.name,
       model,
-    };
+      label: `Written by the language model ${model} through an OpenAI-compatible API, from the passages of our site it was given.`,
+    });
   }
 
   async transcribe(audio: AudioInput, options: AnalyseOptions = {}): Promise<Transcript> {
@@ -151,7 +142,7 @@ export class OpenAiProvider implements AiProvider {
       response = await fetch(url, {
         method: "POST",
         headers: {
-          authorization: `Bearer ${this.#config.apiKey}`,
+          ...(this.#config.apiKey ? { authorization: `Bearer ${this.#config.apiKey}` } : {}),
           ...(traceparent ? { traceparent } : {}),
           // FormData sets its own multipart boundary.
           ...(typeof body === "string" ? { "content-type": "application/json" } : {}),

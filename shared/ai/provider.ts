@@ -1,22 +1,50 @@
 import { z } from "zod";
+import type { RetrievedPassage } from "../retrieval/types";
 
-/** What a provider analyses: the request text of one submission. */
+/** What a provider analyses: the request text of one submission and the site passages for it. */
 export interface AnalysisInput {
   submissionId: string;
   text: string;
+  /** Passages of our own site that bear on the request (the `retrieve` step); the answer cites them. */
+  passages?: RetrievedPassage[];
+  /**
+   * Facts about the input that are not its text, e.g. "The voice note could not be
+   * transcribed offline." They reach the result once, as notices, never as request text.
+   */
+  notices?: string[];
 }
+
+const line = z.string().trim().min(1).max(1000);
+/** One claim and the ids of the passages (`RetrievedPassage.id`) it rests on. */
+const cited = z.object({
+  /** The request's question or need this claim answers, when it answers one. */
+  question: z.string().trim().min(1).max(500).optional(),
+  text: line,
+  citations: z.array(z.string().trim().min(1).max(300)).max(10).default([]),
+});
 
 /**
  * The validated structure every provider's analysis must have. Language models are asked for
- * exactly this JSON; an answer that does not parse is re-asked once, then refused.
+ * exactly this JSON; an answer that does not parse is re-asked once, then refused. The lists
+ * default to empty, so a model that leaves one out is not refused for it.
  */
 export const StructuredAnalysis = z.object({
+  /** Two or three sentences of what the request is about. */
   summary: z.string().trim().min(1).max(2000),
-  requirements: z.array(z.string().trim().min(1).max(1000)).max(30),
-  openQuestions: z.array(z.string().trim().min(1).max(1000)).max(30),
-  nextSteps: z.array(z.string().trim().min(1).max(1000)).max(30),
+  /** Each question or need of the request answered, with the passages each claim rests on. */
+  answer: z.array(cited).max(20).default([]),
+  /** What the person needs, as we understood it. */
+  understood: z.array(line).max(30).default([]),
+  /** The matching services or next actions, from the passages. */
+  proposals: z.array(cited).max(20).default([]),
+  /** What is missing to proceed, asked of the person. */
+  questions: z.array(line).max(30).default([]),
 });
 export type StructuredAnalysis = z.infer<typeof StructuredAnalysis>;
+export type CitedClaim = StructuredAnalysis["answer"][number];
+
+/** A passage the result cites, without its text: what its `## Sources` entry needs. */
+export type CitedPassage = Omit<RetrievedPassage, "text">;
 
 /** What one provider call cost: recorded per call in D1 (`ai_usage`). */
 export interface Usage {
@@ -28,10 +56,16 @@ export interface Usage {
 
 /** A provider's analysis, ready to store: a markdown document and a plain-text summary. */
 export interface Analysis {
-  /** The validated structure the document was composed from. */
+  /** The validated structure the document was composed from; its citations name `cited` only. */
   structured: StructuredAnalysis;
+  /** The passages the structure cites, in citation order. */
+  cited: CitedPassage[];
+  /** The input's notices, rendered once at the top of the document. */
+  notices: string[];
+  /** Who wrote the analysis, the document's provenance line. */
+  label: string;
   usage?: Usage;
-  /** The full result document (markdown). */
+  /** The full result document (markdown), composed by `./document.ts` with site-relative links. */
   markdown: string;
   /** One to three sentences of plain text, at most `SUMMARY_MAX_CHARS`. */
   summary: string;
@@ -102,112 +136,6 @@ export class ProviderError extends Error {
   }
 }
 
-/** Instructions shared by the language-model providers, so their answers look alike. */
-export const ANALYSIS_SYSTEM_PROMPT = [
-  "You analyse a request a person sent to StateX.",
-  "Reply with one JSON object and nothing else, written in the language of the request:",
-  '{"summary": string (two or three sentences), "requirements": string[] (what the person needs),',
-  '"openQuestions": string[] (what is unclear and should be asked), "nextSteps": string[] (suggested next steps)}.',
-  "Use plain text in every string: no HTML, no scripts, no links you were not given.",
-].join("\n");
-
-/** The follow-up sent once when a model's answer does not validate. */
-export function reaskPrompt(issues: string): string {
-  return `Your answer was not valid (${issues.slice(0, 400)}). Reply again with only the JSON object described, nothing else.`;
-}
-
-/**
- * Parses a model's answer into the structure: tolerates a fenced code block around the JSON,
- * nothing else. Returns the issues in words when it does not validate.
- */
-export function parseStructured(
-  content: string,
-): { ok: true; value: StructuredAnalysis } | { ok: false; issues: string } {
-  const unfenced = content
-    .trim()
-    .replace(/^```(?:json)?\s*/i, "")
-    .replace(/\s*```$/, "");
-  let json: unknown;
-  try {
-    json = JSON.parse(unfenced);
-  } catch {
-    return { ok: false, issues: "the answer is not JSON" };
-  }
-  const parsed = StructuredAnalysis.safeParse(json);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    issues: parsed.error.issues.map((i) => `${i.path.join(".") || "answer"}: ${i.message}`).join("; "),
-  };
-}
-
-/**
- * Asks a chat model for the structure, re-asking once with the validation issues when the
- * first answer does not validate. A second invalid answer is a permanent failure: the same
- * model given the same request is unlikely to do better on a later attempt.
- */
-export async function askStructured(
-  provider: ProviderName,
-  chat: (messages: ChatMessage[]) => Promise<{ content: string; usage?: Usage }>,
-  text: string,
-): Promise<{ structured: StructuredAnalysis; usage: Usage }> {
-  const messages: ChatMessage[] = [
-    { role: "system", content: ANALYSIS_SYSTEM_PROMPT },
-    { role: "user", content: text },
-  ];
-  const usage: Usage = {};
-  for (let ask = 1; ask <= 2; ask++) {
-    const answer = await chat(messages);
-    addUsage(usage, answer.usage);
-    const parsed = parseStructured(answer.content);
-    if (parsed.ok) return { structured: parsed.value, usage };
-    messages.push(
-      { role: "assistant", content: answer.content },
-      { role: "user", content: reaskPrompt(parsed.issues) },
-    );
-    if (ask === 2) {
-      throw new ProviderError(provider, "The AI service returned an analysis in the wrong shape twice.", false);
-    }
-  }
-  throw new Error("unreachable");
-}
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-function addUsage(into: Usage, from: Usage | undefined): void {
-  if (!from) return;
-  if (from.inputTokens !== undefined) into.inputTokens = (into.inputTokens ?? 0) + from.inputTokens;
-  if (from.outputTokens !== undefined) into.outputTokens = (into.outputTokens ?? 0) + from.outputTokens;
-}
-
-const bullets = (items: string[], none: string) =>
-  items.length > 0 ? items.map((i) => `- ${i.replace(/\s+/g, " ")}`) : [none];
-
-/** The markdown sections of a structured analysis (the report's body). */
-export function renderStructured(a: StructuredAnalysis): string {
-  return [
-    "## Summary",
-    "",
-    a.summary,
-    "",
-    "## Requirements",
-    "",
-    ...bullets(a.requirements, "_None stated._"),
-    "",
-    "## Open questions",
-    "",
-    ...bullets(a.openQuestions, "_None._"),
-    "",
-    "## Suggested next steps",
-    "",
-    ...bullets(a.nextSteps, "_None._"),
-    "",
-  ].join("\n");
-}
-
 /** Plain text of the `## Summary` section of a model's markdown (or its first paragraph). */
 export function summaryFromMarkdown(markdown: string): string {
   // `(?![\s\S])` is the end of input: under the `m` flag, `$` would stop at the first line end.
@@ -226,9 +154,4 @@ export function truncate(text: string, max: number): string {
   const cut = text.slice(0, max - 1);
   const space = cut.lastIndexOf(" ");
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
-}
-
-/** The document a language-model provider returns, under our heading and provenance line. */
-export function modelDocument(label: string, body: string): string {
-  return `# Analysis\n\n> ${label}\n\n${body.trim()}\n`;
 }

@@ -1,18 +1,13 @@
-import { detectLanguage } from "./local";
+import { askStructured, modelAnalysis } from "./grounding";
 import {
   type AiProvider,
   type AnalyseOptions,
   type Analysis,
   type AnalysisInput,
   type AudioInput,
-  askStructured,
   type Embeddings,
-  modelDocument,
   ProviderError,
-  renderStructured,
-  SUMMARY_MAX_CHARS,
   type Transcript,
-  truncate,
 } from "./provider";
 
 /** The slice of the `AI` binding this provider uses; tests hand in a fake of just this. */
@@ -60,7 +55,7 @@ export class WorkersAiProvider implements AiProvider {
   }
 
   async analyse(input: AnalysisInput, options: AnalyseOptions = {}): Promise<Analysis> {
-    const { structured, usage } = await askStructured(
+    const result = await askStructured(
       this.name,
       async (messages) => {
         const output = await this.#run(this.#model, { max_tokens: 1200, temperature: 0.2, messages }, options);
@@ -72,17 +67,13 @@ export class WorkersAiProvider implements AiProvider {
         const u = (output as { usage?: { prompt_tokens?: number; completion_tokens?: number } }).usage;
         return { content, usage: { inputTokens: u?.prompt_tokens, outputTokens: u?.completion_tokens } };
       },
-      input.text,
+      input,
     );
-    return {
-      structured,
-      usage,
-      markdown: modelDocument(`Written by the Workers AI model ${this.#model}.`, renderStructured(structured)),
-      summary: truncate(structured.summary.replace(/\s+/g, " "), SUMMARY_MAX_CHARS),
-      language: detectLanguage(input.text),
+    return modelAnalysis(input, result, {
       provider: this.name,
       model: this.#model,
-    };
+      label: `Written by the Workers AI model ${this.#model}, from the passages of our site it was given.`,
+    });
   }
 
   async transcribe(audio: AudioInput, options: AnalyseOptions = {}): Promise<Transcript> {

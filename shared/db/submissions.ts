@@ -42,6 +42,11 @@ export const submissions = sqliteTable(
     /** R2 key of the result markdown (`results/<id>.md`), once stored. */
     resultKey: text("result_key"),
     summary: text("summary"),
+    /**
+     * The site passages the result cites, as a JSON array of `Source` (`shared/retrieval/types.ts`),
+     * written with the result; null before it, or for results composed before sources existed.
+     */
+    sources: text("sources"),
     /** Public reason for a `failed` status; never a stack trace or an upstream body. */
     error: text("error"),
     aiProvider: text("ai_provider"),

@@ -32,6 +32,8 @@ export interface SubmissionSeed {
   completedAt?: number | null;
   pinned?: boolean;
   resultKey?: string | null;
+  /** The `sources` column as stored: JSON text (or anything else, to test a bad one). */
+  sources?: string | null;
 }
 
 /**
@@ -43,8 +45,8 @@ export async function submissionRow(seed: SubmissionSeed = {}): Promise<string> 
   const id = newSubmissionId(createdAt);
   await env.DB.prepare(
     `INSERT INTO submissions (id, status, source, user_id, email, text_chars, input_key, result_key, correlation_id,
-       created_at, updated_at, completed_at, pinned)
-     VALUES (?, ?, 'api', ?, ?, 5, ?, ?, ?, ?, ?, ?, ?)`,
+       created_at, updated_at, completed_at, pinned, sources)
+     VALUES (?, ?, 'api', ?, ?, 5, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
     .bind(
       id,
@@ -58,6 +60,7 @@ export async function submissionRow(seed: SubmissionSeed = {}): Promise<string> 
       seed.updatedAt ?? createdAt,
       seed.completedAt ?? null,
       seed.pinned ? 1 : 0,
+      seed.sources ?? null,
     )
     .run();
   return id;

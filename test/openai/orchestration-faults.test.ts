@@ -25,9 +25,9 @@ function hang(init: RequestInit | undefined): Promise<Response> {
 
 const VALID = JSON.stringify({
   summary: "The plan needs a second review.",
-  requirements: ["A second review"],
-  openQuestions: ["Who reviews it?"],
-  nextSteps: ["Book the review"],
+  understood: ["A second review"],
+  questions: ["Who reviews it?"],
+  proposals: [{ text: "Book the review", citations: [] }],
 });
 
 async function submit(email: string) {
@@ -87,7 +87,7 @@ describe("structured output", () => {
     });
     expect(second.messages.at(-1)?.content).toMatch(/not valid \(the answer is not JSON\)/);
     expect(done.summary).toBe("The plan needs a second review.");
-    expect(done.result?.markdown).toContain("## Open questions\n\n- Who reviews it?");
+    expect(done.result?.markdown).toContain("## Questions for you\n\n- Who reviews it?");
 
     const { results } = await env.DB.prepare(
       "SELECT step, operation, provider, model, input_tokens, output_tokens, ok FROM ai_usage WHERE submission_id = ?",

@@ -6,7 +6,7 @@ import { completion, fakeLlm } from "../helpers/llm";
 // This project runs the Worker with AI_PROVIDER=openai and AI_BASE_URL=https://llm.fake.test/v1;
 // the provider's HTTP API is faked at the fetch boundary (test/helpers/llm.ts), shared by the test and the Worker.
 const analysis = (summary: string) =>
-  completion(JSON.stringify({ summary, requirements: ["One"], openQuestions: [], nextSteps: [] }));
+  completion(JSON.stringify({ summary, answer: [], understood: ["One"], proposals: [], questions: [] }));
 
 afterEach(() => {
   vi.restoreAllMocks();

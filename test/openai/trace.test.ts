@@ -12,7 +12,7 @@ describe("trace propagation", () => {
     const seen: (string | null)[] = [];
     fakeLlm((_, init) => {
       seen.push(new Headers(init?.headers).get("traceparent"));
-      const structured = { summary: "Traced.", requirements: [], openQuestions: [], nextSteps: [] };
+      const structured = { summary: "Traced.", answer: [], understood: [], proposals: [], questions: [] };
       return completion(JSON.stringify(structured));
     });
     const res = await postSubmission(

@@ -8,6 +8,7 @@
 import type { CallRecord, ProviderConfig } from "../../ai";
 import type { Logger } from "../../log";
 import type { SubmissionEvent } from "../../messages";
+import type { Source } from "../../retrieval/types";
 import type { ReviewDecision } from "../../review";
 import type { StoredFile } from "../../submissions/accept";
 import type { StepName } from "../workflows";
@@ -27,6 +28,8 @@ export interface JobFacts {
 /** The bindings and settings the runners read: a subset of `Env`. */
 export interface StepEnv extends ProviderConfig {
   FILES: Pick<R2Bucket, "get" | "put">;
+  /** The site's public origin: the result's sources link to it. */
+  PUBLIC_BASE_URL?: string;
   /** Largest audio chunk sent for transcription; default 20 MiB. */
   AUDIO_CHUNK_BYTES?: string;
 }
@@ -36,6 +39,8 @@ export interface ComposedResult {
   key: string;
   summary: string;
   provider: string;
+  /** The passages the result cites, numbered as in its `## Sources`; empty when none. */
+  sources: Source[];
 }
 
 /** One delivery of an owner notice, as the notification engine reports it. */

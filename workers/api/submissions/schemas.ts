@@ -122,6 +122,22 @@ export const SubmissionFile = z
   })
   .openapi("SubmissionFile");
 
+export const SubmissionSource = z
+  .object({
+    title: z.string().openapi({ description: "The cited page's title.", example: "Web development" }),
+    url: z.string().openapi({
+      description: "Absolute link to the cited section of our site.",
+      example: "https://statex.example/services/web/#pricing",
+    }),
+    section: z
+      .string()
+      .nullable()
+      .openapi({ description: "The cited section's heading, or null for the page's opening." }),
+    locale: z.string().openapi({ description: "The page's locale.", example: "en" }),
+    score: z.number().openapi({ description: "The passage's retrieval score (comparable only within one result)." }),
+  })
+  .openapi("SubmissionSource");
+
 export const Submission = z
   .object({
     id: z.string().openapi({ description: "Submission id." }),
@@ -143,6 +159,10 @@ export const Submission = z
       })
       .nullable()
       .openapi({ description: "The result, once stored." }),
+    sources: z.array(SubmissionSource).openapi({
+      description:
+        "The pages of our site the result cites, in the order of its `## Sources` (citation `[n]` is item n); empty when none.",
+    }),
     requestId: z.string().openapi({ description: "Correlation id the submission was created under." }),
     createdAt: isoTime,
     updatedAt: isoTime,

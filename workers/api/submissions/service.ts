@@ -5,15 +5,35 @@
  * checks that the submission is one its viewer may act on, and turns the outcome into its own
  * answer (a JSON body or problem for the API, a redirect with a message for the portal).
  */
+import { z } from "@hono/zod-openapi";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import type { AuditEntry } from "../../../shared/audit";
 import { db } from "../../../shared/db/client";
 import type { SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
 import type { ReviewDecision } from "../../../shared/review";
 import { listSubmissionFiles } from "../../../shared/submissions/files";
-import type { SubmissionView } from "./schemas";
+import { SubmissionSource, type SubmissionView } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const StoredSources = z.array(SubmissionSource.extend({ n: z.number().int().optional() })).max(50);
+
+/**
+ * The sources stored on a submission (`submissions.sources`, JSON), as the view shows them;
+ * a missing, unreadable or malformed column is no sources rather than a failed page.
+ */
+export function sourcesOf(row: Pick<SubmissionRow, "sources">): SubmissionView["sources"] {
+  if (!row.sources) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(row.sources);
+  } catch {
+    return [];
+  }
+  const parsed = StoredSources.safeParse(json);
+  if (!parsed.success) return [];
+  return parsed.data.map(({ title, url, section, locale, score }) => ({ title, url, section, locale, score }));
+}
 
 /** The API view of a submission: D1 rows plus the result document from R2. */
 export async function toView(
@@ -50,6 +70,7 @@ export async function toView(
       links: { download: `/v1/submissions/${s.id}/files/${f.id}` },
     })),
     result: object ? { format: "markdown", markdown: await object.text(), provider: s.aiProvider } : null,
+    sources: sourcesOf(s),
     requestId: s.correlationId,
     createdAt: new Date(s.createdAt).toISOString(),
     updatedAt: new Date(s.updatedAt).toISOString(),

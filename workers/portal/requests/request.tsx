@@ -1,6 +1,7 @@
 /**
  * A request's page: its status and step timeline (updated live by the portal script), the
- * review, cancel or retry it allows, its attachments, its deliveries and its result.
+ * review, cancel or retry it allows, its attachments, its deliveries and its result, with the
+ * pages of our site the result cites as links under it.
  */
 import type { Context } from "hono";
 import { raw } from "hono/html";
@@ -8,7 +9,7 @@ import { db } from "../../../shared/db/client";
 import { isTerminal } from "../../../shared/db/schema";
 import { renderMarkdown } from "../../../shared/markdown";
 import { formatBytes, listSubmissionFiles } from "../../../shared/submissions/files";
-import { awaitsReview } from "../../api/submissions/service";
+import { awaitsReview, sourcesOf } from "../../api/submissions/service";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
 import { Csrf } from "../kit";
@@ -30,6 +31,7 @@ export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
     listSubmissionFiles(db(c.env.DB), s.id),
   ]);
   const zone = c.get("user").timeZone;
+  const sources = sourcesOf(s);
   // Only admins decide reviews; only then is the job's object asked whether it waits for one.
   const awaitingReview =
     c.get("user").role === "admin" &&
@@ -133,6 +135,26 @@ export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
           <h2>Result</h2>
           {/* AI output and user text may carry markup: renderMarkdown sanitises it. */}
           {raw(renderMarkdown(await result.text()))}
+          {sources.length > 0 ? (
+            <>
+              <h3>Sources</h3>
+              <ol class="sources" data-sources>
+                {sources.map((src) => (
+                  <li>
+                    {/* Titles and URLs are escaped by JSX; only web links become links. */}
+                    {/^https?:\/\//i.test(src.url) ? (
+                      <a href={src.url} rel="noopener">
+                        {src.title}
+                      </a>
+                    ) : (
+                      src.title
+                    )}
+                    {src.section ? <span class="muted"> — {src.section}</span> : null}
+                  </li>
+                ))}
+              </ol>
+            </>
+          ) : null}
         </div>
       ) : null}
     </>,
