@@ -37,10 +37,11 @@ export const ACCOUNT_EVENTS = [
 ] as const satisfies readonly NotificationEvent[];
 
 /**
- * `statex-notifications`, three kinds:
+ * `statex-notifications`, four kinds:
  * - `notify`: an event of a submission; the consumer fans it out to the owner's channels.
  * - `notify.account`: an account event (`subjectId` is its own id: the API key id, or a ULID).
  * - `deliver`: send one delivery-log row (one channel); retried alone, with backoff.
+ * - `notify.staff`: a customer's request arrived; the consumer tells every member of staff.
  */
 export const NotifyMessage = z.object({
   kind: z.literal("notify"),
@@ -59,6 +60,13 @@ export const AccountNotifyMessage = z.object({
 });
 export type AccountNotifyMessage = z.infer<typeof AccountNotifyMessage>;
 
+export const StaffNotifyMessage = z.object({
+  kind: z.literal("notify.staff"),
+  submissionId: z.string().min(1),
+  correlationId: z.string().min(1),
+});
+export type StaffNotifyMessage = z.infer<typeof StaffNotifyMessage>;
+
 export const DeliverMessage = z.object({
   kind: z.literal("deliver"),
   notificationId: z.string().min(1).max(300),
@@ -66,5 +74,10 @@ export const DeliverMessage = z.object({
 });
 export type DeliverMessage = z.infer<typeof DeliverMessage>;
 
-export const NotificationMessage = z.discriminatedUnion("kind", [NotifyMessage, AccountNotifyMessage, DeliverMessage]);
+export const NotificationMessage = z.discriminatedUnion("kind", [
+  NotifyMessage,
+  AccountNotifyMessage,
+  StaffNotifyMessage,
+  DeliverMessage,
+]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -8,7 +8,8 @@ export type Channel = (typeof CHANNELS)[number];
 /**
  * Events people can be told about. Submission events concern one request of the owner;
  * account events are security notices about the account itself; `digest.daily` is the
- * once-a-day summary of completed requests (email only).
+ * once-a-day summary of completed requests (email only); `staff.new_request` tells staff
+ * (and admins) that a customer's request arrived, by any intake.
  */
 export const NOTIFICATION_EVENTS = [
   "submission.received",
@@ -19,7 +20,11 @@ export const NOTIFICATION_EVENTS = [
   "account.password_changed",
   "account.api_key_created",
   "digest.daily",
+  "staff.new_request",
 ] as const;
+
+/** Events only staff and admins are told about (and see in their preferences). */
+export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request"];
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Locales templates exist in; anything else falls back to English. */

@@ -8,6 +8,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../db/client";
 import {
   type Channel,
+  isStaff,
   type NotificationEvent,
   type NotificationRow,
   notificationAttempts,
@@ -22,7 +23,7 @@ import type { DeliverMessage } from "../messages";
 import { ADAPTERS } from "./channels";
 import { DeliveryError } from "./delivery-error";
 import { recordAttempt } from "./delivery-log";
-import { channelsFor, defaultEnabled, destinationsOf, preferencesOf } from "./preferences";
+import { channelsFor, defaultEnabled, destinationsOf, eventsFor, preferencesOf } from "./preferences";
 import { deliverNotification } from "./send";
 import { toLocale } from "./templates";
 
@@ -38,11 +39,19 @@ const notificationId = (subject: string, event: NotificationEvent, channel: Chan
 /** What an event is about. */
 export type EventSubject =
   | { kind: "submission"; submissionId: string }
+  /** A customer's request told to one member of staff (`userId`), not to its owner. */
+  | { kind: "staff"; userId: string; submissionId: string }
   | { kind: "account"; userId: string; subjectId: string }
   | { kind: "digest"; userId: string; day: string };
 
 const subjectKey = (s: EventSubject) =>
-  s.kind === "submission" ? s.submissionId : s.kind === "account" ? s.subjectId : `digest_${s.day}_${s.userId}`;
+  s.kind === "submission"
+    ? s.submissionId
+    : s.kind === "staff"
+      ? `staff_${s.submissionId}_${s.userId}`
+      : s.kind === "account"
+        ? s.subjectId
+        : `digest_${s.day}_${s.userId}`;
 
 /** One event to tell its recipient about. */
 export interface FanOutInput {
@@ -62,11 +71,16 @@ export async function fanOut(env: Env, input: FanOutInput): Promise<Notification
   const d = db(env.DB);
   let user: UserRow | null = null;
   let submission: SubmissionRow | null = null;
-  if (input.subject.kind === "submission") {
+  if (input.subject.kind === "submission" || input.subject.kind === "staff") {
     const [s] = await d.select().from(submissions).where(eq(submissions.id, input.subject.submissionId)).limit(1);
     if (!s) throw new DeliveryError(`unknown submission ${input.subject.submissionId}`, false);
     submission = s;
-    if (s.userId) [user = null] = await d.select().from(users).where(eq(users.id, s.userId)).limit(1);
+    const recipientId = input.subject.kind === "staff" ? input.subject.userId : s.userId;
+    if (recipientId) [user = null] = await d.select().from(users).where(eq(users.id, recipientId)).limit(1);
+    // Staff events go to staff only, whatever the account was when the event was queued.
+    if (input.subject.kind === "staff" && !(user && isStaff(user.role) && eventsFor(user.role).includes(input.event))) {
+      return [];
+    }
   } else {
     [user = null] = await d.select().from(users).where(eq(users.id, input.subject.userId)).limit(1);
     if (!user) throw new DeliveryError(`unknown user ${input.subject.userId}`, false);
@@ -82,7 +96,9 @@ export async function fanOut(env: Env, input: FanOutInput): Promise<Notification
     if (!on) continue;
     const recipient =
       channel === "email"
-        ? (submission?.email ?? user?.email ?? null)
+        ? input.subject.kind === "staff"
+          ? (user?.email ?? null)
+          : (submission?.email ?? user?.email ?? null)
         : (destinations.find((x) => x.channel === channel)?.address ?? null);
     if (!recipient) continue;
     const problem = ADAPTERS[channel].configProblem(env);

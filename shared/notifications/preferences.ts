@@ -12,9 +12,12 @@ import {
   type ChannelDestinationRow,
   channelDestinations,
   destinationCodes,
+  isStaff,
   NOTIFICATION_EVENTS,
   type NotificationEvent,
   notificationPreferences,
+  type Role,
+  STAFF_EVENTS,
 } from "../db/schema";
 import type { Logger } from "../log";
 import { chatWebhookAllowed } from "./channels/webhooks-chat";
@@ -24,6 +27,10 @@ import { assertCodeAllowed, needsVerification, sendVerificationCode } from "./ve
 /** Events a user can switch per channel (the digest is email only). */
 export const USER_EVENTS = NOTIFICATION_EVENTS;
 
+/** The events an account of `role` is told about and sees in its settings: staff events for staff only. */
+export const eventsFor = (role: Role): readonly NotificationEvent[] =>
+  isStaff(role) ? NOTIFICATION_EVENTS : NOTIFICATION_EVENTS.filter((e) => !STAFF_EVENTS.includes(e));
+
 /** Email is on by default for these; every other (event, channel) is off until chosen. */
 const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
   "submission.completed",
@@ -32,6 +39,7 @@ const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
   "submission.needs_review",
   "account.password_changed",
   "account.api_key_created",
+  "staff.new_request",
 ];
 
 export const defaultEnabled = (event: NotificationEvent, channel: Channel) =>

@@ -11,6 +11,7 @@ import {
   type Channel,
   type NotificationEvent,
   type NotificationRow,
+  STAFF_EVENTS,
   submissions,
   type UserRow,
   users,
@@ -33,6 +34,11 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     const [s] = await d.select().from(submissions).where(eq(submissions.id, row.submissionId)).limit(1);
     if (!s) throw new DeliveryError(`unknown submission ${row.submissionId}`, false);
     const link = s.userId ? `${base(env)}/app/requests/${s.id}` : `${base(env)}/v1/submissions/${s.id}`;
+    if (event === "staff.new_request") {
+      const source = { api: "API", portal: "portal", email: "email" }[s.source];
+      const excerpt = (s.excerpt ?? "").slice(0, 200);
+      return { name, id: s.id, link: `${base(env)}/app/requests/${s.id}`, customer: s.email, source, excerpt };
+    }
     const vars: Record<string, string> = { name, id: s.id, link, requestId: s.correlationId };
     if (event === "submission.failed") vars.reason = s.error ?? "The request could not be processed.";
     if (event === "submission.completed") {
@@ -77,7 +83,10 @@ export async function renderMessage(env: Env, row: NotificationRow) {
   }
   // A request that came by email is answered in its sender's thread: `Re:` their subject,
   // In-Reply-To/References their messages, and the signed Reply-To that threads their reply.
-  const thread = channel === "email" && row.submissionId ? await emailThreadFor(env, row.submissionId) : null;
+  // Only mail to the customer: staff are told about a request, never put in its thread.
+  const toCustomer = !STAFF_EVENTS.includes(event);
+  const thread =
+    channel === "email" && row.submissionId && toCustomer ? await emailThreadFor(env, row.submissionId) : null;
   if (thread) {
     if (thread.inReplyTo) {
       headers["In-Reply-To"] = `<${thread.inReplyTo}>`;

@@ -25,6 +25,7 @@ export const TEMPLATE_VARS: Record<NotificationEvent, readonly string[]> = {
   "account.password_changed": ["name", "link", "time"],
   "account.api_key_created": ["name", "link", "keyName", "time"],
   "digest.daily": ["name", "link", "count", "items", "date"],
+  "staff.new_request": ["name", "id", "link", "customer", "source", "excerpt"],
 };
 
 type Defaults = Record<Locale, { email: Template; chat: string; sms: string }>;
@@ -176,6 +177,24 @@ export const DEFAULT_TEMPLATES: Record<NotificationEvent, Defaults> = {
       },
       chat: "Dne {{date}} bylo dokončeno {{count}} požadavků StateX:\n{{items}}\n{{link}}",
       sms: "{{count}} pozadavku StateX dokonceno {{date}}. {{link}}",
+    },
+  },
+  "staff.new_request": {
+    en: {
+      email: {
+        subject: "New request from {{customer}} ({{id}})",
+        body: "Hello {{name}},\n\na new request arrived by {{source}} from {{customer}}:\n\n> {{excerpt}}\n\nOpen it: {{link}}",
+      },
+      chat: "New StateX request from {{customer}} by {{source}} ({{id}}): {{excerpt}}\n{{link}}",
+      sms: "New StateX request from {{customer}} ({{id}}). {{link}}",
+    },
+    cs: {
+      email: {
+        subject: "Nový požadavek od {{customer}} ({{id}})",
+        body: "Dobrý den {{name}},\n\npřišel nový požadavek ({{source}}) od {{customer}}:\n\n> {{excerpt}}\n\nOtevřete ho: {{link}}",
+      },
+      chat: "Nový požadavek StateX od {{customer}} ({{source}}, {{id}}): {{excerpt}}\n{{link}}",
+      sms: "Novy pozadavek StateX od {{customer}} ({{id}}). {{link}}",
     },
   },
 };

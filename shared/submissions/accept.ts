@@ -8,7 +8,7 @@ import type { SubmissionRow, UserRow, WebhookEndpointRow } from "../db/schema";
 import { HttpProblem } from "../http/problem";
 import { newSubmissionId } from "../ids";
 import type { Logger } from "../log";
-import type { JobMessage } from "../messages";
+import type { JobMessage, StaffNotifyMessage } from "../messages";
 import { activeEndpoints, emitWebhookEvent } from "../webhooks/deliver";
 import { discardUploads, type StoredUpload, storeSubmissionFile, type UploadLimits, uploadLimits } from "./files";
 import { inputKey } from "./keys";
@@ -127,10 +127,15 @@ export async function acceptSubmission(env: Env, input: NewRequest, ctx: AcceptC
     throw error;
   }
   const message: JobMessage = { kind: "job.start", submissionId: id, correlationId: ctx.correlationId };
-  // The job and the "created" event are independent: both are sent at once.
+  const staffNotice: StaffNotifyMessage = { kind: "notify.staff", submissionId: id, correlationId: ctx.correlationId };
+  // The job, the staff's notice and the "created" event are independent: all are sent at once.
   await Promise.all([
     env.JOBS.send(message).catch((error: unknown) => {
       ctx.log.error("enqueue failed; the scheduled re-drive will start the job", { submissionId: id, error });
+    }),
+    env.NOTIFICATIONS.send(staffNotice).catch((error: unknown) => {
+      // The request is accepted and the desk lists it; a lost notice must not undo that.
+      ctx.log.error("could not queue the staff notice", { submissionId: id, error });
     }),
     emitWebhookEvent(
       env,

@@ -121,9 +121,10 @@ export async function readSentEmail(messageId: string): Promise<{ raw: string; e
   return { raw, email: await PostalMime.parse(raw) };
 }
 
+/** The deliveries about a submission to its owner, oldest first (staff's `staff.*` notices are not the owner's). */
 export async function notificationRows(submissionId: string) {
   const { results } = await env.DB.prepare(
-    "SELECT id, event, channel, recipient, status, attempts, provider_message_id, error FROM notifications WHERE submission_id = ? ORDER BY created_at",
+    "SELECT id, event, channel, recipient, status, attempts, provider_message_id, error FROM notifications WHERE submission_id = ? AND event NOT LIKE 'staff.%' ORDER BY created_at",
   )
     .bind(submissionId)
     .all<{

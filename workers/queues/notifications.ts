@@ -3,11 +3,13 @@
  * the engine in shared/notifications (fan-out, delivery of one row, dead-lettering), then ack
  * or retry it by what the engine says.
  */
+
 import { createLogger } from "../../shared/log";
 import { NotificationMessage } from "../../shared/messages";
 import { DeliveryError, notifyEvent } from "../../shared/notifications/deliver";
 import { markDeadLettered } from "../../shared/notifications/delivery-log";
 import { deliverNotification } from "../../shared/notifications/send";
+import { tellStaff } from "../../shared/notifications/staff";
 import { retryDelaySeconds } from "./jobs";
 
 /**
@@ -29,13 +31,15 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     const n = parsed.data;
     const log = createLogger({
       correlationId: n.correlationId,
-      ...(n.kind === "notify" ? { submissionId: n.submissionId } : {}),
+      ...(n.kind === "notify" || n.kind === "notify.staff" ? { submissionId: n.submissionId } : {}),
       component: "notifications",
     });
     try {
       if (n.kind === "deliver") {
         const outcome = await deliverNotification(env, n.notificationId, log);
         log.info("notification handled", { notificationId: n.notificationId, outcome: outcome.status });
+      } else if (n.kind === "notify.staff") {
+        await tellStaff(env, n.submissionId, n.correlationId, log);
       } else {
         const queued = await notifyEvent(env, {
           event: n.event,
@@ -75,7 +79,7 @@ export async function consumeDeadNotifications(batch: MessageBatch<unknown>, env
         await markDeadLettered(env, n.notificationId);
         log.error("notification dead-lettered", { notificationId: n.notificationId });
       } else {
-        log.error("notification event dead-lettered", { event: n.event });
+        log.error("notification event dead-lettered", { kind: n.kind, ...("event" in n ? { event: n.event } : {}) });
       }
     }
     message.ack();

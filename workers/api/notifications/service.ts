@@ -14,6 +14,7 @@ import {
   type NotificationAttemptRow,
   type NotificationEvent,
   type NotificationRow,
+  type Role,
   type SuppressionReason,
 } from "../../../shared/db/schema";
 import { ADAPTERS } from "../../../shared/notifications/channels";
@@ -22,6 +23,7 @@ import {
   channelsFor,
   type DestinationChannel,
   destinationsOf,
+  eventsFor,
   preferencesOf,
   saveDestination,
   setDestination,
@@ -48,10 +50,10 @@ type Ctx = Context<AppEnv>;
 export type TemplateKey = { event: NotificationEvent; channel: Channel; locale: Locale };
 
 /** The preferences document of a user: every cell, destinations, today's quotas, channels on offer. */
-export async function preferencesView(env: Env, user: { id: string; locale: string }) {
+export async function preferencesView(env: Env, user: { id: string; locale: string; role: Role }) {
   const matrix = await preferencesOf(env, user.id);
   return {
-    preferences: NOTIFICATION_EVENTS.flatMap((event) =>
+    preferences: eventsFor(user.role).flatMap((event) =>
       channelsFor(event).map((channel) => ({ event, channel, enabled: matrix[event][channel] === true })),
     ),
     destinations: (await destinationsOf(env, user.id)).map((d) => ({

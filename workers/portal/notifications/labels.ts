@@ -23,6 +23,7 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "account.password_changed": "password changed",
   "account.api_key_created": "API key created",
   "digest.daily": "daily digest",
+  "staff.new_request": "new customer request (staff)",
 };
 
 /** An event in words ("result ready"). */
