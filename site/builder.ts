@@ -14,6 +14,7 @@ import { writeAggregates } from "./aggregates.ts";
 import { codeHash, root } from "./bundle.ts";
 import { readCache, readOutputs, writeCache, writeOutputs } from "./cache.ts";
 import { type BuildIssue, brokenLinks, duplicateSlugs, undatedArticles } from "./checks.ts";
+import { gitDates } from "./git-dates.ts";
 import { cmp } from "./order.ts";
 import type { PageContext } from "./page.ts";
 import { listSources, planRender, removePage, removeStale, removeVanished } from "./plan.ts";
@@ -97,7 +98,8 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
 
     const tRender = performance.now();
     const progress = new Progress(toRender.length, !options.quiet);
-    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet, fresh: !previous };
+    const dates = toRender.length ? gitDates(contentDir) : {};
+    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet, fresh: !previous, dates };
     handedOver = true;
     const rendered = await renderAll(toRender, ctx, threads, perThread, progress, code, early, spools);
     const { records, errors, spooled } = rendered;

@@ -16,6 +16,7 @@ export interface WorkerInit {
   assets: PageContext["assets"];
   files: string[];
   fresh?: boolean;
+  dates?: PageContext["dates"];
   /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
   spool?: number;
 }

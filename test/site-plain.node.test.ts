@@ -1,0 +1,153 @@
+/**
+ * Content a company can drop in (site/derive.ts, site/git-dates.ts, site/paths.ts): plain
+ * markdown pages without front matter, in nested folders, with URLs and slugs from their path.
+ */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Manifest } from "../shared/site/manifest.ts";
+import { type BuildOptions, build } from "../site/build.ts";
+import { cut, derivedMeta, humanise, plainText } from "../site/derive.ts";
+import { gitDates } from "../site/git-dates.ts";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A throwaway site: `files` maps content paths to their text. */
+async function site(files: Record<string, string>) {
+  const root = await mkdtemp(path.join(tmpdir(), "statex-plain-"));
+  dirs.push(root);
+  const contentDir = path.join(root, "content");
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(contentDir, file)), { recursive: true });
+    await writeFile(path.join(contentDir, file), text);
+  }
+  const options: BuildOptions = { contentDir, outDir: path.join(root, "out"), quiet: true, threads: 1, revision: "r1" };
+  const read = (p: string) => readFile(path.join(options.outDir, p), "utf8");
+  const exists = (p: string) =>
+    stat(path.join(options.outDir, p)).then(
+      () => true,
+      () => false,
+    );
+  return { root, options, contentDir, read, exists };
+}
+
+describe("metadata derived from a page's text", () => {
+  it("takes the title from the first # heading and the description from the first paragraph", () => {
+    const { meta, heading } = derivedMeta(
+      "Intro line before.\n\n## Not this\n\n# The *real* title #\n\nFirst [para](/x/) with `code`\nand a second line.\n\nSecond para.",
+      "services/web-development.md",
+      "Site",
+      "2026-01-02",
+    );
+    expect(heading).toBe(true);
+    expect(meta).toEqual({
+      title: "The real title",
+      description: "Intro line before.",
+      tags: [],
+      draft: false,
+      updated: "2026-01-02",
+    });
+    const later = derivedMeta("# T\n\n```\ncode\n```\n\n- a list\n\nThe **words** here.", "x.md", "Site");
+    expect(later.meta.description).toBe("The words here.");
+    expect(later.meta.date).toBeUndefined();
+  });
+
+  it("falls back to the file name, humanised, and to the title for the description", () => {
+    expect(humanise("services/web-development.md")).toBe("Web development");
+    expect(humanise("services/index.md")).toBe("Services");
+    expect(humanise("index.md")).toBe("");
+    const { meta, heading } = derivedMeta("## Only a second-level heading\n", "how_we_work.md", "Site");
+    expect(heading).toBe(false);
+    expect(meta.title).toBe("How we work");
+    expect(meta.description).toBe("How we work");
+    expect(derivedMeta("", "index.md", "Site").meta.title).toBe("Site");
+  });
+
+  it("cuts a long description at a word boundary with an ellipsis", () => {
+    const long = `${"word ".repeat(100)}end`;
+    const d = cut(plainText(long), 300);
+    expect(d.length).toBeLessThanOrEqual(300);
+    expect(d.endsWith("word…")).toBe(true);
+    expect(cut("short", 300)).toBe("short");
+    expect(plainText("![img](a.png) <b>bold</b> \\*x\\* [ref][1]")).toBe("bold x ref");
+  });
+
+  it("stays bounded on hostile input: a huge page without headings, a 100,000-character heading", () => {
+    const started = performance.now();
+    const huge = derivedMeta("x".repeat(10 * 1024 * 1024), "big.md", "Site");
+    expect(huge.meta.title).toBe("Big");
+    expect(huge.meta.description.length).toBeLessThanOrEqual(300);
+    const lines = derivedMeta("\n".repeat(2_000_000), "empty.md", "Site");
+    expect(lines.meta.title).toBe("Empty");
+    const heading = derivedMeta(`# ${"h".repeat(100_000)}\n\ntext`, "h.md", "Site");
+    expect(heading.meta.title.length).toBeLessThanOrEqual(160);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("reads no git dates outside a git work tree", async () => {
+    const s = await site({ "a.md": "# A\n" });
+    expect(gitDates(s.contentDir)).toEqual({});
+  });
+});
+
+describe("plain markdown pages in nested folders", () => {
+  it("builds them at their folder URLs, with slugs from the folder path", async () => {
+    const s = await site({
+      "index.md": "# Acme\n\nWe build things.\n",
+      "services/index.md": "# What we do\n\nServices overview.\n",
+      "services/web-development.md": "# Web development\n\nSites that load fast.\n",
+      "services/deep/er/ai-version.md": "Plain text only, no heading.\n",
+      "other/ai-version.md": "# Another AI version\n\nNot a slug clash.\n",
+      "cs/services/web-development.md": "# Vývoj webů\n\nRychlé weby.\n",
+    });
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    expect(result.pages).toBe(6);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    const bySlug = Object.fromEntries(manifest.pages.map((p) => [`${p.locale}:${p.slug}`, p]));
+    expect(Object.keys(bySlug).sort()).toEqual([
+      "cs:services/web-development",
+      "en:home",
+      "en:other/ai-version",
+      "en:services",
+      "en:services/deep/er/ai-version",
+      "en:services/web-development",
+    ]);
+    expect(bySlug["en:services/web-development"]).toMatchObject({
+      url: "/services/web-development/",
+      title: "Web development",
+      description: "Sites that load fast.",
+      date: null,
+    });
+    expect(bySlug["en:services"]?.url).toBe("/services/");
+    expect(bySlug["en:services/deep/er/ai-version"]?.title).toBe("Ai version");
+    // Undated: not an article, so not in the feed.
+    expect(await s.read("atom.xml")).not.toContain("web-development");
+    // The page without a heading is given one; the twin carries the title once.
+    const html = await s.read("services/deep/er/ai-version/index.html");
+    expect(html).toMatch(/<h1 id="ai-version">.*Ai version<\/h1>/);
+    const twin = await s.read("services/web-development/index.md");
+    expect(twin).toBe("# Web development\n\n> Sites that load fast.\n\nSites that load fast.\n");
+    // Translations still pair by path under cs/.
+    expect(await s.read("services/web-development/index.html")).toContain('hreflang="cs"');
+    expect(await s.read("sitemap.xml")).toMatch(
+      /<loc>[^<]*\/services\/web-development\/<\/loc>\s*<lastmod>\d{4}-\d{2}-\d{2}/,
+    );
+  });
+
+  it("validates front matter exactly as before when a page has it, and an explicit slug wins", async () => {
+    const s = await site({
+      "index.md": "---\ntitle: Home\ndescription: The home.\n---\n# Home\n",
+      "a/b.md": "---\ntitle: B\ndescription: About B.\nslug: bee\n---\n# B\n",
+      "bad.md": "---\ntitle: T\n---\n# T\n",
+    });
+    const result = await build(s.options);
+    expect(result.errors).toEqual([{ file: "bad.md", line: 1, reason: "description is required" }]);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    expect(manifest.pages.map((p) => p.slug).sort()).toEqual(["bee", "home"]);
+  });
+});
