@@ -34,6 +34,8 @@ export interface BuildOptions {
   baseUrl?: string;
   /** No progress bar or summary. */
   quiet?: boolean;
+  /** Broken internal links are errors (`--strict`); else warnings, listed after the build. */
+  strict?: boolean;
   /** Git revision recorded in the manifest; default `git rev-parse HEAD`. */
   revision?: string;
 }
@@ -125,7 +127,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) await removeStale(outDir, previous, written, published);
-    errors.push(...brokenLinks(published, generated, contentDir));
+    (options.strict ? errors : warnings).push(...brokenLinks(published, generated, contentDir));
 
     const tCache = performance.now();
     const pages: Record<string, string> = {};

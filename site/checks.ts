@@ -1,7 +1,8 @@
 /**
  * What the build checks across pages once they are rendered: slugs used twice in a locale,
  * articles without a date (a warning), and internal links that lead nowhere — reported with
- * the file and line, without failing the build (`BuildResult.errors` and `warnings`).
+ * the file and line, without failing the build (`BuildResult.errors` and `warnings`; broken
+ * links are warnings unless the build is `strict`).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -79,7 +79,16 @@ export const STRINGS: Record<Locale, LocaleStrings> = {
 export const PAGE_SIZE = 50;
 
 /** Paths served by the Worker rather than the site: links to them are not "broken". */
-export const WORKER_PATHS = [/^\/v1\//, /^\/openapi\.json$/, /^\/docs$/, /^\/healthz$/];
+export const WORKER_PATHS = [
+  /^\/v1\//,
+  /^\/openapi\.json$/,
+  /^\/docs$/,
+  /^\/healthz$/,
+  // The portal (sign-up, sign-in, the app) and e-mail links (verification, unsubscribe).
+  /^\/auth(\/|$)/,
+  /^\/app(\/|$)/,
+  /^\/email(\/|$)/,
+];
 
 export interface SiteOptions {
   /** Absolute origin used in canonical links, sitemap and feeds. */

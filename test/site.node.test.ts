@@ -384,17 +384,25 @@ describe("Spool", () => {
 });
 
 describe("site build", () => {
-  it("reports broken internal links with file and line, and accepts good ones", async () => {
+  it("reports broken internal links with file and line (warnings; errors when strict), and accepts good ones", async () => {
     const s = await site({
-      "index.md": page("Home", "See [about](/about/), [the API](/docs), [a twin](/about/index.md) and [tags](/tags/)."),
+      "index.md": page(
+        "Home",
+        "See [about](/about/), [the API](/docs), [a twin](/about/index.md), [tags](/tags/), [sign up](/auth/sign-up), [the app](/app/) and [e-mail](/email/verify?t=1).",
+      ),
       "about.md": page("About", "Line one.\n\nA [dead link](/nowhere/) and [a draft](/secret/)."),
       "secret.md": page("Secret", "x", "draft: true\n"),
     });
-    const result = await build(s.options);
-    expect(result.errors).toEqual([
+    const broken = [
       { file: "about.md", line: 10, reason: "broken internal link /nowhere/" },
       { file: "about.md", line: 10, reason: "broken internal link /secret/" },
-    ]);
+    ];
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual(broken);
+    const strict = await build({ ...s.options, strict: true });
+    expect(strict.errors).toEqual(broken);
+    expect(strict.warnings).toEqual([]);
   });
 
   it("finds sources in nested and linked folders, and skips README.md", async () => {
