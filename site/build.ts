@@ -90,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
   };
   watch(contentDir, { recursive: true }, schedule);
   watch(path.join(siteDir, "assets"), schedule);
+  watch(path.join(siteDir, "platform"), { recursive: true }, schedule);
 }
 
 if (import.meta.main) await main(process.argv.slice(2));

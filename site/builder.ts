@@ -18,6 +18,7 @@ import { gitDates } from "./git-dates.ts";
 import { cmp } from "./order.ts";
 import type { PageContext } from "./page.ts";
 import { listSources, planRender, removePage, removeStale, removeVanished } from "./plan.ts";
+import { platformDir, sourceRoot, withPlatform } from "./platform.ts";
 import { Progress } from "./progress.ts";
 import { PAGES_PER_THREAD, renderAll, startWorkers, workerCount } from "./render.ts";
 import { writeAssets } from "./static-assets.ts";
@@ -74,7 +75,9 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
   const outDir = path.resolve(options.outDir);
   const baseUrl = (options.baseUrl ?? "https://statex.example").replace(/\/$/, "");
   const threads = options.threads ?? availableParallelism();
-  const sources = await listSources(contentDir);
+  // The content's pages and the platform's own (`platform.ts`).
+  const { sources, platform } = await withPlatform(await listSources(contentDir));
+  const rootOf = (file: string) => sourceRoot(file, contentDir, platform);
   const fileSet = new Set(sources);
   const code = knownCode ?? (await codeHash());
   // A full build renders every page: its workers start loading the renderer now, while this
@@ -95,13 +98,23 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     if (!previous) await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const assets = await writeAssets(outDir);
-    const { stats, toRender, kept } = planRender(sources, fileSet, contentDir, cache);
+    const { stats, toRender, kept } = planRender(sources, fileSet, rootOf, cache);
     if (previous) await removeVanished(outDir, previous, fileSet);
 
     const tRender = performance.now();
     const progress = new Progress(toRender.length, !options.quiet);
     const dates = toRender.length ? gitDates(contentDir) : {};
-    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet, fresh: !previous, dates };
+    const ctx: PageContext = {
+      contentDir,
+      outDir,
+      baseUrl,
+      assets,
+      files: fileSet,
+      fresh: !previous,
+      dates,
+      platform,
+      platformDir,
+    };
     handedOver = true;
     const rendered = await renderAll(toRender, ctx, threads, perThread, progress, code, early, spools);
     const { records, errors, spooled } = rendered;
@@ -127,7 +140,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) await removeStale(outDir, previous, written, published);
-    (options.strict ? errors : warnings).push(...brokenLinks(published, generated, contentDir));
+    (options.strict ? errors : warnings).push(...brokenLinks(published, generated, rootOf));
 
     const tCache = performance.now();
     const pages: Record<string, string> = {};

@@ -40,7 +40,11 @@ export function undatedArticles(pages: PageRecord[]): BuildIssue[] {
 }
 
 /** Internal links that lead nowhere, with the file and line that wrote them. */
-export function brokenLinks(pages: PageRecord[], generated: Set<string>, contentDir: string): BuildIssue[] {
+export function brokenLinks(
+  pages: PageRecord[],
+  generated: Set<string>,
+  rootOf: (file: string) => string,
+): BuildIssue[] {
   const known = new Set<string>(generated);
   for (const p of pages) {
     known.add(p.url);
@@ -55,7 +59,7 @@ export function brokenLinks(pages: PageRecord[], generated: Set<string>, content
       if (target.startsWith("/assets/")) continue;
       const decoded = decodeURI(target);
       if (known.has(decoded) || known.has(`${decoded}/`) || known.has(target)) continue;
-      const line = lineOfLink(readFileSync(path.join(contentDir, p.file), "utf8"), href);
+      const line = lineOfLink(readFileSync(path.join(rootOf(p.file), p.file), "utf8"), href);
       issues.push({ file: p.file, line, reason: `broken internal link ${href}` });
     }
   }

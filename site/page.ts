@@ -29,6 +29,9 @@ export interface PageContext {
   files: ReadonlySet<string>;
   /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
   spool?: Spool;
+  /** Sources read from `platformDir` (the platform's own pages, `platform.ts`) instead of `contentDir`. */
+  platform?: ReadonlySet<string>;
+  platformDir?: string;
   /** Source file → `YYYY-MM-DD` of its last git commit (`git-dates.ts`), for pages without front matter. */
   dates?: Readonly<Record<string, string>>;
   /** Receives each source's mtime and size, as read (for the build's cache). */
@@ -105,7 +108,9 @@ const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("/
 
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
-  const { source, hash, mtimeMs, size } = readSource(under(c.contentDir, file));
+  const { source, hash, mtimeMs, size } = readSource(
+    under(c.platformDir && c.platform?.has(file) ? c.platformDir : c.contentDir, file),
+  );
   c.stats?.push([file, mtimeMs, size]);
   const parsed = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);

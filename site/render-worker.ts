@@ -17,6 +17,8 @@ export interface WorkerInit {
   files: string[];
   fresh?: boolean;
   dates?: PageContext["dates"];
+  platform?: string[];
+  platformDir?: string;
   /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
   spool?: number;
 }
@@ -42,6 +44,7 @@ parentPort?.on("message", (message: WorkerMessage) => {
     context = {
       ...init,
       files: new Set(init.files),
+      platform: new Set(init.platform),
       spool: spool === undefined ? undefined : new Spool(spool),
       stats: [],
     };

@@ -77,6 +77,8 @@ export async function renderAll(
     files: [...ctx.files],
     fresh: ctx.fresh,
     dates: ctx.dates,
+    platform: [...(ctx.platform ?? [])],
+    platformDir: ctx.platformDir,
   };
   // One spool file for each rendering thread: the main thread's, then one per worker.
   const spoolFor = (thread: number) => {

@@ -2,6 +2,7 @@
  * Content a company can drop in (site/derive.ts, site/git-dates.ts, site/paths.ts): plain
  * markdown pages without front matter, in nested folders, with URLs and slugs from their path.
  */
+import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -106,13 +107,15 @@ describe("plain markdown pages in nested folders", () => {
     });
     const result = await build(s.options);
     expect(result.errors).toEqual([]);
-    expect(result.pages).toBe(6);
+    // Six pages and the platform's /problems/.
+    expect(result.pages).toBe(7);
     const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
     const bySlug = Object.fromEntries(manifest.pages.map((p) => [`${p.locale}:${p.slug}`, p]));
     expect(Object.keys(bySlug).sort()).toEqual([
       "cs:services/web-development",
       "en:home",
       "en:other/ai-version",
+      "en:problems",
       "en:services",
       "en:services/deep/er/ai-version",
       "en:services/web-development",
@@ -148,6 +151,64 @@ describe("plain markdown pages in nested folders", () => {
     const result = await build(s.options);
     expect(result.errors).toEqual([{ file: "bad.md", line: 1, reason: "description is required" }]);
     const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
-    expect(manifest.pages.map((p) => p.slug).sort()).toEqual(["bee", "home"]);
+    expect(manifest.pages.map((p) => p.slug).sort()).toEqual(["bee", "home", "problems"]);
+  });
+});
+
+describe("a company's own content folder", () => {
+  const company = {
+    "index.md": "# Acme Studio\n\nWe design and build web sites for small companies.\n",
+    "services/web-development.md":
+      "# Web development\n\nFast sites, built to last. See [our process](/process/) and [sign up](/auth/sign-up).\n",
+    "about-us.md": "Who we are: a **small** team in Brno.\n\nMore text.\n",
+  };
+
+  it("builds three plain pages beside the platform's /problems/, in the manifest, sitemap and llms.txt", async () => {
+    const s = await site(company);
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    // The one broken link is a warning, with its file and line.
+    expect(result.warnings).toEqual([
+      { file: "services/web-development.md", line: 3, reason: "broken internal link /process/" },
+    ]);
+    expect(result.pages).toBe(4);
+    expect(await s.exists("problems/index.html")).toBe(true);
+    expect(await s.read("problems/index.md")).toMatch(/^# Problem types\n/);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    const pages = Object.fromEntries(manifest.pages.map((p) => [p.slug, p]));
+    expect(Object.keys(pages).sort()).toEqual(["about-us", "home", "problems", "services/web-development"]);
+    expect(pages["about-us"]).toMatchObject({
+      url: "/about-us/",
+      title: "About us",
+      description: "Who we are: a small team in Brno.",
+    });
+    expect(pages["services/web-development"]).toMatchObject({
+      url: "/services/web-development/",
+      title: "Web development",
+      description: "Fast sites, built to last. See our process and sign up.",
+    });
+    const sitemap = await s.read("sitemap.xml");
+    for (const url of ["/about-us/", "/services/web-development/", "/problems/"]) expect(sitemap).toContain(url);
+    const llms = await s.read("llms.txt");
+    expect(llms).toContain("[Web development](https://statex.example/services/web-development/index.md)");
+    expect(llms).toContain("Who we are: a small team in Brno.");
+  });
+
+  it("fails the command line build on the broken link with --strict, and passes without", async () => {
+    const s = await site(company);
+    const cli = path.resolve(import.meta.dirname, "..", "site", "build.ts");
+    const args = [cli, "--content", s.contentDir, "--out", s.options.outDir, "--quiet"];
+    const lenient = spawnSync(process.execPath, args, { encoding: "utf8" });
+    expect(lenient.status).toBe(0);
+    expect(lenient.stderr).toContain("warning: services/web-development.md:3: broken internal link /process/");
+    const strict = spawnSync(process.execPath, [...args, "--strict"], { encoding: "utf8" });
+    expect(strict.status).toBe(1);
+    expect(strict.stderr).toContain("error: services/web-development.md:3: broken internal link /process/");
+  }, 60_000);
+
+  it("lets a content page at the platform page's path take its place", async () => {
+    const s = await site({ "index.md": "# Home\n", "problems/index.md": "# Our own problems page\n\nMine.\n" });
+    expect((await build(s.options)).errors).toEqual([]);
+    expect(await s.read("problems/index.md")).toMatch(/^# Our own problems page/);
   });
 });
