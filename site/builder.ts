@@ -6,6 +6,7 @@
  * of all of these; this module works from its source too.
  */
 import { execFileSync } from "node:child_process";
+import { hash as digest } from "node:crypto";
 import { closeSync, existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -15,6 +16,7 @@ import { codeHash, root } from "./bundle.ts";
 import { readCache, readOutputs, writeCache, writeOutputs } from "./cache.ts";
 import { type BuildIssue, brokenLinks, duplicateSlugs, undatedArticles } from "./checks.ts";
 import { gitDates } from "./git-dates.ts";
+import { navigation } from "./nav.ts";
 import { cmp } from "./order.ts";
 import type { PageContext } from "./page.ts";
 import { listSources, planRender, removePage, removeStale, removeVanished } from "./plan.ts";
@@ -78,6 +80,8 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
   // The content's pages and the platform's own (`platform.ts`).
   const { sources, platform } = await withPlatform(await listSources(contentDir));
   const rootOf = (file: string) => sourceRoot(file, contentDir, platform);
+  // Every page shows the navigation, so a change to it invalidates every cached page.
+  const nav = navigation(sources, rootOf, platform);
   const fileSet = new Set(sources);
   const code = knownCode ?? (await codeHash());
   // A full build renders every page: its workers start loading the renderer now, while this
@@ -94,7 +98,8 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     // about a second). Its cache's page records are reused only by an incremental build of
     // the same generator.
     const previous = existsSync(outDir) ? await readOutputs(outDir) : null;
-    const cache = previous && options.incremental ? await readCache(outDir, code, baseUrl) : null;
+    const cacheKey = `${code}:${digest("sha256", JSON.stringify(nav), "hex").slice(0, 16)}`;
+    const cache = previous && options.incremental ? await readCache(outDir, cacheKey, baseUrl) : null;
     if (!previous) await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const assets = await writeAssets(outDir);
@@ -114,6 +119,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
       dates,
       platform,
       platformDir,
+      nav,
     };
     handedOver = true;
     const rendered = await renderAll(toRender, ctx, threads, perThread, progress, code, early, spools);
@@ -137,6 +143,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
       unchanged: new Set(kept.map((r) => r.file)),
       spooled,
       fresh: !previous,
+      nav,
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) await removeStale(outDir, previous, written, published);
@@ -145,7 +152,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     const tCache = performance.now();
     const pages: Record<string, string> = {};
     for (const r of all) pages[r.file] = r.url;
-    writeCache(outDir, { codeHash: code, baseUrl }, all, stats);
+    writeCache(outDir, { codeHash: cacheKey, baseUrl }, all, stats);
     await writeOutputs(outDir, { pages, files: written, llms });
 
     return {

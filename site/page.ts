@@ -11,6 +11,7 @@ import { renderPage } from "../shared/markdown.ts";
 import { type Locale, STRINGS } from "./config.ts";
 import { derivedMeta } from "./derive.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
+import type { Navigation } from "./nav.ts";
 import { alternatesOf, slugOf, splitLocale, urlOf } from "./paths.ts";
 import type { Spool } from "./spool.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
@@ -29,6 +30,8 @@ export interface PageContext {
   files: ReadonlySet<string>;
   /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
   spool?: Spool;
+  /** The navigation and section labels (`nav.ts`). */
+  nav?: Navigation;
   /** Sources read from `platformDir` (the platform's own pages, `platform.ts`) instead of `contentDir`. */
   platform?: ReadonlySet<string>;
   platformDir?: string;
@@ -155,7 +158,11 @@ export function buildPage(file: string, c: PageContext): PageRecord {
 
   const s = STRINGS[locale];
   const crumbs: Crumb[] = [{ href: homeOf(locale), label: s.home }];
-  if (section) crumbs.push({ href: `${homeOf(locale)}${section}/`, label: s.sections[section] ?? section });
+  if (section)
+    crumbs.push({
+      href: `${homeOf(locale)}${section}/`,
+      label: c.nav?.sections[locale][section] ?? s.sections[section] ?? section,
+    });
   if (url !== homeOf(locale) && url !== crumbs.at(-1)?.href) crumbs.push({ href: url, label: meta.title });
   const tags = meta.tags.length
     ? `<p class="tags">${meta.tags.map((t) => `<a href="${homeOf(locale)}tags/${encodeURIComponent(t)}/">${t}</a>`).join(" ")}</p>`
@@ -173,6 +180,7 @@ export function buildPage(file: string, c: PageContext): PageRecord {
     alternates,
     crumbs,
     twin,
+    nav: c.nav?.nav[locale],
     ogType: article ? "article" : "website",
     jsonLd: [
       {

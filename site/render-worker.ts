@@ -19,6 +19,7 @@ export interface WorkerInit {
   dates?: PageContext["dates"];
   platform?: string[];
   platformDir?: string;
+  nav?: PageContext["nav"];
   /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
   spool?: number;
 }

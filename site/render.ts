@@ -79,6 +79,7 @@ export async function renderAll(
     dates: ctx.dates,
     platform: [...(ctx.platform ?? [])],
     platformDir: ctx.platformDir,
+    nav: ctx.nav,
   };
   // One spool file for each rendering thread: the main thread's, then one per worker.
   const spoolFor = (thread: number) => {

@@ -3,7 +3,7 @@
  * markdown pages without front matter, in nested folders, with URLs and slugs from their path.
  */
 import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -210,5 +210,61 @@ describe("a company's own content folder", () => {
     const s = await site({ "index.md": "# Home\n", "problems/index.md": "# Our own problems page\n\nMine.\n" });
     expect((await build(s.options)).errors).toEqual([]);
     expect(await s.read("problems/index.md")).toMatch(/^# Our own problems page/);
+  });
+});
+
+describe("navigation from the content (site/nav.ts)", () => {
+  it("lists top-level pages and folders by order, then title, at most six and the API, per locale", async () => {
+    const fm = (title: string, extra = "") =>
+      `---\ntitle: ${title}\ndescription: About ${title}.\n${extra}---\n# ${title}\n`;
+    const s = await site({
+      "index.md": "# Acme\n\nWe make things that last.\n",
+      "zeta.md": fm("Zeta first", "order: 1\n"),
+      "alpha.md": "# Alpha\n\nText.\n",
+      "beta.md": "# Beta\n",
+      "gamma.md": "# Gamma\n",
+      "delta.md": "# Delta\n",
+      "epsilon.md": "# Epsilon\n",
+      "hidden.md": fm("Hidden", "draft: true\n"),
+      "work/index.md": fm("Our work", "order: 2\n"),
+      "work/one.md": "# One\n",
+      "cs/zeta.md": fm("Zeta česky", "order: 1\n"),
+      "cs/work/index.md": fm("Naše práce", "order: 2\n"),
+    });
+    expect((await build(s.options)).errors).toEqual([]);
+    const nav = (html: string) =>
+      [
+        ...(/<nav class="main">(.*?)<\/nav>/.exec(html)?.[1] ?? "").matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g),
+      ].map((m) => `${m[1]} ${m[2]}`);
+    expect(nav(await s.read("index.html"))).toEqual([
+      "/zeta/ Zeta first",
+      "/work/ Our work",
+      "/alpha/ Alpha",
+      "/beta/ Beta",
+      "/delta/ Delta",
+      "/epsilon/ Epsilon",
+      "/docs API",
+    ]);
+    expect(nav(await s.read("cs/work/index.html"))).toEqual([
+      "/cs/zeta/ Zeta česky",
+      "/cs/work/ Naše práce",
+      "/docs API",
+    ]);
+    // The current page is marked; the section label comes from the folder's index.md.
+    expect(await s.read("alpha/index.html")).toContain('<a href="/alpha/" aria-current="page">Alpha</a>');
+    expect(await s.read("work/one/index.html")).toContain('<li><a href="/work/">Our work</a></li>');
+    // llms.txt's summary is the home page's description.
+    expect(await s.read("llms.txt")).toMatch(/^# StateX\n\n> We make things that last\. /);
+  });
+
+  it("re-renders every page in an incremental build when the navigation changes", async () => {
+    const s = await site({ "index.md": "# Home\n", "a.md": "# A\n", "b.md": "# B\n" });
+    expect((await build(s.options)).rendered).toBe(4);
+    expect((await build({ ...s.options, incremental: true })).rendered).toBe(0);
+    const file = path.join(s.contentDir, "b.md");
+    await writeFile(file, "# B renamed\n");
+    await utimes(file, new Date(), new Date(Date.now() + 5000));
+    expect((await build({ ...s.options, incremental: true })).rendered).toBe(4);
+    expect(await s.read("a/index.html")).toContain(">B renamed</a>");
   });
 });
