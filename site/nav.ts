@@ -32,8 +32,10 @@ interface Head {
 }
 
 /** Title, order and draft flag of a source, from its first 64 KB; null when it cannot be read. */
+let buf: Buffer | undefined;
+
 function head(file: string, root: string, locale: Locale): Head | null {
-  const buf = Buffer.allocUnsafe(HEAD_BYTES);
+  buf ??= Buffer.allocUnsafe(HEAD_BYTES);
   let n = 0;
   try {
     const fd = openSync(path.join(root, file), "r");

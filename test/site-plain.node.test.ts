@@ -142,6 +142,16 @@ describe("plain markdown pages in nested folders", () => {
     );
   });
 
+  it("builds a page a hundred folders deep, its section labelled by the folder name", async () => {
+    const deep = `${Array.from({ length: 100 }, (_, i) => `d${i}`).join("/")}/page.md`;
+    const s = await site({ "index.md": "# Home\n", [deep]: "Deep down.\n" });
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    expect(manifest.pages.find((p) => p.slug === deep.slice(0, -3))?.title).toBe("Page");
+    expect(await s.read(`${deep.slice(0, -3)}/index.html`)).toContain('<li><a href="/d0/">D0</a></li>');
+  });
+
   it("validates front matter exactly as before when a page has it, and an explicit slug wins", async () => {
     const s = await site({
       "index.md": "---\ntitle: Home\ndescription: The home.\n---\n# Home\n",
