@@ -2,7 +2,7 @@
  * Content a company can drop in (site/derive.ts, site/git-dates.ts, site/paths.ts): plain
  * markdown pages without front matter, in nested folders, with URLs and slugs from their path.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -87,6 +87,26 @@ describe("metadata derived from a page's text", () => {
     const heading = derivedMeta(`# ${"h".repeat(100_000)}\n\ntext`, "h.md", "Site");
     expect(heading.meta.title.length).toBeLessThanOrEqual(160);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("dates every file from one git log walk: the last commit that touched it", async () => {
+    const s = await site({ "a.md": "# A\n", "sub/b.md": "# B\n" });
+    const git = (args: string[], date: string) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+        cwd: s.root,
+        env: { ...process.env, GIT_AUTHOR_DATE: `${date}T12:00:00Z`, GIT_COMMITTER_DATE: `${date}T12:00:00Z` },
+        stdio: "ignore",
+      });
+    git(["init", "-q"], "2020-01-01");
+    git(["add", "."], "2020-01-01");
+    git(["commit", "-q", "-m", "one"], "2020-01-02");
+    await writeFile(path.join(s.contentDir, "sub/b.md"), "# B changed\n");
+    git(["commit", "-q", "-am", "two"], "2021-03-04");
+    expect(gitDates(s.contentDir)).toEqual({ "a.md": "2020-01-02", "sub/b.md": "2021-03-04" });
+    await build(s.options);
+    const manifest = JSON.parse(await s.read("_content/manifest.json")) as Manifest;
+    expect(await s.read("sitemap.xml")).toContain("<lastmod>2021-03-04</lastmod>");
+    expect(manifest.pages.map((p) => p.slug).sort()).toEqual(["a", "problems", "sub/b"]);
   });
 
   it("reads no git dates outside a git work tree", async () => {
