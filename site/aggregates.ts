@@ -6,6 +6,7 @@
  */
 import type { Manifest } from "../shared/site/manifest.ts";
 import { LOCALES } from "./config.ts";
+import type { Navigation } from "./nav.ts";
 import { writeFeeds } from "./outputs/feeds.ts";
 import { writeHeaders } from "./outputs/headers.ts";
 import { listingRows, writeListings } from "./outputs/listings.ts";
@@ -26,6 +27,8 @@ export interface AggregateOptions extends LlmsFullSources {
   revision: string;
   /** The output folder was empty when the build began (see `PageContext.fresh`). */
   fresh?: boolean;
+  /** The navigation and section labels (`nav.ts`). */
+  nav?: Navigation;
 }
 
 export interface Aggregates {
@@ -40,7 +43,7 @@ export interface Aggregates {
 /** Writes every aggregate output of `pages` (the published ones). */
 export function writeAggregates(pages: PageRecord[], o: AggregateOptions): Aggregates {
   const out = new Output(o.outDir, o.fresh);
-  const c = { out, baseUrl: o.baseUrl, assets: o.assets };
+  const c = { out, baseUrl: o.baseUrl, assets: o.assets, nav: o.nav };
   const row = listingRows();
   const pageUrls = new Set(pages.map((p) => p.url));
   const listings: string[] = [];
@@ -52,8 +55,8 @@ export function writeAggregates(pages: PageRecord[], o: AggregateOptions): Aggre
     writeFeeds(c, locale, mine);
   }
   writeSitemap(c, pages, listings);
-  const groups = llmsGroups(pages);
-  writeLlms(c, groups);
+  const groups = llmsGroups(pages, o.nav?.sections.en);
+  writeLlms(c, groups, pages);
   writeHeaders(c);
   const manifest = writeManifest(c, pages, o.revision);
   const llms = writeLlmsFull(c, groups, o);

@@ -3,7 +3,10 @@
  * publishable as it is with `wrangler pages deploy dist/site`).
  *
  *   node site/build.ts [--content DIR] [--out DIR] [--threads N] [--incremental] [--watch]
- *                      [--base-url URL] [--quiet]
+ *                      [--base-url URL] [--strict] [--quiet]
+ *
+ * Broken internal links are warnings, listed at the end; `--strict` (what `npm run site:build`
+ * uses, so the project's own content stays clean) makes them errors.
  *
  * Pages render in the main thread and in worker threads (one per further core, when there are
  * at least 1,000 pages for each thread); each reads, parses, renders and writes its pages and
@@ -62,10 +65,12 @@ async function main(argv: string[]): Promise<void> {
     incremental: argv.includes("--incremental") || argv.includes("--watch"),
     baseUrl: arg(argv, "--base-url") ?? process.env.SITE_BASE_URL,
     quiet: argv.includes("--quiet"),
+    strict: argv.includes("--strict"),
   };
   const once = async () => {
     const result = await build(options);
-    if (!options.quiet || result.errors.length) report(result, outDir, argv.includes("--timings"));
+    if (!options.quiet || result.errors.length || result.warnings.length)
+      report(result, outDir, argv.includes("--timings"));
     return result;
   };
   const first = await once();
@@ -85,6 +90,7 @@ async function main(argv: string[]): Promise<void> {
   };
   watch(contentDir, { recursive: true }, schedule);
   watch(path.join(siteDir, "assets"), schedule);
+  watch(path.join(siteDir, "platform"), { recursive: true }, schedule);
 }
 
 if (import.meta.main) await main(process.argv.slice(2));

@@ -6,6 +6,7 @@
  * of all of these; this module works from its source too.
  */
 import { execFileSync } from "node:child_process";
+import { hash as digest } from "node:crypto";
 import { closeSync, existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -14,9 +15,12 @@ import { writeAggregates } from "./aggregates.ts";
 import { codeHash, root } from "./bundle.ts";
 import { readCache, readOutputs, writeCache, writeOutputs } from "./cache.ts";
 import { type BuildIssue, brokenLinks, duplicateSlugs, undatedArticles } from "./checks.ts";
+import { gitDates } from "./git-dates.ts";
+import { navigation } from "./nav.ts";
 import { cmp } from "./order.ts";
 import type { PageContext } from "./page.ts";
 import { listSources, planRender, removePage, removeStale, removeVanished } from "./plan.ts";
+import { platformDir, sourceRoot, withPlatform } from "./platform.ts";
 import { Progress } from "./progress.ts";
 import { PAGES_PER_THREAD, renderAll, startWorkers, workerCount } from "./render.ts";
 import { writeAssets } from "./static-assets.ts";
@@ -33,6 +37,8 @@ export interface BuildOptions {
   baseUrl?: string;
   /** No progress bar or summary. */
   quiet?: boolean;
+  /** Broken internal links are errors (`--strict`); else warnings, listed after the build. */
+  strict?: boolean;
   /** Git revision recorded in the manifest; default `git rev-parse HEAD`. */
   revision?: string;
 }
@@ -71,7 +77,11 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
   const outDir = path.resolve(options.outDir);
   const baseUrl = (options.baseUrl ?? "https://statex.example").replace(/\/$/, "");
   const threads = options.threads ?? availableParallelism();
-  const sources = await listSources(contentDir);
+  // The content's pages and the platform's own (`platform.ts`).
+  const { sources, platform } = await withPlatform(await listSources(contentDir));
+  const rootOf = (file: string) => sourceRoot(file, contentDir, platform);
+  // Every page shows the navigation, so a change to it invalidates every cached page.
+  const nav = navigation(sources, rootOf, platform);
   const fileSet = new Set(sources);
   const code = knownCode ?? (await codeHash());
   // A full build renders every page: its workers start loading the renderer now, while this
@@ -88,16 +98,29 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     // about a second). Its cache's page records are reused only by an incremental build of
     // the same generator.
     const previous = existsSync(outDir) ? await readOutputs(outDir) : null;
-    const cache = previous && options.incremental ? await readCache(outDir, code, baseUrl) : null;
+    const cacheKey = `${code}:${digest("sha256", JSON.stringify(nav), "hex").slice(0, 16)}`;
+    const cache = previous && options.incremental ? await readCache(outDir, cacheKey, baseUrl) : null;
     if (!previous) await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const assets = await writeAssets(outDir);
-    const { stats, toRender, kept } = planRender(sources, fileSet, contentDir, cache);
+    const { stats, toRender, kept } = planRender(sources, fileSet, rootOf, cache);
     if (previous) await removeVanished(outDir, previous, fileSet);
 
     const tRender = performance.now();
     const progress = new Progress(toRender.length, !options.quiet);
-    const ctx: PageContext = { contentDir, outDir, baseUrl, assets, files: fileSet, fresh: !previous };
+    const dates = toRender.length ? gitDates(contentDir) : {};
+    const ctx: PageContext = {
+      contentDir,
+      outDir,
+      baseUrl,
+      assets,
+      files: fileSet,
+      fresh: !previous,
+      dates,
+      platform,
+      platformDir,
+      nav,
+    };
     handedOver = true;
     const rendered = await renderAll(toRender, ctx, threads, perThread, progress, code, early, spools);
     const { records, errors, spooled } = rendered;
@@ -120,15 +143,16 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
       unchanged: new Set(kept.map((r) => r.file)),
       spooled,
       fresh: !previous,
+      nav,
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) await removeStale(outDir, previous, written, published);
-    errors.push(...brokenLinks(published, generated, contentDir));
+    (options.strict ? errors : warnings).push(...brokenLinks(published, generated, rootOf));
 
     const tCache = performance.now();
     const pages: Record<string, string> = {};
     for (const r of all) pages[r.file] = r.url;
-    writeCache(outDir, { codeHash: code, baseUrl }, all, stats);
+    writeCache(outDir, { codeHash: cacheKey, baseUrl }, all, stats);
     await writeOutputs(outDir, { pages, files: written, llms });
 
     return {

@@ -5,6 +5,11 @@
  * for the pages the main thread renders. Loading one bundle skips stripping the TypeScript of
  * a dozen module files (amaro runs as WebAssembly, ~1 ms per KB of source when cold) and
  * resolving them one by one. Falls back to the sources.
+ *
+ * A bundle has this folder's absolute path written in (its `import.meta.dirname`), so its
+ * name carries a hash of that path as well as of the code: a project moved or copied with its
+ * `node_modules/.cache/` makes bundles of its own instead of loading ones that point at the
+ * old place.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -42,10 +47,14 @@ export async function codeHash(): Promise<string> {
   return h.digest("hex");
 }
 
+/** File name part of a bundle: the code hash and this folder's path, hashed together. */
+export const bundleKey = (code: string, dir = siteDir) =>
+  createHash("sha256").update(code).update("\0").update(dir).digest("hex").slice(0, 16);
+
 export async function bundled(name: "builder" | "render-worker" | "page", code: string): Promise<URL> {
   const source = path.join(siteDir, `${name}.ts`);
   try {
-    const out = path.join(root, "node_modules", ".cache", "statex-site", `${name}-${code.slice(0, 16)}.mjs`);
+    const out = path.join(root, "node_modules", ".cache", "statex-site", `${name}-${bundleKey(code)}.mjs`);
     if (!existsSync(out)) {
       const esbuild = await import("esbuild");
       const result = await esbuild.build({

@@ -1,7 +1,8 @@
 /**
  * What the build checks across pages once they are rendered: slugs used twice in a locale,
  * articles without a date (a warning), and internal links that lead nowhere — reported with
- * the file and line, without failing the build (`BuildResult.errors` and `warnings`).
+ * the file and line, without failing the build (`BuildResult.errors` and `warnings`; broken
+ * links are warnings unless the build is `strict`).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -39,7 +40,11 @@ export function undatedArticles(pages: PageRecord[]): BuildIssue[] {
 }
 
 /** Internal links that lead nowhere, with the file and line that wrote them. */
-export function brokenLinks(pages: PageRecord[], generated: Set<string>, contentDir: string): BuildIssue[] {
+export function brokenLinks(
+  pages: PageRecord[],
+  generated: Set<string>,
+  rootOf: (file: string) => string,
+): BuildIssue[] {
   const known = new Set<string>(generated);
   for (const p of pages) {
     known.add(p.url);
@@ -54,7 +59,7 @@ export function brokenLinks(pages: PageRecord[], generated: Set<string>, content
       if (target.startsWith("/assets/")) continue;
       const decoded = decodeURI(target);
       if (known.has(decoded) || known.has(`${decoded}/`) || known.has(target)) continue;
-      const line = lineOfLink(readFileSync(path.join(contentDir, p.file), "utf8"), href);
+      const line = lineOfLink(readFileSync(path.join(rootOf(p.file), p.file), "utf8"), href);
       issues.push({ file: p.file, line, reason: `broken internal link ${href}` });
     }
   }

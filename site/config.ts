@@ -1,6 +1,7 @@
 /**
- * Site-wide settings: locales, navigation, section names. Pages depend only on themselves and
- * on this file, which is what lets an incremental build re-render one page alone.
+ * Site-wide settings: locales, strings per language, fallback section names. The navigation
+ * comes from the content (`nav.ts`): pages depend on themselves, on this file and on it, and
+ * an incremental build re-renders every page when it changes.
  */
 export const LOCALES = ["en", "cs"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -21,8 +22,8 @@ export interface LocaleStrings {
   page: (n: number) => string;
   newer: string;
   older: string;
+  /** Section labels for folders without an `index.md` to take a title from. */
   sections: Record<string, string>;
-  nav: { href: string; label: string }[];
   ogLocale: string;
 }
 
@@ -40,14 +41,7 @@ export const STRINGS: Record<Locale, LocaleStrings> = {
     page: (n) => `Page ${n}`,
     newer: "Newer",
     older: "Older",
-    sections: { articles: "Articles", problems: "Problem types" },
-    nav: [
-      { href: "/about/", label: "Platform" },
-      { href: "/submit/", label: "Send a request" },
-      { href: "/pricing/", label: "Pricing & FAQ" },
-      { href: "/articles/", label: "Articles" },
-      { href: "/docs", label: "API" },
-    ],
+    sections: { articles: "Articles" },
     ogLocale: "en_US",
   },
   cs: {
@@ -63,14 +57,7 @@ export const STRINGS: Record<Locale, LocaleStrings> = {
     page: (n) => `Strana ${n}`,
     newer: "Novější",
     older: "Starší",
-    sections: { articles: "Články", problems: "Typy chyb" },
-    nav: [
-      { href: "/cs/about/", label: "Platforma" },
-      { href: "/cs/submit/", label: "Jak poslat požadavek" },
-      { href: "/cs/pricing/", label: "Ceník a FAQ" },
-      { href: "/cs/articles/", label: "Články" },
-      { href: "/docs", label: "API" },
-    ],
+    sections: { articles: "Články" },
     ogLocale: "cs_CZ",
   },
 };
@@ -79,7 +66,16 @@ export const STRINGS: Record<Locale, LocaleStrings> = {
 export const PAGE_SIZE = 50;
 
 /** Paths served by the Worker rather than the site: links to them are not "broken". */
-export const WORKER_PATHS = [/^\/v1\//, /^\/openapi\.json$/, /^\/docs$/, /^\/healthz$/];
+export const WORKER_PATHS = [
+  /^\/v1\//,
+  /^\/openapi\.json$/,
+  /^\/docs$/,
+  /^\/healthz$/,
+  // The portal (sign-up, sign-in, the app) and e-mail links (verification, unsubscribe).
+  /^\/auth(\/|$)/,
+  /^\/app(\/|$)/,
+  /^\/email(\/|$)/,
+];
 
 export interface SiteOptions {
   /** Absolute origin used in canonical links, sitemap and feeds. */

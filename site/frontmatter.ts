@@ -143,7 +143,7 @@ export interface ParsedSource {
   bodyLine: number;
 }
 
-/** Splits a source file into raw front matter and body. */
+/** Splits a source file into raw front matter and body (a file without front matter is an error here). */
 export function parseSource(source: string, file: string): ParsedSource {
   const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   if (!text.startsWith("---")) throw new ContentError(file, 1, "missing front matter (the file must start with ---)");
@@ -272,7 +272,13 @@ export function quickFrontMatter(data: Record<string, Value>): FrontMatter | nul
 }
 
 /** Parses and validates; every problem is a `ContentError` naming the file, line and reason. */
-export function parseFrontMatter(source: string, file: string): { meta: FrontMatter; body: string; bodyLine: number } {
+export function parseFrontMatter(
+  source: string,
+  file: string,
+): { meta: FrontMatter | null; body: string; bodyLine: number } {
+  // No front matter: a plain markdown page, whose metadata the caller derives (derive.ts).
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  if (!text.startsWith("---")) return { meta: null, body: text, bodyLine: 1 };
   const parsed = parseSource(source, file);
   const quick = quickFrontMatter(parsed.data);
   if (quick) return { meta: quick, body: parsed.body, bodyLine: parsed.bodyLine };

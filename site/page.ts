@@ -9,8 +9,10 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { renderPage } from "../shared/markdown.ts";
 import { type Locale, STRINGS } from "./config.ts";
+import { derivedMeta } from "./derive.ts";
 import { ContentError, parseFrontMatter } from "./frontmatter.ts";
-import { alternatesOf, splitLocale, urlOf } from "./paths.ts";
+import type { Navigation } from "./nav.ts";
+import { alternatesOf, slugOf, splitLocale, urlOf } from "./paths.ts";
 import type { Spool } from "./spool.ts";
 import { type AssetUrls, type Crumb, homeOf, layout } from "./templates.ts";
 import { writeBytes, writeText } from "./write.ts";
@@ -28,6 +30,13 @@ export interface PageContext {
   files: ReadonlySet<string>;
   /** This thread's copy of the twins, for `llms-full.txt` (the twin files are written either way). */
   spool?: Spool;
+  /** The navigation and section labels (`nav.ts`). */
+  nav?: Navigation;
+  /** Sources read from `platformDir` (the platform's own pages, `platform.ts`) instead of `contentDir`. */
+  platform?: ReadonlySet<string>;
+  platformDir?: string;
+  /** Source file → `YYYY-MM-DD` of its last git commit (`git-dates.ts`), for pages without front matter. */
+  dates?: Readonly<Record<string, string>>;
   /** Receives each source's mtime and size, as read (for the build's cache). */
   stats?: SourceStat[];
   /**
@@ -68,7 +77,10 @@ function readSource(file: string): { source: string; hash: string; mtimeMs: numb
 export interface PageRecord {
   file: string;
   locale: Locale;
-  /** Per-locale id used by the content API (`home` for a locale's home page). */
+  /**
+   * Per-locale id used by the content API: the path under the locale's folder without `.md`
+   * (`services/web-development`), a folder's `index.md` its folder, `home` for a locale's home.
+   */
   slug: string;
   url: string;
   twin: string;
@@ -99,18 +111,28 @@ const isInternal = (href: string) => href.startsWith("/") && !href.startsWith("/
 
 /** Renders one source file, writes its HTML and twin (unless a draft), and describes it. */
 export function buildPage(file: string, c: PageContext): PageRecord {
-  const { source, hash, mtimeMs, size } = readSource(under(c.contentDir, file));
+  const { source, hash, mtimeMs, size } = readSource(
+    under(c.platformDir && c.platform?.has(file) ? c.platformDir : c.contentDir, file),
+  );
   c.stats?.push([file, mtimeMs, size]);
-  const { meta, body } = parseFrontMatter(source, file);
+  const parsed = parseFrontMatter(source, file);
   const { locale, key } = splitLocale(file);
+  // A plain markdown page: title and description from its text, dated by git or its mtime.
+  let body = parsed.body;
+  let meta = parsed.meta;
+  if (!meta) {
+    const updated = c.dates?.[file] ?? new Date(mtimeMs).toISOString().slice(0, 10);
+    const derived = derivedMeta(body, key, STRINGS[locale].siteName, updated);
+    meta = derived.meta;
+    if (!derived.heading) body = `# ${meta.title.replace(/^([#>*+-]|\d+[.)])/, "\\$1")}\n\n${body}`;
+  }
   if (meta.locale && meta.locale !== locale) {
     throw new ContentError(file, 1, `locale ${meta.locale} does not match the folder (${locale})`);
   }
   const url = urlOf(file);
   const segments = key.replace(/\.md$/, "").split("/");
   const section = segments.length > 1 && segments[0] ? segments[0] : null;
-  const last = segments.at(-1) === "index" ? segments.at(-2) : segments.at(-1);
-  const slug = meta.slug ?? (last && last !== "index" ? last : "home");
+  const slug = meta.slug ?? slugOf(key);
   const rendered = renderPage(body);
   const alternates = alternatesOf(file, c.files);
   const twin = `${url}index.md`;
@@ -136,7 +158,11 @@ export function buildPage(file: string, c: PageContext): PageRecord {
 
   const s = STRINGS[locale];
   const crumbs: Crumb[] = [{ href: homeOf(locale), label: s.home }];
-  if (section) crumbs.push({ href: `${homeOf(locale)}${section}/`, label: s.sections[section] ?? section });
+  if (section)
+    crumbs.push({
+      href: `${homeOf(locale)}${section}/`,
+      label: c.nav?.sections[locale][section] ?? s.sections[section] ?? section,
+    });
   if (url !== homeOf(locale) && url !== crumbs.at(-1)?.href) crumbs.push({ href: url, label: meta.title });
   const tags = meta.tags.length
     ? `<p class="tags">${meta.tags.map((t) => `<a href="${homeOf(locale)}tags/${encodeURIComponent(t)}/">${t}</a>`).join(" ")}</p>`
@@ -154,6 +180,7 @@ export function buildPage(file: string, c: PageContext): PageRecord {
     alternates,
     crumbs,
     twin,
+    nav: c.nav?.nav[locale],
     ogType: article ? "article" : "website",
     jsonLd: [
       {

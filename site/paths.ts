@@ -19,6 +19,14 @@ export function urlOf(file: string): string {
   return `${homeOf(locale)}${dir ? `${dir}/` : ""}`;
 }
 
+/**
+ * API slug of a locale-free key: the path without `.md` (`services/web-development`), a
+ * folder's `index.md` its folder (`services`), the locale's root `index.md` `home`.
+ */
+export function slugOf(key: string): string {
+  return key.replace(/(^|\/)index\.md$/, "").replace(/\.md$/, "") || "home";
+}
+
 /** Other-locale versions of a file: the same key under each locale's folder. */
 export function alternatesOf(file: string, files: ReadonlySet<string>): Partial<Record<Locale, string>> {
   const { key } = splitLocale(file);

@@ -50,13 +50,14 @@ export interface RenderPlan {
 export function planRender(
   sources: string[],
   files: ReadonlySet<string>,
-  contentDir: string,
+  /** The folder each source is read from (the content's, or the platform's). */
+  rootOf: (file: string) => string,
   cache: Cache | null,
 ): RenderPlan {
   const stats = new Map<string, { mtimeMs: number; size: number }>();
   if (cache) {
     for (const f of sources) {
-      const st = statSync(path.join(contentDir, f));
+      const st = statSync(path.join(rootOf(f), f));
       stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
     }
   }

@@ -16,6 +16,10 @@ export interface WorkerInit {
   assets: PageContext["assets"];
   files: string[];
   fresh?: boolean;
+  dates?: PageContext["dates"];
+  platform?: string[];
+  platformDir?: string;
+  nav?: PageContext["nav"];
   /** The descriptor of this worker's spool file (see spool.ts), when the build keeps one. */
   spool?: number;
 }
@@ -41,6 +45,7 @@ parentPort?.on("message", (message: WorkerMessage) => {
     context = {
       ...init,
       files: new Set(init.files),
+      platform: new Set(init.platform),
       spool: spool === undefined ? undefined : new Spool(spool),
       stats: [],
     };

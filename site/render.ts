@@ -76,6 +76,10 @@ export async function renderAll(
     assets: ctx.assets,
     files: [...ctx.files],
     fresh: ctx.fresh,
+    dates: ctx.dates,
+    platform: [...(ctx.platform ?? [])],
+    platformDir: ctx.platformDir,
+    nav: ctx.nav,
   };
   // One spool file for each rendering thread: the main thread's, then one per worker.
   const spoolFor = (thread: number) => {

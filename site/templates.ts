@@ -34,6 +34,31 @@ export interface LayoutInput {
   /** The markdown twin of this page, when it has one. */
   twin?: string;
   noindex?: boolean;
+  /** The main navigation (`nav.ts`); without it, only the API link. */
+  nav?: readonly NavItem[];
+}
+
+/** An item of the main navigation. */
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+const apiOnly: readonly NavItem[] = [{ href: "/docs", label: "API" }];
+const navParts = new WeakMap<readonly NavItem[], { href: string; plain: string; current: string }[]>();
+
+/** The navigation's links, plain and current, made once per navigation. */
+function navOf(items: readonly NavItem[]) {
+  let parts = navParts.get(items);
+  if (!parts) {
+    parts = items.map((n) => ({
+      href: n.href,
+      plain: `<a href="${escapeHtml(n.href)}">${escapeHtml(n.label)}</a>`,
+      current: `<a href="${escapeHtml(n.href)}" aria-current="page">${escapeHtml(n.label)}</a>`,
+    }));
+    navParts.set(items, parts);
+  }
+  return parts;
 }
 
 /** Home URL of a locale. */
@@ -51,7 +76,6 @@ interface Fixed {
   feedAndStyle: string;
   siteMeta: string;
   headerStart: string;
-  nav: { href: string; plain: string; current: string }[];
   headerEnd: string;
   footer: string;
 }
@@ -79,11 +103,6 @@ function fixedOf(locale: Locale, assets: AssetUrls): Fixed {
 <header class="site">
 <a class="brand" href="${home}">${siteName}</a>
 <nav class="main">`,
-    nav: s.nav.map((n) => ({
-      href: n.href,
-      plain: `<a href="${n.href}">${escapeHtml(n.label)}</a>`,
-      current: `<a href="${n.href}" aria-current="page">${escapeHtml(n.label)}</a>`,
-    })),
     headerEnd: `</nav>
 <form class="search" action="${home}search/" method="get" role="search">
 <input type="search" name="q" placeholder="${escapeHtml(s.searchPlaceholder)}" aria-label="${escapeHtml(s.search)}">
@@ -113,7 +132,7 @@ export function layout(p: LayoutInput): string {
     .map((l) => `<meta property="og:locale:alternate" content="${STRINGS[l as Locale].ogLocale}">`)
     .join("\n");
   let nav = "";
-  for (const n of fixed.nav) nav += p.url.startsWith(n.href) ? n.current : n.plain;
+  for (const n of navOf(p.nav ?? apiOnly)) nav += p.url.startsWith(n.href) ? n.current : n.plain;
   const otherLocales = Object.entries(p.alternates)
     .filter(([l]) => l !== p.locale)
     .map(([l, u]) => `<a href="${escapeHtml(u)}" hreflang="${l}" lang="${l}">${l.toUpperCase()}</a>`)

@@ -15,9 +15,20 @@ describe("content API", () => {
     expect(res.status).toBe(200);
     const body = await res.json<{ items: { slug: string; locale: string; url: string; tags: string[] }[] }>();
     const slugs = body.items.map((i) => i.slug);
-    expect(slugs).toEqual(expect.arrayContaining(["home", "about", "submit", "pricing", "edge-first", "problems"]));
+    expect(slugs).toEqual(
+      expect.arrayContaining([
+        "home",
+        "about",
+        "submit",
+        "pricing",
+        "articles/edge-first",
+        "services/web-development",
+        "services",
+        "problems",
+      ]),
+    );
     expect(body.items.every((i) => i.locale === "en")).toBe(true);
-    expect(body.items.find((i) => i.slug === "edge-first")?.url).toBe("/articles/edge-first/");
+    expect(body.items.find((i) => i.slug === "articles/edge-first")?.url).toBe("/articles/edge-first/");
 
     const builds = await env.DB.prepare("SELECT COUNT(*) AS n FROM content_builds").first<{ n: number }>();
     expect(builds?.n).toBe(1);
@@ -59,7 +70,7 @@ describe("content API", () => {
   });
 
   it("serves a page as JSON, markdown or HTML by Accept, with an ETag that revalidates", async () => {
-    const json = await get("/v1/content/edge-first");
+    const json = await get("/v1/content/articles/edge-first");
     expect(json.status).toBe(200);
     expect(json.headers.get("vary")).toBe("Accept");
     const page = await json.json<{ title: string; markdown: string; html: string; hash: string }>();
@@ -68,18 +79,22 @@ describe("content API", () => {
     expect(page.html).toContain("<table>");
     expect(page.hash).toMatch(/^[0-9a-f]{64}$/);
 
-    const md = await get("/v1/content/edge-first?locale=cs", { accept: "text/markdown" });
+    const md = await get("/v1/content/articles/edge-first?locale=cs", { accept: "text/markdown" });
     expect(md.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
     expect(await md.text()).toMatch(/^# Proč StateX běží na edge/);
 
-    const html = await get("/v1/content/edge-first", { accept: "text/html,application/xhtml+xml" });
+    const html = await get("/v1/content/articles/edge-first", { accept: "text/html,application/xhtml+xml" });
     expect(html.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const etag = html.headers.get("etag") ?? "";
     expect(etag).not.toBe("");
-    const revalidated = await get("/v1/content/edge-first", { accept: "text/html", "if-none-match": etag });
+    const revalidated = await get("/v1/content/articles/edge-first", { accept: "text/html", "if-none-match": etag });
     expect(revalidated.status).toBe(304);
 
-    await expectProblem(await get("/v1/content/edge-first", { accept: "image/png" }), 406, "/problems/not-acceptable");
+    await expectProblem(
+      await get("/v1/content/articles/edge-first", { accept: "image/png" }),
+      406,
+      "/problems/not-acceptable",
+    );
   });
 
   it("answers an unknown slug with 404 problem+json", async () => {
@@ -87,6 +102,33 @@ describe("content API", () => {
     expect(body.detail).toContain("no-such-page");
     await expectProblem(await get("/v1/content/no-such-page/versions"), 404, "/problems/not-found");
     await expectProblem(await get("/v1/content/Bad_Slug!"), 404, "/problems/not-found");
+    await expectProblem(await get("/v1/content/services/no-such-page"), 404, "/problems/not-found");
+    await expectProblem(await get("/v1/content/services/no-such-page/versions"), 404, "/problems/not-found");
+    await expectProblem(await get("/v1/content/services//x"), 404, "/problems/not-found");
+  });
+
+  it("serves a page whose slug is a nested folder path, and its versions", async () => {
+    const page = await (await get("/v1/content/services/web-development?locale=cs")).json<{
+      slug: string;
+      url: string;
+      locale: string;
+    }>();
+    expect(page).toMatchObject({
+      slug: "services/web-development",
+      url: "/cs/services/web-development/",
+      locale: "cs",
+    });
+    const md = await get("/v1/content/services/web-development", { accept: "text/markdown" });
+    expect(md.status).toBe(200);
+    expect(await md.text()).toMatch(/^# /);
+    const folder = await (await get("/v1/content/services")).json<{ slug: string; url: string }>();
+    expect(folder).toMatchObject({ slug: "services", url: "/services/" });
+    const versions = await (await get("/v1/content/services/web-development/versions")).json<{
+      slug: string;
+      versions: { current: boolean }[];
+    }>();
+    expect(versions.slug).toBe("services/web-development");
+    expect(versions.versions.some((v) => v.current)).toBe(true);
   });
 
   it("lists versions, and records a new one when a page's content hash changes", async () => {

@@ -18,7 +18,7 @@ describe("GET /v1/search (D1 FTS5)", () => {
     expect(res.status).toBe(200);
     const body = await res.json<Results>();
     expect(body.backend).toBe("d1");
-    expect(body.results[0]?.slug).toBe("one-correlation-id");
+    expect(body.results[0]?.slug).toBe("articles/one-correlation-id");
     expect(body.results.every((r) => r.locale === "en")).toBe(true);
     expect(body.results[0]?.snippet).toMatch(/<mark>correlation<\/mark>/i);
     const scores = body.results.map((r) => r.score);
@@ -29,7 +29,7 @@ describe("GET /v1/search (D1 FTS5)", () => {
     const body = await (await search("q=cenik&locale=cs")).json<Results>();
     expect(body.results.map((r) => r.slug)).toContain("pricing");
     const prefix = await (await search("q=korela&locale=cs")).json<Results>();
-    expect(prefix.results[0]?.slug).toBe("one-correlation-id");
+    expect(prefix.results[0]?.slug).toBe("articles/one-correlation-id");
   });
 
   it("treats FTS5 operators as words, never as syntax", async () => {

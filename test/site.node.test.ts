@@ -63,7 +63,7 @@ describe("front matter", () => {
       draft: false,
     });
     expect(body).toBe("Body");
-    expect(parseFrontMatter("---\ntitle: T\ndescription: D\ntags: [a, b-c]\n---\n", "y.md").meta.tags).toEqual([
+    expect(parseFrontMatter("---\ntitle: T\ndescription: D\ntags: [a, b-c]\n---\n", "y.md").meta?.tags).toEqual([
       "a",
       "b-c",
     ]);
@@ -142,12 +142,12 @@ describe("front matter", () => {
       reason: "unknown front matter key authr",
     });
     expect(byFile["no-title.md"]).toEqual({ file: "no-title.md", line: 1, reason: "title is required" });
-    expect(byFile["no-front-matter.md"]).toMatchObject({
-      line: 1,
-      reason: expect.stringMatching(/missing front matter/),
-    });
+    // A page without front matter is a plain markdown page now, not an error.
+    expect(byFile["no-front-matter.md"]).toBeUndefined();
     expect(byFile["nested.md"]).toMatchObject({ line: 5, reason: expect.stringMatching(/nested values/) });
-    expect(result.pages).toBe(1);
+    expect(result.errors).toHaveLength(4);
+    // index.md, no-front-matter.md and the platform's /problems/ (site/platform/).
+    expect(result.pages).toBe(3);
   });
 });
 
@@ -385,17 +385,25 @@ describe("Spool", () => {
 });
 
 describe("site build", () => {
-  it("reports broken internal links with file and line, and accepts good ones", async () => {
+  it("reports broken internal links with file and line (warnings; errors when strict), and accepts good ones", async () => {
     const s = await site({
-      "index.md": page("Home", "See [about](/about/), [the API](/docs), [a twin](/about/index.md) and [tags](/tags/)."),
+      "index.md": page(
+        "Home",
+        "See [about](/about/), [the API](/docs), [a twin](/about/index.md), [tags](/tags/), [sign up](/auth/sign-up), [the app](/app/) and [e-mail](/email/verify?t=1).",
+      ),
       "about.md": page("About", "Line one.\n\nA [dead link](/nowhere/) and [a draft](/secret/)."),
       "secret.md": page("Secret", "x", "draft: true\n"),
     });
-    const result = await build(s.options);
-    expect(result.errors).toEqual([
+    const broken = [
       { file: "about.md", line: 10, reason: "broken internal link /nowhere/" },
       { file: "about.md", line: 10, reason: "broken internal link /secret/" },
-    ]);
+    ];
+    const result = await build(s.options);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual(broken);
+    const strict = await build({ ...s.options, strict: true });
+    expect(strict.errors).toEqual(broken);
+    expect(strict.warnings).toEqual([]);
   });
 
   it("finds sources in nested and linked folders, and skips README.md", async () => {
@@ -409,7 +417,8 @@ describe("site build", () => {
     await writeFile(path.join(outside, "two.md"), page("Two"));
     await symlink(outside, path.join(s.contentDir, "linked"));
     const result = await build(s.options);
-    expect(result).toMatchObject({ pages: 3, errors: [] });
+    // Three content pages and the platform's /problems/.
+    expect(result).toMatchObject({ pages: 4, errors: [] });
     expect(await s.exists("guides/deep/one/index.html")).toBe(true);
     expect(await s.exists("linked/two/index.html")).toBe(true);
     expect(await s.exists("guides/README/index.html")).toBe(false);
@@ -431,7 +440,8 @@ describe("site build", () => {
   it("leaves drafts out of every output", async () => {
     const s = await site({ "index.md": page("Home"), "secret.md": page("Secret plan", "x", "draft: true\n") });
     const result = await build(s.options);
-    expect(result).toMatchObject({ pages: 1, drafts: 1, errors: [] });
+    // Home and the platform's /problems/.
+    expect(result).toMatchObject({ pages: 2, drafts: 1, errors: [] });
     expect(await s.exists("secret/index.html")).toBe(false);
     expect(await s.exists("secret/index.md")).toBe(false);
     for (const f of ["sitemap.xml", "llms.txt", "llms-full.txt", "_content/manifest.json", "atom.xml"]) {
@@ -492,7 +502,8 @@ describe("site build", () => {
     const files: Record<string, string> = { "index.md": page("Home") };
     for (let i = 0; i < 20; i++) files[`articles/a${i}.md`] = page(`Article ${i}`, "x", "date: 2026-01-01\n");
     const s = await site(files);
-    expect((await build(s.options)).rendered).toBe(21);
+    // 21 content pages and the platform's /problems/.
+    expect((await build(s.options)).rendered).toBe(22);
 
     const file = path.join(s.contentDir, "articles/a3.md");
     await writeFile(file, page("Article three, renamed", "x", "date: 2026-01-01\n"));
@@ -504,7 +515,7 @@ describe("site build", () => {
 
     await rm(path.join(s.contentDir, "articles/a4.md"));
     const third = await build({ ...s.options, incremental: true });
-    expect(third).toMatchObject({ rendered: 0, pages: 20 });
+    expect(third).toMatchObject({ rendered: 0, pages: 21 });
     expect(await s.exists("articles/a4/index.html")).toBe(false);
     expect(await s.read("llms.txt")).not.toContain("Article 4");
 
@@ -514,7 +525,7 @@ describe("site build", () => {
     await utimes(file, new Date(), new Date(Date.now() + 10000));
     await writeFile(path.join(s.contentDir, "articles/b0.md"), page("A new one", "y", "date: 2026-01-02\n"));
     const fourth = await build({ ...s.options, incremental: true });
-    expect(fourth).toMatchObject({ rendered: 2, pages: 21 });
+    expect(fourth).toMatchObject({ rendered: 2, pages: 22 });
     const stitched = await s.read("llms-full.txt");
     expect(stitched).toContain("Changed body ✓");
     expect(stitched).not.toContain("Article three, renamed");
@@ -563,7 +574,8 @@ describe("site build", () => {
     const single = await s.read("articles/p42/index.html");
     // Two workers beside the main thread: one for each 30 pages (1,000 by default).
     const threaded = await build({ ...s.options, threads: 3, pagesPerThread: 30 });
-    expect(threaded).toMatchObject({ pages: 91, rendered: 91, threads: 3 });
+    // 91 content pages (one of them bad) and the platform's /problems/.
+    expect(threaded).toMatchObject({ pages: 92, rendered: 92, threads: 3 });
     expect(threaded.errors).toEqual([{ file: "articles/zz-bad.md", line: 1, reason: "description is required" }]);
     expect(threaded.errors).toEqual(one.errors);
     expect(threaded.buildId).toBe(one.buildId);

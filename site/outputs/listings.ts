@@ -68,7 +68,7 @@ export function writeListings(
     const base = `${home}${section}/`;
     if (pageUrls.has(base)) continue;
     list.sort(byDateDesc);
-    const label = s.sections[section] ?? section;
+    const label = c.nav?.sections[locale][section] ?? s.sections[section] ?? section;
     for (const pg of paginate(list, base)) {
       const title = pg.prev ? `${label} — ${s.page(Number(pg.url.split("/").at(-2)))}` : label;
       c.out.page(
@@ -81,6 +81,7 @@ export function writeListings(
           description: title,
           body: listing(locale, title, pg.items, pg.prev, pg.next, row),
           assets: c.assets,
+          nav: c.nav?.nav[locale],
           alternates: {},
           crumbs: [
             { href: home, label: s.home },

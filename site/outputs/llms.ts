@@ -12,13 +12,18 @@ import type { OutputContext } from "./output.ts";
 export type LlmsGroup = [name: string, pages: PageRecord[]];
 
 /** The sections of `llms.txt` (some may be empty). */
-export function llmsGroups(pages: PageRecord[]): LlmsGroup[] {
+export function llmsGroups(pages: PageRecord[], labels: Record<string, string> = {}): LlmsGroup[] {
   const en = pages.filter((p) => p.locale === DEFAULT_LOCALE);
   return [
     ["Pages", en.filter((p) => !p.section).sort((a, b) => (a.order ?? 99) - (b.order ?? 99) || cmp(a.url, b.url))],
     ...[...new Set(en.map((p) => p.section).filter((x): x is string => Boolean(x)))]
       .sort()
-      .map((sec): LlmsGroup => [STRINGS.en.sections[sec] ?? sec, en.filter((p) => p.section === sec).sort(byDateDesc)]),
+      .map(
+        (sec): LlmsGroup => [
+          labels[sec] ?? STRINGS.en.sections[sec] ?? sec,
+          en.filter((p) => p.section === sec).sort(byDateDesc),
+        ],
+      ),
     ...LOCALES.filter((l) => l !== DEFAULT_LOCALE).map(
       (l): LlmsGroup => [
         `Optional: ${l === "cs" ? "Čeština (Czech)" : l}`,
@@ -29,15 +34,18 @@ export function llmsGroups(pages: PageRecord[]): LlmsGroup[] {
 }
 
 /** Writes `llms.txt` with these sections. */
-export function writeLlms(c: OutputContext, groups: LlmsGroup[]): void {
+export function writeLlms(c: OutputContext, groups: LlmsGroup[], pages: PageRecord[]): void {
   const { baseUrl } = c;
+  // The summary is the home page's description: the company's own words, not ours.
+  const home = pages.find((p) => p.locale === DEFAULT_LOCALE && p.url === "/");
+  const summary = (home?.description ?? STRINGS.en.tagline).replace(/\s+/g, " ");
   const entry = (p: PageRecord) => `- [${p.title.replace(/[[\]]/g, "")}](${baseUrl}${p.twin}): ${p.description}`;
   c.out.url(
     "/llms.txt",
     "llms.txt",
-    `# StateX
+    `# ${STRINGS.en.siteName}
 
-> StateX takes a person's request (text today; voice notes and documents next) through an API, the web portal or email, runs it through an AI pipeline and delivers the result by email and other channels. This site documents the platform, how to send requests, pricing and articles; every page has a markdown twin at its URL plus \`index.md\`.
+> ${summary} Every page has a markdown twin at its URL plus \`index.md\`.
 
 The HTTP API is described by an OpenAPI 3.1 document at ${baseUrl}/openapi.json; errors are RFC 9457 problem documents. ${baseUrl}/llms-full.txt holds every page's markdown in one file.
 

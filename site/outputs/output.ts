@@ -8,6 +8,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import type { Navigation } from "../nav.ts";
 import type { AssetUrls } from "../templates.ts";
 import { writeText } from "../write.ts";
 
@@ -16,6 +17,8 @@ export interface OutputContext {
   out: Output;
   baseUrl: string;
   assets: AssetUrls;
+  /** The navigation and section labels (`nav.ts`). */
+  nav?: Navigation;
 }
 
 /** Writes the aggregate files into one output folder and records them. */

@@ -39,6 +39,7 @@ export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], 
         )
         .join("")}</ul>`,
       assets: c.assets,
+      nav: c.nav?.nav[locale],
       alternates: {},
       crumbs: [
         { href: home, label: s.home },
@@ -60,6 +61,7 @@ export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], 
           description: s.tagged(t),
           body: listing(locale, s.tagged(t), pg.items, pg.prev, pg.next, row),
           assets: c.assets,
+          nav: c.nav?.nav[locale],
           alternates: {},
           crumbs: [
             { href: home, label: s.home },

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
 import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
@@ -16,7 +16,9 @@ const problem = (description: string) => ({
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
 
-const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+/** A slug worth looking up: the page's path under its locale, `/`-separated segments. */
+const SLUG = /^[\p{L}\p{N}_.-]+(?:\/[\p{L}\p{N}_.-]+)*$/u;
+const isSlug = (slug: string) => slug.length <= 1024 && SLUG.test(slug);
 
 /** Cursors are opaque to clients: base64url of the last (locale, slug) returned. */
 export function encodeCursor(c: ListCursor): string {
@@ -110,8 +112,71 @@ const versions = createRoute({
   },
 });
 
+/**
+ * The same two routes for slugs with `/` (`services/web-development`): Hono's `{.+}` parameter
+ * takes the rest of the path. Left out of the OpenAPI document, whose `{slug}` is the same slug.
+ */
+const getNested = createRoute({ ...get, path: "/{slug{.+}}", hide: true });
+const versionsNested = createRoute({ ...versions, path: "/{slug{.+}}/versions", hide: true });
+
 const pageNotFound = (slug: string, locale: string) =>
   notFound("Page", `There is no page ${JSON.stringify(slug)} in locale ${locale}.`);
+
+const getPage: RouteHandler<typeof get, AppEnv> = async (c) => {
+  const { slug } = c.req.valid("param");
+  const { locale } = c.req.valid("query");
+  const row = isSlug(slug) ? await findPage(db(c.env.DB), locale, slug) : null;
+  if (!row) throw pageNotFound(slug, locale);
+  const type = negotiate(c.req.header("accept"), ["application/json", "text/markdown", "text/html"] as const);
+  if (!type) {
+    throw new HttpProblem(
+      406,
+      "not-acceptable",
+      "Not Acceptable",
+      "This page is available as application/json, text/markdown or text/html.",
+    );
+  }
+  const etag = `"${row.hash.slice(0, 32)}-${type.split("/")[1]}"`;
+  const headers = { ETag: etag, Vary: "Accept", "Cache-Control": "public, max-age=0, must-revalidate" };
+  if (
+    c.req
+      .header("if-none-match")
+      ?.split(/\s*,\s*/)
+      .includes(etag)
+  ) {
+    return c.body(null, 304, headers);
+  }
+  if (type === "text/markdown") {
+    return c.body(row.markdown, 200, { ...headers, "Content-Type": "text/markdown; charset=utf-8" });
+  }
+  const html = renderMarkdown(row.markdown);
+  if (type === "text/html") return c.body(html, 200, { ...headers, "Content-Type": "text/html; charset=utf-8" });
+  return c.json({ ...summary(row), markdown: row.markdown, html }, 200, headers);
+};
+
+const pageVersions: RouteHandler<typeof versions, AppEnv> = async (c) => {
+  const { slug } = c.req.valid("param");
+  const { locale } = c.req.valid("query");
+  const d = db(c.env.DB);
+  const page = isSlug(slug) ? await findPage(d, locale, slug) : null;
+  const rows = page ? await listVersions(d, locale, slug) : [];
+  if (!page || rows.length === 0) throw pageNotFound(slug, locale);
+  return c.json(
+    {
+      slug,
+      locale,
+      versions: rows.map((v) => ({
+        hash: v.hash,
+        revision: v.revision,
+        buildId: v.buildId,
+        title: v.title,
+        recordedAt: new Date(v.recordedAt).toISOString(),
+        current: v.hash === page.hash,
+      })),
+    },
+    200,
+  );
+};
 
 /** `/v1/content`: the site's pages as data, from D1 (ingested from the served build). */
 export const contentRouter = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -141,57 +206,8 @@ contentRouter
       200,
     );
   })
-  .openapi(get, async (c) => {
-    const { slug } = c.req.valid("param");
-    const { locale } = c.req.valid("query");
-    const row = SLUG.test(slug) ? await findPage(db(c.env.DB), locale, slug) : null;
-    if (!row) throw pageNotFound(slug, locale);
-    const type = negotiate(c.req.header("accept"), ["application/json", "text/markdown", "text/html"] as const);
-    if (!type) {
-      throw new HttpProblem(
-        406,
-        "not-acceptable",
-        "Not Acceptable",
-        "This page is available as application/json, text/markdown or text/html.",
-      );
-    }
-    const etag = `"${row.hash.slice(0, 32)}-${type.split("/")[1]}"`;
-    const headers = { ETag: etag, Vary: "Accept", "Cache-Control": "public, max-age=0, must-revalidate" };
-    if (
-      c.req
-        .header("if-none-match")
-        ?.split(/\s*,\s*/)
-        .includes(etag)
-    ) {
-      return c.body(null, 304, headers);
-    }
-    if (type === "text/markdown") {
-      return c.body(row.markdown, 200, { ...headers, "Content-Type": "text/markdown; charset=utf-8" });
-    }
-    const html = renderMarkdown(row.markdown);
-    if (type === "text/html") return c.body(html, 200, { ...headers, "Content-Type": "text/html; charset=utf-8" });
-    return c.json({ ...summary(row), markdown: row.markdown, html }, 200, headers);
-  })
-  .openapi(versions, async (c) => {
-    const { slug } = c.req.valid("param");
-    const { locale } = c.req.valid("query");
-    const d = db(c.env.DB);
-    const page = SLUG.test(slug) ? await findPage(d, locale, slug) : null;
-    const rows = page ? await listVersions(d, locale, slug) : [];
-    if (!page || rows.length === 0) throw pageNotFound(slug, locale);
-    return c.json(
-      {
-        slug,
-        locale,
-        versions: rows.map((v) => ({
-          hash: v.hash,
-          revision: v.revision,
-          buildId: v.buildId,
-          title: v.title,
-          recordedAt: new Date(v.recordedAt).toISOString(),
-          current: v.hash === page.hash,
-        })),
-      },
-      200,
-    );
-  });
+  .openapi(get, getPage)
+  .openapi(versions, pageVersions)
+  // Nested slugs: the versions route first, so `…/versions` is not read as a slug.
+  .openapi(versionsNested, pageVersions)
+  .openapi(getNested, getPage);

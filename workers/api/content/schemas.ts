@@ -32,9 +32,9 @@ export const ListContentQuery = z
 export const SlugParam = z.object({
   slug: z.string().openapi({
     param: { name: "slug", in: "path" },
-    description: "Page slug: its file name, or `home` for a locale's home page.",
-    example: "edge-first",
-    pattern: "^[a-z0-9][a-z0-9-]*$",
+    description:
+      "Page slug: its path under the locale's folder without `.md` (`services/web-development`; `/` is part of the path, not escaped), a folder's `index.md` its folder, `home` for a locale's home page.",
+    example: "articles/edge-first",
   }),
 });
 
@@ -46,7 +46,7 @@ export const LocaleQuery = z
 
 export const ContentSummary = z
   .object({
-    slug: z.string().openapi({ description: "Page slug, unique within its locale.", example: "edge-first" }),
+    slug: z.string().openapi({ description: "Page slug, unique within its locale.", example: "articles/edge-first" }),
     locale: z.enum(CONTENT_LOCALES).openapi({ description: "Language of the page." }),
     url: z.string().openapi({ description: "Where the HTML page is served.", example: "/articles/edge-first/" }),
     markdownUrl: z.string().openapi({ description: "Its markdown twin.", example: "/articles/edge-first/index.md" }),
