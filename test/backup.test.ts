@@ -52,8 +52,14 @@ describe("D1 backup to R2 and restore", () => {
         "CREATE TABLE probe (id INTEGER PRIMARY KEY, t TEXT, r REAL, i INTEGER, b BLOB, n TEXT, parent TEXT REFERENCES submissions(id))",
       ),
       env.DB.prepare(
-        "INSERT INTO probe (id, t, r, i, b, n, parent) VALUES (1, ?, 1.0, 9007199254740993, X'00FF27', NULL, ?), (2, ?, 0.1, -42, X'', NULL, NULL), (3, '', 1e300, 0, NULL, 'x', NULL)",
-      ).bind('it\'s "quoted"; -- not a comment\nline two\r\nline three ✓ 😀', id, "a\n\nb"),
+        "INSERT INTO probe (id, t, r, i, b, n, parent) VALUES (1, ?, 1.0, 9007199254740993, X'00FF27', NULL, ?), (2, ?, 0.1, -42, X'', NULL, NULL), (3, '', 1e300, 0, NULL, 'x', NULL), (4, ?, 2.5, 1, NULL, NULL, NULL)",
+      ).bind(
+        'it\'s "quoted"; -- not a comment\nline two\r\nline three ✓ 😀',
+        id,
+        "a\n\nb",
+        // A page's markdown: more line breaks than SQLite's expression depth (100) allows in a chain.
+        Array.from({ length: 250 }, (_, i) => `line ${i} of a long page`).join("\n"),
+      ),
       env.DB.prepare("CREATE VIRTUAL TABLE notes_fts USING fts5(body)"),
       env.DB.prepare(
         "INSERT INTO notes_fts (rowid, body) VALUES (7, 'warehouse packing material'), (9, 'office move')",

@@ -106,7 +106,13 @@ const escapeLineBreaks = (statement: string) =>
 function insertSelect(table: string, columns: string[], withRowid: boolean): string {
   const names = withRowid ? ["rowid", ...columns.map(ident)] : columns.map(ident);
   const values = (withRowid ? ["rowid", ...columns.map(ident)] : columns.map(ident))
-    .map((c) => `quote(${c})`)
+    // Text with line breaks as UTF-8 hex cast back to text: one statement a line, and no
+    // `'…'||char(10)||'…'` chain whose depth grows with the line count (SQLite refuses an
+    // expression deeper than 100, e.g. a page's markdown with a hundred lines).
+    .map(
+      (c) =>
+        `CASE WHEN typeof(${c}) = 'text' AND (instr(${c}, char(10)) OR instr(${c}, char(13))) THEN 'CAST(X''' || hex(${c}) || ''' AS TEXT)' ELSE quote(${c}) END`,
+    )
     .join(` || ',' || `);
   const head = `INSERT INTO ${ident(table)} (${names.join(",")}) VALUES(`;
   return `SELECT '${head.replaceAll("'", "''")}' || ${values} || ');' AS s FROM ${ident(table)}${withRowid ? " ORDER BY rowid" : ""}`;
