@@ -34,6 +34,8 @@ export interface Passage {
   anchor: string;
   /** Position in the page, from 0. */
   seq: number;
+  /** Which piece of its section, from 1. */
+  piece: number;
   title: string;
   section: string | null;
   url: string;
@@ -94,6 +96,10 @@ function headingTokens(tokens: Token[], out: Token[] = []): Token[] {
   return out;
 }
 
+/** A passage's id: `<locale>:<slug>#<anchor>`, `~<piece>` after the first piece of a section. */
+export const passageId = (p: { locale: string; slug: string; anchor: string; piece: number }) =>
+  `${p.locale}:${p.slug}#${p.anchor}${p.piece > 1 ? `~${p.piece}` : ""}`;
+
 /** The page's passages, in order. */
 export function pagePassages(page: PassagePage): Passage[] {
   const tokens = Lexer.lex(page.markdown, { gfm: true });
@@ -122,13 +128,13 @@ export function pagePassages(page: PassagePage): Passage[] {
     // A heading with nothing under it still names a place a reader can be sent to.
     const texts = pieces.length ? pieces : [""];
     texts.forEach((text, i) => {
-      const base = `${page.locale}:${page.slug}#${s.anchor}`;
       out.push({
-        id: i === 0 ? base : `${base}~${i + 1}`,
+        id: passageId({ locale: page.locale, slug: page.slug, anchor: s.anchor, piece: i + 1 }),
         locale: page.locale,
         slug: page.slug,
         anchor: s.anchor,
         seq: out.length,
+        piece: i + 1,
         title: page.title,
         section: s.section,
         url: s.anchor ? `${page.url}#${s.anchor}` : page.url,
