@@ -14,7 +14,7 @@
 import { db } from "../db/client";
 import type { ContentPageRow } from "../db/schema";
 import type { Logger } from "../log";
-import { retrievalBackends } from "../retrieval";
+import { type RetrievalEnv, retrievalBackends } from "../retrieval";
 import { type Passage, pagePassages } from "../retrieval/passages";
 import { searchBackend } from "../search";
 import { BuildInfo, Manifest } from "../site/manifest";
@@ -42,6 +42,12 @@ const FETCH_CONCURRENCY = 8;
 // One ingestion per build at a time in this isolate; concurrent requests wait for it.
 const inflight = new Map<string, Promise<void>>();
 
+/** The bindings ingestion uses: D1, the assets, and what the search and retrieval backends need. */
+export type ContentEnv = RetrievalEnv &
+  Pick<Env, "ASSETS" | "VECTORIZE"> & {
+    SEARCH_BACKEND?: string;
+  };
+
 /** Where the build's files are read from: the `ASSETS` binding (a test may hand its own). */
 export type AssetSource = Pick<Fetcher, "fetch">;
 
@@ -53,7 +59,7 @@ async function fetchAsset(assets: AssetSource, path: string): Promise<Response> 
  * Makes sure the build being served is in D1. Cheap when it is: one small asset read and one
  * indexed lookup. Without a built site (no `build.json`) there is nothing to do.
  */
-export async function ensureContentIngested(env: Env, log?: Logger): Promise<void> {
+export async function ensureContentIngested(env: ContentEnv, log?: Logger): Promise<void> {
   const res = await fetchAsset(env.ASSETS, "/_content/build.json");
   if (!res.ok) {
     await res.body?.cancel();
@@ -77,7 +83,7 @@ export async function ensureContentIngested(env: Env, log?: Logger): Promise<voi
  * `ensureContentIngested`.
  */
 export async function ingestBuild(
-  env: Env,
+  env: ContentEnv,
   expectedBuildId: string,
   log?: Logger,
   assets: AssetSource = env.ASSETS,

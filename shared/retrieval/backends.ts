@@ -66,7 +66,7 @@ async function vectorId(k: { locale: string; slug: string; seq: number }): Promi
   return `h:${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")}`.slice(0, 64);
 }
 
-async function embed(env: Env, texts: string[]): Promise<number[][]> {
+async function embed(env: Pick<Env, "AI">, texts: string[]): Promise<number[][]> {
   const out = (await env.AI.run(PASSAGE_EMBEDDING_MODEL as keyof AiModels, { text: texts } as never)) as {
     data?: number[][];
   };
@@ -78,7 +78,7 @@ async function embed(env: Env, texts: string[]): Promise<number[][]> {
 const embeddingText = (p: Passage) => `${p.title}\n${p.section ?? ""}\n${p.plain}`.slice(0, 2_000);
 
 /** Semantic retrieval: the request embedded by bge-m3, its nearest passages read back from D1. */
-export function vectorizeRetrieval(env: Env): RetrievalBackend {
+export function vectorizeRetrieval(env: Pick<Env, "DB" | "AI" | "PASSAGES_INDEX">): RetrievalBackend {
   return {
     name: "vectorize",
     async search(_query, text, limit) {

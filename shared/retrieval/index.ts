@@ -26,8 +26,11 @@ export interface RetrieveOptions {
   signal?: AbortSignal;
 }
 
+/** The bindings retrieval reads. */
+export type RetrievalEnv = Pick<Env, "DB" | "AI" | "PASSAGES_INDEX"> & { RETRIEVAL_BACKEND?: string };
+
 /** The configured backends: one, or two to fuse. */
-export function retrievalBackends(env: Env): RetrievalBackend[] {
+export function retrievalBackends(env: RetrievalEnv): RetrievalBackend[] {
   const choice = env.RETRIEVAL_BACKEND;
   if (choice === "vectorize") return [vectorizeRetrieval(env)];
   if (choice === "hybrid") return [d1Retrieval(env.DB), vectorizeRetrieval(env)];
@@ -61,7 +64,7 @@ export function choosePassages(
 }
 
 /** The passages for a request's parts (request text, transcript, documents). */
-export async function retrieve(env: Env, parts: string[], options: RetrieveOptions = {}): Promise<Retrieval> {
+export async function retrieve(env: RetrievalEnv, parts: string[], options: RetrieveOptions = {}): Promise<Retrieval> {
   const limit = Math.max(1, Math.min(options.limit ?? 6, 20));
   const query = buildQuery(parts);
   const text = parts.join("\n\n").slice(0, 4_000);
