@@ -289,7 +289,7 @@ describe("retrieve", () => {
     const result = await job.run("retrieve");
     expect(result).toEqual({ output: { query: "", passages: [] } });
     await job.run("analyse");
-    expect((seen.mock.calls[0]?.[0] as AnalysisInput).passages).toEqual([]);
+    expect((seen.mock.calls[0]?.[0] as AnalysisInput | undefined)?.passages).toEqual([]);
   });
 });
 
