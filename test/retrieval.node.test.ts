@@ -35,6 +35,16 @@ describe("buildQuery", () => {
     expect(rare.terms).toEqual(["gamma", "alpha"]);
   });
 
+  it("searches a Czech request's longer words by their stem as a prefix, an English one by whole words", () => {
+    // "kolik" is a Czech stop word, so it is dropped.
+    expect(buildQuery(["Kolik stojí požadavku měsíčně?"], { locale: "cs" }).match).toBe(
+      '"pozadav"* OR "mesic"* OR "stoji"',
+    );
+    expect(buildQuery(["Kolik stojí požadavku měsíčně?"], { locale: "en" }).match).toBe(
+      '"pozadavku" OR "mesicne" OR "stoji"',
+    );
+  });
+
   it("reads only the first 20,000 characters of all parts together", () => {
     const filler = "a ".repeat(MAX_SCAN_CHARS / 2);
     expect(buildQuery([filler, "distinctive"]).terms).toEqual([]);

@@ -41,7 +41,7 @@ export function d1Retrieval(d1: D1Database): RetrievalBackend {
       if (!query.match) return [];
       const { results } = await d1
         .prepare(
-          `SELECT p.*, bm25(passages_search, 6.0, 4.0, 1.0) AS rank
+          `SELECT p.*, bm25(passages_search, 3.0, 2.0, 1.0) AS rank
              FROM passages_search
              JOIN content_passages p ON p.rowid = passages_search.rowid
             WHERE passages_search MATCH ?1

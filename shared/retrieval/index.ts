@@ -66,7 +66,7 @@ export function choosePassages(
 /** The passages for a request's parts (request text, transcript, documents). */
 export async function retrieve(env: RetrievalEnv, parts: string[], options: RetrieveOptions = {}): Promise<Retrieval> {
   const limit = Math.max(1, Math.min(options.limit ?? 6, 20));
-  const query = buildQuery(parts);
+  const query = buildQuery(parts, { locale: options.locale });
   const text = parts.join("\n\n").slice(0, 4_000);
   if (!query.match) return { query: "", passages: [] };
   const rankings: RetrievedPassage[][] = [];

@@ -6,6 +6,9 @@
  * rarer in the request, then earlier). Each term is quoted and the terms ORed, so no FTS5
  * syntax (`NEAR`, `*`, `:`, `^`, quotes, parentheses) can reach the MATCH — a term holds only
  * `\p{L}\p{N}` characters anyway. BM25 then ranks a passage matching more terms higher.
+ * Czech inflects where porter (English) cannot help, so for a Czech request each longer word is
+ * also searched by its first letters (`"pozadav"*` finds požadavek, požadavku, požadavky): a
+ * crude stem, but one the index answers exactly and cheaply.
  */
 import * as stopwords from "stopword";
 
@@ -34,8 +37,11 @@ export interface Query {
   match: string | null;
 }
 
+/** A Czech word's crude stem: its last two letters (most case and number endings) cut. */
+const czechStem = (word: string) => (word.length >= 6 ? word.slice(0, Math.max(5, word.length - 2)) : null);
+
 /** The retrieval query for a request's parts (request text, transcript, documents). */
-export function buildQuery(parts: readonly (string | null | undefined)[]): Query {
+export function buildQuery(parts: readonly (string | null | undefined)[], options: { locale?: string } = {}): Query {
   let budget = MAX_SCAN_CHARS;
   const seen = new Map<string, { count: number; first: number }>();
   let position = 0;
@@ -56,5 +62,9 @@ export function buildQuery(parts: readonly (string | null | undefined)[]): Query
     .sort(([a, x], [b, y]) => b.length - a.length || x.count - y.count || x.first - y.first)
     .slice(0, MAX_QUERY_TERMS)
     .map(([term]) => term);
-  return { terms, match: terms.length ? terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(" OR ") : null };
+  const quoted = terms.map((t) => {
+    const stem = options.locale === "cs" ? czechStem(t) : null;
+    return stem ? `"${stem}"*` : `"${t}"`;
+  });
+  return { terms, match: quoted.length ? quoted.join(" OR ") : null };
 }
