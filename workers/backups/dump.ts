@@ -95,12 +95,51 @@ export function oneLine(sql: string): string {
 }
 
 /**
- * `quote()` leaves line breaks inside text literals as they are; rewriting them as
- * `'…'||char(10)||'…'` keeps one statement per line with the same value. Line breaks can only
- * occur inside text literals here: identifiers come from `ident()` and blobs are hex.
+ * `quote()` leaves line breaks inside text literals as they are; each such literal is rewritten
+ * as `replace(replace('…<m>…', '<m>', char(10)), '<r>', char(13))` with markers the literal does
+ * not contain, which keeps one statement per line with the same value. (A `'…'||char(10)||'…'`
+ * chain would nest one level per line break, and SQLite refuses expressions deeper than 100 —
+ * a content page's markdown has more lines than that.) Line breaks can only occur inside text
+ * literals here: identifiers come from `ident()` and blobs are hex.
  */
-const escapeLineBreaks = (statement: string) =>
-  statement.replaceAll("\r", "'||char(13)||'").replaceAll("\n", "'||char(10)||'");
+function escapeLineBreaks(statement: string): string {
+  if (!/[\r\n]/.test(statement)) return statement;
+  let out = "";
+  let i = 0;
+  while (i < statement.length) {
+    const start = statement.indexOf("'", i);
+    if (start === -1) {
+      out += statement.slice(i);
+      break;
+    }
+    out += statement.slice(i, start);
+    let end = start + 1;
+    for (;;) {
+      const q = statement.indexOf("'", end);
+      if (q === -1) {
+        end = statement.length;
+        break;
+      }
+      if (statement[q + 1] === "'") end = q + 2;
+      else {
+        end = q + 1;
+        break;
+      }
+    }
+    const literal = statement.slice(start, end);
+    out += /[\r\n]/.test(literal) ? literalWithoutBreaks(literal) : literal;
+    i = end;
+  }
+  return out;
+}
+
+function literalWithoutBreaks(literal: string): string {
+  let k = 0;
+  while (literal.includes(`~${k}n`) || literal.includes(`~${k}r`)) k++;
+  const [lf, cr] = [`~${k}n`, `~${k}r`];
+  const body = literal.replaceAll("\n", lf).replaceAll("\r", cr);
+  return `replace(replace(${body},'${lf}',char(10)),'${cr}',char(13))`;
+}
 
 /** SQL that makes SQLite render each row of `table` as a complete INSERT statement. */
 function insertSelect(table: string, columns: string[], withRowid: boolean): string {
