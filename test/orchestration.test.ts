@@ -128,6 +128,7 @@ describe("documents and audio in the analyse workflow", () => {
       ["gather", "done"],
       ["transcribe", "skipped"],
       ["extract", "done"],
+      ["retrieve", "done"],
       ["analyse", "done"],
       ["compose", "done"],
       ["notify", "done"],
@@ -222,7 +223,7 @@ describe("live progress", () => {
     expect(snapshots[0]?.status).toBe("queued");
     expect(snapshots.at(-1)?.status).toBe("completed");
     // Each step was seen running before it was seen finished.
-    for (const name of ["gather", "analyse", "compose", "notify"]) {
+    for (const name of ["gather", "retrieve", "analyse", "compose", "notify"]) {
       const statuses = snapshots.map((s) => s.steps.find((st) => st.name === name)?.status);
       const running = statuses.indexOf("running");
       expect(running, name).toBeGreaterThan(0);
@@ -232,6 +233,7 @@ describe("live progress", () => {
       "done",
       "skipped",
       "skipped",
+      "done",
       "done",
       "done",
       "done",

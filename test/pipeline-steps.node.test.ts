@@ -280,6 +280,19 @@ describe("extract", () => {
   });
 });
 
+describe("retrieve", () => {
+  it("succeeds with zero passages when the job has no site to read, and analyse answers from its output", async () => {
+    const seen = vi.spyOn(LocalProvider.prototype, "analyse");
+    const job = memoryJob();
+    job.input("How much does online booking cost?");
+    for (const step of ["gather", "transcribe", "extract"] as const) await job.run(step);
+    const result = await job.run("retrieve");
+    expect(result).toEqual({ output: { query: "", passages: [] } });
+    await job.run("analyse");
+    expect((seen.mock.calls[0]?.[0] as AnalysisInput | undefined)?.passages).toEqual([]);
+  });
+});
+
 describe("analyse", () => {
   it("passes the request, transcript and document texts to the model, cut to the maximum", async () => {
     const seen = vi.spyOn(LocalProvider.prototype, "analyse");
@@ -289,7 +302,7 @@ describe("analyse", () => {
     job.put(notes.key, `The documents mention conveyor belts. ${"Filler words go here. ".repeat(4000)}`);
     job.put(memo.key, new Uint8Array(64));
     job.input("Please analyse the warehouse. We need more shelves.", [memo, notes]);
-    for (const step of ["gather", "transcribe", "extract"] as const) await job.run(step);
+    for (const step of ["gather", "transcribe", "extract", "retrieve"] as const) await job.run(step);
 
     const result = await job.run("analyse");
     const input = seen.mock.calls[0]?.[0] as AnalysisInput;
@@ -351,7 +364,8 @@ describe("compose, with the grounded answer", () => {
       text: "Online booking costs €1,200 per clinic.",
       score: 2,
     };
-    // The retrieve step is wired at merge (`passagesOf`); here the provider is handed a passage.
+    // Without D1 or a site `retrieve` finds no passages (its own tests are test/retrieval*.ts);
+    // here the provider is handed one.
     const original = LocalProvider.prototype.analyse;
     vi.spyOn(LocalProvider.prototype, "analyse").mockImplementation(function (this: LocalProvider, input) {
       return original.call(this, { ...input, passages: [pricing] });
@@ -360,7 +374,9 @@ describe("compose, with the grounded answer", () => {
     const memo = file("memo.mp3", "audio/mpeg");
     job.put(memo.key, new Uint8Array(32));
     job.input("We need online booking. How much does online booking cost?", [memo]);
-    for (const step of ["gather", "transcribe", "extract", "analyse", "compose"] as const) await job.run(step);
+    for (const step of ["gather", "transcribe", "extract", "retrieve", "analyse", "compose"] as const) {
+      await job.run(step);
+    }
 
     const markdown = job.text(`results/${ID}.md`) ?? "";
     expect(job.results[0]?.sources).toEqual([

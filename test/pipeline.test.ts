@@ -36,11 +36,12 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
       ["gather", "done", 1],
       ["transcribe", "skipped", 1],
       ["extract", "skipped", 1],
+      ["retrieve", "done", 1],
       ["analyse", "done", 1],
       ["compose", "done", 1],
       ["notify", "done", 1],
     ]);
-    expect(done.steps[3]?.provider).toBe("local:statex-extractive-v1");
+    expect(done.steps[4]?.provider).toBe("local:statex-extractive-v1");
     expect(done.completedAt).not.toBeNull();
     expect(done.summary).toContain("packing material");
     expect(done.result?.markdown).toContain("## Answer\n\nOur site does not cover this; a person will answer.");
@@ -108,7 +109,15 @@ describe("the whole path: POST → queue → Durable Object → D1/R2 → email 
     const { id } = await res.json<{ id: string }>();
     const view = await getSubmission(id);
     expect(["queued", "running", "completed"]).toContain(view.status);
-    expect(view.steps.map((s) => s.name)).toEqual(["gather", "transcribe", "extract", "analyse", "compose", "notify"]);
+    expect(view.steps.map((s) => s.name)).toEqual([
+      "gather",
+      "transcribe",
+      "extract",
+      "retrieve",
+      "analyse",
+      "compose",
+      "notify",
+    ]);
     await waitForStatus(id, ["completed"]);
   });
 });

@@ -47,7 +47,7 @@ describe("at-least-once delivery never sends a second email", () => {
 
     const after = await getSubmission(id);
     expect(after.status).toBe("completed");
-    expect(after.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(after.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1, 1]);
     const rows = await notificationRows(id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toEqual(first);
@@ -96,7 +96,7 @@ describe("at-least-once delivery never sends a second email", () => {
     const message: JobMessage = { kind: "job.start", submissionId: id, correlationId: requestId };
     await Promise.all([deliverJob("statex-jobs", message), deliverJob("statex-jobs", message)]);
     const done = await waitForStatus(id, ["completed"]);
-    expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(done.steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1, 1, 1, 1]);
     expect(await notificationRows(id)).toHaveLength(1);
     const stub = env.JOB_COORDINATOR.getByName(id);
     const snapshot = await runInDurableObject(stub, (instance: JobCoordinator) => instance.snapshot());

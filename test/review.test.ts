@@ -41,6 +41,7 @@ describe("human review (workflow `reviewed`)", () => {
       ["gather", "done"],
       ["transcribe", "skipped"],
       ["extract", "skipped"],
+      ["retrieve", "done"],
       ["analyse", "done"],
       ["compose", "done"],
       ["review", "pending"],

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ensureContentIngested } from "../shared/content/ingest";
 import { vectorizeSearch } from "../shared/search/vectorize";
-import { ensureContentIngested } from "../workers/api/content/ingest";
 import { BASE } from "./helpers/api";
 
 interface Results {

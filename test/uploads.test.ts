@@ -80,6 +80,7 @@ describe("multipart POST /v1/submissions", () => {
       ["gather", "done"],
       ["transcribe", "done"],
       ["extract", "done"],
+      ["retrieve", "done"],
       ["analyse", "done"],
       ["compose", "done"],
       ["notify", "done"],

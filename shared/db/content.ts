@@ -60,3 +60,34 @@ export const contentBuilds = sqliteTable("content_builds", {
 
 export type ContentPageRow = typeof contentPages.$inferSelect;
 export type ContentVersionRow = typeof contentVersions.$inferSelect;
+
+/**
+ * The pages' passages (`shared/retrieval/passages.ts`): one row per `##`/`###` section (or the
+ * opening, anchor `""`), long sections in several pieces (`seq` orders them in the page). Written
+ * by ingestion for changed pages only; the FTS5 index `passages_search` (migration
+ * `passages_search`) follows it through triggers.
+ */
+export const contentPassages = sqliteTable(
+  "content_passages",
+  {
+    locale: text("locale").notNull(),
+    slug: text("slug").notNull(),
+    /** The heading's id on the site, `""` for the page's opening. */
+    anchor: text("anchor").notNull(),
+    seq: integer("seq").notNull(),
+    /** Which piece of its section, from 1: a long section's later pieces have ids `…#anchor~2`. */
+    piece: integer("piece").notNull().default(1),
+    title: text("title").notNull(),
+    /** The section's heading text, null for the opening. */
+    section: text("section"),
+    /** Site-relative URL with the anchor. */
+    url: text("url").notNull(),
+    /** Readable markdown, at most ~1,500 characters. */
+    text: text("text").notNull(),
+    /** The same text folded to plain words: what the FTS index holds. */
+    plain: text("plain").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.locale, t.slug, t.seq] })],
+);
+
+export type ContentPassageRow = typeof contentPassages.$inferSelect;

@@ -7,16 +7,25 @@
  */
 
 /** Every step kind the coordinator knows how to run. */
-export const STEP_KINDS = ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"] as const;
+export const STEP_KINDS = [
+  "gather",
+  "transcribe",
+  "extract",
+  "retrieve",
+  "analyse",
+  "compose",
+  "review",
+  "notify",
+] as const;
 export type StepName = (typeof STEP_KINDS)[number];
 
 export const WORKFLOWS = {
-  /** The default: everything the person sent, analysed into a structured report. */
-  analyse: ["gather", "transcribe", "extract", "analyse", "compose", "notify"],
+  /** The default: everything the person sent, answered from our site's passages (`retrieve`). */
+  analyse: ["gather", "transcribe", "extract", "retrieve", "analyse", "compose", "notify"],
   /** Audio in, transcript out: no model analysis. */
   transcribe: ["gather", "transcribe", "compose", "notify"],
   /** As `analyse`, but the result waits at `review` until an admin approves (or rejects) it. */
-  reviewed: ["gather", "transcribe", "extract", "analyse", "compose", "review", "notify"],
+  reviewed: ["gather", "transcribe", "extract", "retrieve", "analyse", "compose", "review", "notify"],
 } as const satisfies Record<string, readonly StepName[]>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
@@ -44,6 +53,8 @@ const POLICIES: Record<StepName, StepPolicy> = {
   gather: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
   transcribe: { timeoutMs: 300_000, maxAttempts: 4, retryBaseMs: 2_000 },
   extract: { timeoutMs: 60_000, maxAttempts: 3, retryBaseMs: 1_000 },
+  // Reading D1 (and, on the first job after a deploy, ingesting the build): quick, and safe to redo.
+  retrieve: { timeoutMs: 30_000, maxAttempts: 3, retryBaseMs: 1_000 },
   analyse: { timeoutMs: 120_000, maxAttempts: 4, retryBaseMs: 2_000 },
   compose: { timeoutMs: 30_000, maxAttempts: 4, retryBaseMs: 1_000 },
   // Waiting for the reviewer is not an attempt: only recording the decision runs as one.

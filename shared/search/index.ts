@@ -8,6 +8,6 @@ import type { SearchBackend } from "./types";
 import { vectorizeSearch } from "./vectorize";
 
 /** The configured backend. Anything but `vectorize` means D1, so a typo never breaks search. */
-export function searchBackend(env: Env): SearchBackend {
+export function searchBackend(env: Pick<Env, "DB" | "AI" | "VECTORIZE"> & { SEARCH_BACKEND?: string }): SearchBackend {
   return env.SEARCH_BACKEND === "vectorize" ? vectorizeSearch(env) : d1Search(env.DB);
 }

@@ -18,7 +18,7 @@ export const vectorId = (locale: string, slug: string) => `${locale}:${slug}`.sl
 /** What a page's vector is made of: the words a reader would judge it by. */
 const embeddingText = (p: ContentPageRow) => `${p.title}\n${p.description}\n${p.markdown}`.slice(0, 4000);
 
-async function embed(env: Env, texts: string[]): Promise<number[][]> {
+async function embed(env: Pick<Env, "AI">, texts: string[]): Promise<number[][]> {
   const out = (await env.AI.run(EMBEDDING_MODEL as keyof AiModels, { text: texts } as never)) as {
     data?: number[][];
   };
@@ -27,7 +27,7 @@ async function embed(env: Env, texts: string[]): Promise<number[][]> {
 }
 
 /** Semantic search: the query is embedded by Workers AI and matched in Vectorize. */
-export function vectorizeSearch(env: Env): SearchBackend {
+export function vectorizeSearch(env: Pick<Env, "DB" | "AI" | "VECTORIZE">): SearchBackend {
   return {
     name: "vectorize",
     async search(q: SearchQuery): Promise<SearchHit[]> {

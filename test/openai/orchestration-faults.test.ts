@@ -1,12 +1,13 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { JobCoordinator } from "../../durable-objects/job-coordinator";
 import { db } from "../../shared/db/client";
 import { newSubmissionId } from "../../shared/ids";
 import type { StoredInput } from "../../shared/submissions/accept";
 import { insertSubmission } from "../../shared/submissions/repo";
 import { adminHeaders, BASE, getSubmission, notificationRows, postSubmission, waitForStatus } from "../helpers/api";
+import { withoutSitePassages } from "../helpers/content";
 import { completion, fakeLlm } from "../helpers/llm";
 
 // AI_PROVIDER=openai against https://llm.fake.test/v1, faked at the fetch boundary, with
@@ -60,6 +61,9 @@ async function sentNotifications(id: string, count: number) {
 
 const post = async (path: string) =>
   exports.default.fetch(`${BASE}${path}`, { method: "POST", headers: await adminHeaders() });
+
+// These tests script the model's answers; no site passages may add a "cite them" re-ask.
+beforeEach(withoutSitePassages);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -147,7 +151,15 @@ describe("the job deadline", () => {
     const failed = await waitForStatus(id, ["completed", "failed"]);
     expect(failed.status).toBe("failed");
     expect(failed.error).toBe("The request took longer than the allowed 30 minutes.");
-    expect(failed.steps.map((s) => s.status)).toEqual(["done", "skipped", "skipped", "skipped", "skipped", "skipped"]);
+    expect(failed.steps.map((s) => s.status)).toEqual([
+      "done",
+      "skipped",
+      "skipped",
+      "done",
+      "skipped",
+      "skipped",
+      "skipped",
+    ]);
     const rows = await sentNotifications(id, 1);
     expect(rows.map((r) => r.event)).toEqual(["submission.failed"]);
   });
@@ -170,6 +182,7 @@ describe("cancel", () => {
       ["gather", "done"],
       ["transcribe", "skipped"],
       ["extract", "skipped"],
+      ["retrieve", "done"],
       ["analyse", "skipped"],
       ["compose", "skipped"],
       ["notify", "skipped"],
@@ -214,6 +227,7 @@ describe("retry", () => {
       ["gather", "done", 1],
       ["transcribe", "skipped", 1],
       ["extract", "skipped", 1],
+      ["retrieve", "done", 1],
       ["analyse", "done", 2],
       ["compose", "done", 1],
       ["notify", "done", 1],
@@ -272,6 +286,7 @@ describe("a Durable Object aborted mid-step", () => {
       ["gather", 1],
       ["transcribe", 1],
       ["extract", 1],
+      ["retrieve", 1],
       ["analyse", 2],
       ["compose", 1],
       ["notify", 1],

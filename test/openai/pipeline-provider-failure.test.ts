@@ -1,12 +1,16 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { notificationRows, postSubmission, readSentEmail, waitForStatus } from "../helpers/api";
+import { withoutSitePassages } from "../helpers/content";
 import { completion, fakeLlm } from "../helpers/llm";
 
 // This project runs the Worker with AI_PROVIDER=openai and AI_BASE_URL=https://llm.fake.test/v1;
 // the provider's HTTP API is faked at the fetch boundary (test/helpers/llm.ts), shared by the test and the Worker.
 const analysis = (summary: string) =>
   completion(JSON.stringify({ summary, answer: [], understood: ["One"], proposals: [], questions: [] }));
+
+// These tests script the model's answers; no site passages may add a "cite them" re-ask.
+beforeEach(withoutSitePassages);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -20,7 +24,7 @@ describe("a failing AI provider", () => {
     }>();
     const done = await waitForStatus(id, ["completed", "failed"]);
     expect(done.status).toBe("completed");
-    expect(done.steps[3]).toMatchObject({ name: "analyse", status: "done", attempts: 2, error: null });
+    expect(done.steps[4]).toMatchObject({ name: "analyse", status: "done", attempts: 2, error: null });
     expect(done.summary).toBe("All good.");
     expect(done.result?.markdown).toContain("Written by the language model fake-model-1");
     expect(spy.mock.calls.filter(([u]) => String(u).startsWith("https://llm.fake.test/"))).toHaveLength(2);
@@ -42,6 +46,7 @@ describe("a failing AI provider", () => {
       ["gather", "done", 1],
       ["transcribe", "skipped", 1],
       ["extract", "skipped", 1],
+      ["retrieve", "done", 1],
       ["analyse", "failed", 4],
       ["compose", "skipped", 0],
       ["notify", "skipped", 0],
@@ -70,7 +75,7 @@ describe("a failing AI provider", () => {
     }>();
     const failed = await waitForStatus(id, ["completed", "failed"]);
     expect(failed.status).toBe("failed");
-    expect(failed.steps[3]).toMatchObject({ name: "analyse", status: "failed", attempts: 1 });
+    expect(failed.steps[4]).toMatchObject({ name: "analyse", status: "failed", attempts: 1 });
     expect(failed.error).toBe("The analyse step failed: The AI service refused the request (HTTP 401).");
     const row = await env.DB.prepare("SELECT status FROM submissions WHERE id = ?").bind(id).first();
     expect(row).toEqual({ status: "failed" });

@@ -32,6 +32,14 @@ export interface StepEnv extends ProviderConfig {
   PUBLIC_BASE_URL?: string;
   /** Largest audio chunk sent for transcription; default 20 MiB. */
   AUDIO_CHUNK_BYTES?: string;
+  /** For `retrieve`: D1 with the passages, the built site to ingest, the vector backends. */
+  DB?: D1Database;
+  ASSETS?: Fetcher;
+  VECTORIZE?: VectorizeIndex;
+  PASSAGES_INDEX?: VectorizeIndex;
+  SEARCH_BACKEND?: string;
+  /** `d1` (default), `vectorize` or `hybrid`: see `shared/retrieval/index.ts`. */
+  RETRIEVAL_BACKEND?: string;
 }
 
 /** The result document as the compose step records it on the submission. */

@@ -10,8 +10,18 @@ import type { StepRunner } from "./context";
 import { extract } from "./extract";
 import { gather } from "./gather";
 import { notify } from "./notify";
+import { retrieve } from "./retrieve";
 import { review } from "./review";
 import { transcribe } from "./transcribe";
 
 /** Every step kind's runner. */
-export const steps: Record<StepName, StepRunner> = { gather, transcribe, extract, analyse, compose, review, notify };
+export const steps: Record<StepName, StepRunner> = {
+  gather,
+  transcribe,
+  extract,
+  retrieve,
+  analyse,
+  compose,
+  review,
+  notify,
+};

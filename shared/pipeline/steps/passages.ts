@@ -1,13 +1,15 @@
 /**
  * The one seam between retrieval and the answer: the passages of our site the `analyse` step
- * answers from. Today it returns none, so every answer says the site does not cover the
- * request; at merge the lead wires it to `ctx.output<Retrieval>("retrieve")` (the `retrieve`
- * step that runs after `extract`), and nothing else changes.
+ * answers from — the output of the job's `retrieve` step (which runs after `extract`), stored
+ * with it so a retried `analyse` answers from the same passages. A workflow without a
+ * `retrieve` step answers from none.
  */
-import type { RetrievedPassage } from "../../retrieval/types";
+import type { Retrieval, RetrievedPassage } from "../../retrieval/types";
+import { stepsOf } from "../workflows";
 import type { StepContext } from "./context";
 
-/** The retrieved passages for the job's request (none until the `retrieve` step is wired). */
-export async function passagesOf(_ctx: StepContext): Promise<RetrievedPassage[]> {
-  return [];
+/** The retrieved passages for the job's request; none when its workflow does not retrieve. */
+export async function passagesOf(ctx: StepContext): Promise<RetrievedPassage[]> {
+  if (!stepsOf(ctx.job.workflow).includes("retrieve")) return [];
+  return (await ctx.output<Retrieval>("retrieve")).passages;
 }

@@ -1,69 +1,18 @@
 import { and, asc, desc, eq, gt, or, sql } from "drizzle-orm";
 import type { Db } from "../../../shared/db/client";
-import {
-  type ContentPageRow,
-  type ContentVersionRow,
-  contentBuilds,
-  contentPages,
-  contentVersions,
-} from "../../../shared/db/schema";
+import { type ContentPageRow, type ContentVersionRow, contentPages, contentVersions } from "../../../shared/db/schema";
 
-/** A page's row as ingestion writes it. */
-export type NewContentPage = Omit<ContentPageRow, "updatedAt">;
+// Ingestion's queries live in shared/ (the job's Durable Object ingests too); re-exported here.
+export {
+  buildIngested,
+  currentHashes,
+  deletePageStatement,
+  markBuildStatement,
+  type NewContentPage,
+  upsertPageStatements,
+} from "../../../shared/content/repo";
 
-/** Whether a build's manifest has already been ingested. */
-export async function buildIngested(d: Db, buildId: string): Promise<boolean> {
-  const rows = await d
-    .select({ id: contentBuilds.buildId })
-    .from(contentBuilds)
-    .where(eq(contentBuilds.buildId, buildId))
-    .limit(1);
-  return rows.length > 0;
-}
-
-/** (locale, slug) → hash of every page currently stored. */
-export async function currentHashes(d: Db): Promise<Map<string, string>> {
-  const rows = await d
-    .select({ locale: contentPages.locale, slug: contentPages.slug, hash: contentPages.hash })
-    .from(contentPages);
-  return new Map(rows.map((r) => [`${r.locale}:${r.slug}`, r.hash]));
-}
-
-/** Statements that upsert a page and record its version (kept if already known). */
-export function upsertPageStatements(d: Db, page: NewContentPage, buildId: string, now: number) {
-  return [
-    d
-      .insert(contentPages)
-      .values({ ...page, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [contentPages.locale, contentPages.slug],
-        set: {
-          url: page.url,
-          section: page.section,
-          title: page.title,
-          description: page.description,
-          date: page.date,
-          tags: page.tags,
-          hash: page.hash,
-          revision: page.revision,
-          markdown: page.markdown,
-          updatedAt: now,
-        },
-      }),
-    d
-      .insert(contentVersions)
-      .values({
-        locale: page.locale,
-        slug: page.slug,
-        hash: page.hash,
-        revision: page.revision,
-        buildId,
-        title: page.title,
-        recordedAt: now,
-      })
-      .onConflictDoNothing(),
-  ];
-}
+import type { NewContentPage } from "../../../shared/content/repo";
 
 /** Statements that change metadata only (the markdown and hash are unchanged). */
 export function touchPageStatement(d: Db, page: Omit<NewContentPage, "markdown" | "revision">, now: number) {
@@ -79,21 +28,6 @@ export function touchPageStatement(d: Db, page: Omit<NewContentPage, "markdown" 
       updatedAt: now,
     })
     .where(and(eq(contentPages.locale, page.locale), eq(contentPages.slug, page.slug)));
-}
-
-export function deletePageStatement(d: Db, locale: string, slug: string) {
-  return d.delete(contentPages).where(and(eq(contentPages.locale, locale), eq(contentPages.slug, slug)));
-}
-
-export function markBuildStatement(
-  d: Db,
-  build: { buildId: string; revision: string; builtAt: string; pages: number },
-  now: number,
-) {
-  return d
-    .insert(contentBuilds)
-    .values({ ...build, ingestedAt: now })
-    .onConflictDoNothing();
 }
 
 /** Position in the listing: pages are ordered by (locale, slug). */

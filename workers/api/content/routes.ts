@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, type RouteHandler } from "@hono/zod-openapi";
+import { ensureContentIngested } from "../../../shared/content/ingest";
 import { db } from "../../../shared/db/client";
 import type { ContentPageRow } from "../../../shared/db/schema";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
@@ -6,7 +7,6 @@ import { renderMarkdown } from "../../../shared/markdown";
 import type { AppEnv } from "../../app-env";
 import { ProblemSchema } from "../submissions/schemas";
 import { validationHook } from "../validation";
-import { ensureContentIngested } from "./ingest";
 import { negotiate } from "./negotiate";
 import { findPage, type ListCursor, listPages, listVersions } from "./repo";
 import { ContentList, ContentPage, ContentVersions, ListContentQuery, LocaleQuery, SlugParam } from "./schemas";

@@ -3,9 +3,9 @@
  * sure the current build's pages are ingested, and answers with the configured backend's hits.
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { ensureContentIngested } from "../../../shared/content/ingest";
 import { searchBackend } from "../../../shared/search";
 import type { AppEnv } from "../../app-env";
-import { ensureContentIngested } from "../content/ingest";
 import { SearchQuerySchema, SearchResults } from "../content/schemas";
 import { ProblemSchema } from "../submissions/schemas";
 import { validationHook } from "../validation";

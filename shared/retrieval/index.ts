@@ -1,0 +1,79 @@
+/**
+ * Retrieval: the passages of our site that bear on a request, for the pipeline's `retrieve`
+ * step. `RETRIEVAL_BACKEND` chooses as `SEARCH_BACKEND` does for site search: `d1` (default;
+ * anything unknown means it, so a typo never breaks answers), `vectorize`, or `hybrid` (both,
+ * fused by reciprocal rank, `fuse.ts`). The request's locale is preferred, but strong passages
+ * of the other locale stay when the locale has few; at most `PER_PAGE` passages of one page.
+ */
+import { d1Retrieval, type RetrievalBackend, vectorizeRetrieval } from "./backends";
+import { fuseRankings } from "./fuse";
+import { buildQuery } from "./query";
+import type { Retrieval, RetrievedPassage } from "./types";
+
+export { buildQuery } from "./query";
+
+/** At most this many passages of one page in a result. */
+export const PER_PAGE = 2;
+/** Candidates read per backend before the locale and per-page choices. */
+const CANDIDATES = 40;
+/** An other-locale passage is kept when the locale has too few and it scores this share of the best. */
+const STRONG_SHARE = 0.5;
+
+export interface RetrieveOptions {
+  /** The request's language (ISO 639-1); `und` or absent means no preference. */
+  locale?: string;
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** The bindings retrieval reads. */
+export type RetrievalEnv = Pick<Env, "DB" | "AI" | "PASSAGES_INDEX"> & { RETRIEVAL_BACKEND?: string };
+
+/** The configured backends: one, or two to fuse. */
+export function retrievalBackends(env: RetrievalEnv): RetrievalBackend[] {
+  const choice = env.RETRIEVAL_BACKEND;
+  if (choice === "vectorize") return [vectorizeRetrieval(env)];
+  if (choice === "hybrid") return [d1Retrieval(env.DB), vectorizeRetrieval(env)];
+  return [d1Retrieval(env.DB)];
+}
+
+/**
+ * The final choice from ranked candidates (best first): per page at most `PER_PAGE`, the
+ * preferred locale first; the other locale's passages only while the result is short and
+ * only those scoring at least `STRONG_SHARE` of the best candidate. Ordered by score.
+ */
+export function choosePassages(
+  ranked: readonly RetrievedPassage[],
+  locale: string | undefined,
+  limit: number,
+): RetrievedPassage[] {
+  const perPage = new Map<string, number>();
+  const capped = ranked.filter((p) => {
+    const page = p.url.split("#")[0] ?? p.url;
+    const n = perPage.get(page) ?? 0;
+    perPage.set(page, n + 1);
+    return n < PER_PAGE;
+  });
+  if (!locale || locale === "und") return capped.slice(0, limit);
+  const best = ranked[0]?.score ?? 0;
+  const own = capped.filter((p) => p.locale === locale).slice(0, limit);
+  const others = capped.filter((p) => p.locale !== locale && p.score >= best * STRONG_SHARE);
+  const chosen = [...own, ...others.slice(0, Math.max(0, limit - own.length))];
+  const order = new Map(capped.map((p, i) => [p.id, i]));
+  return chosen.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** The passages for a request's parts (request text, transcript, documents). */
+export async function retrieve(env: RetrievalEnv, parts: string[], options: RetrieveOptions = {}): Promise<Retrieval> {
+  const limit = Math.max(1, Math.min(options.limit ?? 6, 20));
+  const query = buildQuery(parts, { locale: options.locale });
+  const text = parts.join("\n\n").slice(0, 4_000);
+  if (!query.match) return { query: "", passages: [] };
+  const rankings: RetrievedPassage[][] = [];
+  for (const backend of retrievalBackends(env)) {
+    options.signal?.throwIfAborted();
+    rankings.push(await backend.search(query, text, CANDIDATES));
+  }
+  const ranked = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings);
+  return { query: query.terms.join(" "), passages: choosePassages(ranked, options.locale, limit) };
+}
