@@ -189,6 +189,35 @@ describe("the offline answer", () => {
     expect(structured.understood[0]).toBe("Potřebujeme online rezervace pro tři ordinace.");
   });
 
+  it("quotes a table row with its column names and a list item on its own, never the whole table", () => {
+    const plans = passage(
+      "en:pricing#plans",
+      "Pricing",
+      "Plans",
+      [
+        "Three plans, billed monthly.",
+        "",
+        "| Plan | Price per month | Requests included |",
+        "| ---- | --------------- | ----------------- |",
+        "| Starter | €49 | 200 requests |",
+        "| Team | €149 | 1,000 requests |",
+        "",
+        "- Extra requests on the Team plan cost €0.20 each.",
+        "- Annual billing saves two months.",
+      ].join("\n"),
+    );
+    const structured = localStructure({
+      text: "How much does the Team plan cost per month?",
+      summary: "Team plan price.",
+      language: "en",
+      passages: [plans],
+    });
+    const quoted = structured.answer.map((a) => a.text);
+    expect(quoted).toContain("Plan: Team — Price per month: €149 — Requests included: 1,000 requests");
+    expect(quoted.some((q) => q.includes("Starter") && q.includes("Team"))).toBe(false);
+    expect(quoted.every((q) => !q.includes("|") && !q.includes("---"))).toBe(true);
+  });
+
   it("invents nothing when no passage is relevant", async () => {
     const analysis = await new LocalProvider().analyse({
       submissionId: "s",

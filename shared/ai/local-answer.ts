@@ -2,7 +2,8 @@
  * The offline answer, with no model: the request's questions and needs (sentences ending in
  * `?`, and need or question cues in English and Czech: "we need", "how much", "how long",
  * "can you", "kolik", "jak dlouho", "potřebujeme", "můžete" …) are each answered with the
- * best sentences of the retrieved passages, quoted with their citations. Sentences are scored
+ * best sentences of the retrieved passages, quoted with their citations (a table row, named by
+ * its column headings, and a list item count as one sentence each). Sentences are scored
  * by BM25 over the passages' sentences against the question's content words (prefix-stemmed,
  * so inflected forms match), with a bonus for sentences holding figures (prices in € or Kč,
  * durations, days, percentages). What we understood and what to ask come from the request.
@@ -22,7 +23,7 @@ export const MAX_NEEDS = 10;
 export const MAX_PASSAGES = 20;
 export const PASSAGE_SCAN = 4_000;
 const MAX_SENTENCES_PER_PASSAGE = 40;
-const PER_NEED = 2;
+const PER_NEED = 3;
 
 /** Sentences that ask or state a need, in English and Czech. */
 const NEED_CUES =
@@ -48,6 +49,60 @@ function segmentSentences(text: string, language: string): string[] {
   return [...new Intl.Segmenter(locale, { granularity: "sentence" }).segment(text)]
     .map((s) => s.segment.replace(/\s+/g, " ").trim())
     .filter((s) => s.length > 0);
+}
+
+/**
+ * The quotable units of a passage: each line of a list or table on its own (a table row is a
+ * fact: "| Team | €149 | 1,000 requests |"), the sentences of prose paragraphs. Table rows lose
+ * their pipes, list items their bullets; separator rows and empty cells are dropped.
+ */
+function units(text: string, language: string): string[] {
+  const out: string[] = [];
+  let prose: string[] = [];
+  const flush = () => {
+    if (prose.length > 0) out.push(...segmentSentences(prose.join(" "), language));
+    prose = [];
+  };
+  // A table's header row, once its separator row confirms it: each later row reads "Plan: Team — Price: €149".
+  let header: string[] | null = null;
+  let previous: string[] | null = null;
+  const cellsOf = (line: string) =>
+    line
+      .replace(/^\|/, "")
+      .replace(/\|$/, "")
+      .split("|")
+      .map((c) => c.trim());
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "") {
+      flush();
+      header = previous = null;
+      continue;
+    }
+    if (/^\|/.test(line)) {
+      flush();
+      if (/^\|[\s:|-]+\|?$/.test(line)) {
+        // The row above was the header, not a fact of its own.
+        if (previous && out.length > 0) out.pop();
+        header = previous;
+        continue;
+      }
+      const cells = cellsOf(line);
+      previous = cells;
+      const named = cells.map((c, i) => (header?.[i] && c ? `${header[i]}: ${c}` : c)).filter(Boolean);
+      if (named.length > 0) out.push(named.join(" — "));
+      continue;
+    }
+    header = previous = null;
+    if (/^([-*+]|\d+[.)])\s/.test(line)) {
+      flush();
+      out.push(...segmentSentences(line.replace(/^([-*+]|\d+[.)])\s+/, ""), language));
+      continue;
+    }
+    prose.push(line);
+  }
+  flush();
+  return out;
 }
 
 /**
@@ -142,7 +197,7 @@ export function localStructure(input: {
   const candidates: Candidate[] = [];
   for (const passage of (input.passages ?? []).slice(0, MAX_PASSAGES)) {
     const text = passage.text.slice(0, PASSAGE_SCAN).replace(/^#{1,6}\s.*$/gm, "");
-    for (const sentence of segmentSentences(text, language).slice(0, MAX_SENTENCES_PER_PASSAGE)) {
+    for (const sentence of units(text, language).slice(0, MAX_SENTENCES_PER_PASSAGE)) {
       const words = terms(sentence, stop);
       if (words.length === 0) continue;
       const money = MONEY.test(sentence);
@@ -177,7 +232,7 @@ export function localStructure(input: {
       .sort((a, b) => b.score - a.score || a.c.order - b.c.order)
       .slice(0, PER_NEED)
       // A second sentence only when it is nearly as good as the best: no filler quoted.
-      .filter((x, i, all) => i === 0 || x.score >= 0.6 * (all[0]?.score ?? 0));
+      .filter((x, i, all) => i === 0 || x.score >= 0.5 * (all[0]?.score ?? 0));
     if (best.length === 0) {
       if (candidates.length > 0) {
         answer.push({ question: need, text: "Our site does not cover this; a person will answer.", citations: [] });
