@@ -189,7 +189,7 @@ describe("the offline answer", () => {
     expect(structured.understood[0]).toBe("Potřebujeme online rezervace pro tři ordinace.");
   });
 
-  it("quotes a table row with its column names and a list item on its own, never the whole table", () => {
+  it("quotes a table row with its column names and a list item on its own, never the whole table or code", () => {
     const plans = passage(
       "en:pricing#plans",
       "Pricing",
@@ -204,6 +204,10 @@ describe("the offline answer", () => {
         "",
         "- Extra requests on the Team plan cost €0.20 each.",
         "- Annual billing saves two months.",
+        "",
+        "```sh",
+        'curl -d \'{"text": "How much does the Team plan cost per month?"}\' https://statex.example/v1/submissions',
+        "```",
       ].join("\n"),
     );
     const structured = localStructure({
@@ -215,7 +219,7 @@ describe("the offline answer", () => {
     const quoted = structured.answer.map((a) => a.text);
     expect(quoted).toContain("Plan: Team — Price per month: €149 — Requests included: 1,000 requests");
     expect(quoted.some((q) => q.includes("Starter") && q.includes("Team"))).toBe(false);
-    expect(quoted.every((q) => !q.includes("|") && !q.includes("---"))).toBe(true);
+    expect(quoted.every((q) => !q.includes("|") && !q.includes("---") && !q.includes("curl"))).toBe(true);
   });
 
   it("invents nothing when no passage is relevant", async () => {

@@ -53,8 +53,9 @@ function segmentSentences(text: string, language: string): string[] {
 
 /**
  * The quotable units of a passage: each line of a list or table on its own (a table row is a
- * fact: "| Team | €149 | 1,000 requests |"), the sentences of prose paragraphs. Table rows lose
- * their pipes, list items their bullets; separator rows and empty cells are dropped.
+ * fact: "| Team | €149 | 1,000 requests |"), the sentences of prose paragraphs and quotes.
+ * Table rows lose their pipes, list items their bullets, quotes their `>`; separator rows,
+ * empty cells and fenced code blocks are dropped.
  */
 function units(text: string, language: string): string[] {
   const out: string[] = [];
@@ -72,8 +73,16 @@ function units(text: string, language: string): string[] {
       .replace(/\|$/, "")
       .split("|")
       .map((c) => c.trim());
+  let fenced = false;
   for (const raw of text.split("\n")) {
-    const line = raw.trim();
+    // Code is not a claim to quote: fenced blocks are left out whole.
+    if (/^\s*(```|~~~)/.test(raw)) {
+      flush();
+      fenced = !fenced;
+      continue;
+    }
+    if (fenced) continue;
+    const line = raw.trim().replace(/^>\s?/, "");
     if (line === "") {
       flush();
       header = previous = null;
