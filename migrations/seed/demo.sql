@@ -18,11 +18,12 @@ VALUES ('key_demo', 'usr_demo', 'Demo key (local only)', 'sx_demo_loc',
   '884acf6aadc0c4c3dce25c8b61ba5103c1c3b47643eee6b92bcbdce0ffacab71', 'submissions:read submissions:write', 1761987600000);
 
 INSERT OR IGNORE INTO submissions
-  (id, status, source, user_id, email, text_chars, input_key, result_key, summary, error, ai_provider, correlation_id, created_at, updated_at, completed_at)
+  (id, status, source, user_id, email, text_chars, input_key, result_key, summary, sources, error, ai_provider, correlation_id, created_at, updated_at, completed_at)
 VALUES
-  ('sub_01JF000000000000000000DEM0', 'completed', 'api', 'usr_demo', 'demo@statex.localhost', 262,
+  ('sub_01JF000000000000000000DEM0', 'completed', 'api', 'usr_demo', 'demo@statex.localhost', 186,
    'inputs/sub_01JF000000000000000000DEM0.json', 'results/sub_01JF000000000000000000DEM0.md',
-   'Our warehouse in Brno keeps running out of packing material. The supplier says deliveries take two weeks, but our stock lasts ten days.',
+   'We run three dental clinics in Brno and need online booking with SMS reminders for our patients. Our current site is five years old.',
+   '[{"n":1,"title":"Web development","section":"Example: online booking with SMS reminders","url":"http://127.0.0.1:8787/services/web-development/#example-online-booking-with-sms-reminders","locale":"en","score":36.086},{"n":2,"title":"Pricing","section":"Annual billing","url":"http://127.0.0.1:8787/pricing/#annual-billing","locale":"en","score":9.841},{"n":3,"title":"Web development","section":null,"url":"http://127.0.0.1:8787/services/web-development/","locale":"en","score":16.282}]',
    NULL, 'local', 'demo-seed', 1761987600000, 1761987601000, 1761987601000);
 
 INSERT OR IGNORE INTO submission_steps
@@ -31,6 +32,7 @@ VALUES
   ('sub_01JF000000000000000000DEM0', 'gather', 0, 'done', 1, NULL, NULL, 1761987600050, 1761987600080),
   ('sub_01JF000000000000000000DEM0', 'transcribe', 1, 'skipped', 1, NULL, NULL, 1761987600080, 1761987600090),
   ('sub_01JF000000000000000000DEM0', 'extract', 2, 'skipped', 1, NULL, NULL, 1761987600090, 1761987600100),
-  ('sub_01JF000000000000000000DEM0', 'analyse', 3, 'done', 1, 'local:statex-extractive-v1', NULL, 1761987600100, 1761987600200),
-  ('sub_01JF000000000000000000DEM0', 'compose', 4, 'done', 1, NULL, NULL, 1761987600200, 1761987600300),
-  ('sub_01JF000000000000000000DEM0', 'notify', 5, 'done', 1, NULL, NULL, 1761987600300, 1761987601000);
+  ('sub_01JF000000000000000000DEM0', 'retrieve', 3, 'done', 1, NULL, NULL, 1761987600100, 1761987600150),
+  ('sub_01JF000000000000000000DEM0', 'analyse', 4, 'done', 1, 'local:statex-extractive-v1', NULL, 1761987600150, 1761987600200),
+  ('sub_01JF000000000000000000DEM0', 'compose', 5, 'done', 1, NULL, NULL, 1761987600200, 1761987600300),
+  ('sub_01JF000000000000000000DEM0', 'notify', 6, 'done', 1, NULL, NULL, 1761987600300, 1761987601000);
