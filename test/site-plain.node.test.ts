@@ -3,38 +3,19 @@
  * markdown pages without front matter, in nested folders, with URLs and slugs from their path.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../shared/site/manifest.ts";
-import { type BuildOptions, build } from "../site/build.ts";
+import { build } from "../site/build.ts";
 import { cut, derivedMeta, humanise, plainText } from "../site/derive.ts";
 import { gitDates } from "../site/git-dates.ts";
+import { removeSites, throwawaySite } from "./helpers/site.ts";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+afterEach(removeSites);
 
 /** A throwaway site: `files` maps content paths to their text. */
-async function site(files: Record<string, string>) {
-  const root = await mkdtemp(path.join(tmpdir(), "statex-plain-"));
-  dirs.push(root);
-  const contentDir = path.join(root, "content");
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(contentDir, file)), { recursive: true });
-    await writeFile(path.join(contentDir, file), text);
-  }
-  const options: BuildOptions = { contentDir, outDir: path.join(root, "out"), quiet: true, threads: 1, revision: "r1" };
-  const read = (p: string) => readFile(path.join(options.outDir, p), "utf8");
-  const exists = (p: string) =>
-    stat(path.join(options.outDir, p)).then(
-      () => true,
-      () => false,
-    );
-  return { root, options, contentDir, read, exists };
-}
+const site = (files: Record<string, string>) => throwawaySite(files, "statex-plain-");
 
 describe("metadata derived from a page's text", () => {
   it("takes the title from the first # heading and the description from the first paragraph", () => {

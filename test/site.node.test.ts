@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, readSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
@@ -16,34 +15,16 @@ import {
   tableWithoutEscapes,
 } from "../shared/markdown/fast-lexing.ts";
 import type { Manifest } from "../shared/site/manifest.ts";
-import { type BuildOptions, build } from "../site/build.ts";
+import { build } from "../site/build.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
+import { removeSites, tempDir, throwawaySite } from "./helpers/site.ts";
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+afterEach(removeSites);
 
 /** A throwaway site: `files` maps content paths to their text. */
-async function site(files: Record<string, string>) {
-  const root = await mkdtemp(path.join(tmpdir(), "statex-site-"));
-  dirs.push(root);
-  const contentDir = path.join(root, "content");
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(contentDir, file)), { recursive: true });
-    await writeFile(path.join(contentDir, file), text);
-  }
-  const options: BuildOptions = { contentDir, outDir: path.join(root, "out"), quiet: true, threads: 1, revision: "r1" };
-  const read = (p: string) => readFile(path.join(options.outDir, p), "utf8");
-  const exists = (p: string) =>
-    stat(path.join(options.outDir, p)).then(
-      () => true,
-      () => false,
-    );
-  return { options, contentDir, read, exists };
-}
+const site = (files: Record<string, string>) => throwawaySite(files, "statex-site-");
 
 const page = (title: string, body = "Some text.", extra = "") =>
   `---\ntitle: ${title}\ndescription: About ${title}.\n${extra}---\n\n# ${title}\n\n${body}\n`;
@@ -320,8 +301,7 @@ describe("fast lexing (shared/markdown/fast-lexing.ts)", () => {
 
 describe("writeText", () => {
   it("replaces a file's content whatever its old length, and makes missing folders", async () => {
-    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
-    dirs.push(root);
+    const root = await tempDir("statex-write-");
     const file = path.join(root, "a", "b", "index.html");
     writeText(file, "a long first version of the page");
     expect(await readFile(file, "utf8")).toBe("a long first version of the page");
@@ -337,8 +317,7 @@ describe("writeText", () => {
   });
 
   it("writes as over an old file when a file meant to be new already exists or has no folder", async () => {
-    const root = await mkdtemp(path.join(tmpdir(), "statex-write-"));
-    dirs.push(root);
+    const root = await tempDir("statex-write-");
     const file = path.join(root, "a", "index.html");
     // No folder yet: made, as without `fresh`.
     writeText(file, "the first page with this URL, a long one", true);
@@ -353,8 +332,7 @@ describe("writeText", () => {
 
 describe("Spool", () => {
   it("keeps every twin, trimmed at the end, across buffer flushes and twins larger than its buffer", async () => {
-    const root = await mkdtemp(path.join(tmpdir(), "statex-spool-"));
-    dirs.push(root);
+    const root = await tempDir("statex-spool-");
     const fd = openSpoolFile(path.join(root, "spool"));
     try {
       const spool = new Spool(fd);
@@ -585,8 +563,7 @@ describe("site build", () => {
 
   it("builds the real content with no errors, every English page paired with Czech", async () => {
     const root = path.resolve(import.meta.dirname, "..");
-    const outDir = await mkdtemp(path.join(tmpdir(), "statex-real-"));
-    dirs.push(outDir);
+    const outDir = await tempDir("statex-real-");
     const result = await build({ contentDir: path.join(root, "content"), outDir, quiet: true, threads: 1 });
     expect(result.errors).toEqual([]);
     expect(result.pages).toBeGreaterThanOrEqual(15);
