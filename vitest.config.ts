@@ -8,13 +8,33 @@ import { defineConfig } from "vitest/config";
  * Test-only service binding `SENT_MAIL`, run in Node: returns the `.eml` file that the local
  * `send_email` binding wrote for a message id (`GET /?messageId=<id>`), so tests read back the
  * exact bytes a mail server would have received. `GET /?to=<address>` returns the newest
- * message to an address instead. Miniflare writes them under
+ * message to an address instead (`&subject=<text>`: the newest whose Subject holds the text). Miniflare writes them under
  * `<tmp>/miniflare-<hex>/email/email/<message-id>.eml`.
  */
+/** A message's Subject header, unfolded and with its RFC 2047 encoded words decoded. */
+function subjectOf(raw: Buffer): string {
+  const text = raw.toString("latin1");
+  const headers = text.slice(0, text.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, " ");
+  const value = /^Subject: (.*)$/im.exec(headers)?.[1] ?? "";
+  return value
+    .replace(/\?=\s+=\?/g, "?==?")
+    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset: string, kind: string, data: string) =>
+      kind.toUpperCase() === "B"
+        ? Buffer.from(data, "base64").toString("utf8")
+        : Buffer.from(
+            data
+              .replace(/_/g, " ")
+              .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+            "latin1",
+          ).toString("utf8"),
+    );
+}
+
 async function readSentMail(request: Request): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const messageId = params.get("messageId")?.replace(/^<|>$/g, "") ?? "";
   const to = params.get("to")?.toLowerCase() ?? "";
+  const subject = params.get("subject") ?? "";
   if (messageId && !/^[A-Za-z0-9._@-]+$/.test(messageId)) return new Response("bad message id", { status: 400 });
   const root = tmpdir();
   let newest: { raw: Buffer; mtime: number } | null = null;
@@ -32,6 +52,7 @@ async function readSentMail(request: Request): Promise<Response> {
       const raw = await readFile(file).catch(() => null);
       if (!raw || !new RegExp(`^To: .*<?${to.replace(/[.+]/g, "\\$&")}>?\\s*$`, "im").test(raw.toString("latin1")))
         continue;
+      if (subject && !subjectOf(raw).includes(subject)) continue;
       const { mtimeMs } = await stat(file);
       if (!newest || mtimeMs > newest.mtime) newest = { raw, mtime: mtimeMs };
     }

@@ -478,7 +478,8 @@ describe("portal pages", () => {
       ).json<{ id: string }>()
     ).id;
     await waiting(first);
-    const { subject, link } = await latestMailLink(adminEmail, /\/app\/requests\//);
+    // The admin is also told of the new request (staff.new_request): read the review mail itself.
+    const { subject, link } = await latestMailLink(adminEmail, /\/app\/requests\//, "Review needed");
     expect(subject).toBe(`Review needed: StateX request ${first}`);
     expect(link).toContain(`/app/requests/${first}`);
     const page = await admin.page(`/app/requests/${first}`);

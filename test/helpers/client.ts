@@ -69,11 +69,18 @@ export function hiddenField(html: string, name: string): string | undefined {
   return match?.[1]?.replace(/&amp;/g, "&");
 }
 
-/** The newest email to `to`, parsed, and the first link in its text part matching `pattern`. */
-export async function latestMailLink(to: string, pattern: RegExp): Promise<{ subject: string; link: string }> {
+/**
+ * The newest email to `to` (whose Subject holds `subject`, when given: other mail may reach the
+ * same address meanwhile), parsed, and the first link in its text part matching `pattern`.
+ */
+export async function latestMailLink(
+  to: string,
+  pattern: RegExp,
+  subject?: string,
+): Promise<{ subject: string; link: string }> {
   return vi.waitFor(
     async () => {
-      const email = await newestSentMailTo(to);
+      const email = await newestSentMailTo(to, subject);
       const link = (email.text ?? "").match(/https?:\/\/\S+/g)?.find((l) => pattern.test(l));
       if (!link) throw new Error(`no link matching ${pattern} in "${email.subject}"`);
       return { subject: email.subject ?? "", link };

@@ -127,9 +127,10 @@ export async function sentMailTo(to: string): Promise<Email> {
   return vi.waitFor(() => newestSentMailTo(to), { timeout: 5_000, interval: 50 });
 }
 
-/** One look for the newest mail to `to`; throws while there is none. */
-export async function newestSentMailTo(to: string): Promise<Email> {
-  const res = await env.SENT_MAIL.fetch(`http://sent-mail/?to=${encodeURIComponent(to)}`);
+/** One look for the newest mail to `to` (whose Subject holds `subject`, when given); throws while there is none. */
+export async function newestSentMailTo(to: string, subject?: string): Promise<Email> {
+  const query = `to=${encodeURIComponent(to)}${subject ? `&subject=${encodeURIComponent(subject)}` : ""}`;
+  const res = await env.SENT_MAIL.fetch(`http://sent-mail/?${query}`);
   if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
   return PostalMime.parse(await res.arrayBuffer());
 }
