@@ -50,6 +50,21 @@ export async function issueToken(
   return token;
 }
 
+/** The row condition of a token still usable for `purpose` at `now`: unused and unexpired. */
+const usable = async (token: string, purpose: TokenPurpose, now: number) =>
+  and(
+    eq(authTokens.tokenHash, await sha256Hex(token)),
+    eq(authTokens.purpose, purpose),
+    isNull(authTokens.usedAt),
+    gt(authTokens.expiresAt, now),
+  );
+
+/** The token's account when it is active, else null. */
+async function activeOwner(d: Db, userId: string): Promise<UserRow | null> {
+  const user = await findUserById(d, userId);
+  return user && !user.disabledAt ? user : null;
+}
+
 /**
  * Uses a token: succeeds once, for the right purpose, before expiry; a replay, an expired or a
  * foreign token gets null. The conditional update makes the single use hold under races.
@@ -64,18 +79,29 @@ export async function consumeToken(
   const [used] = await d
     .update(authTokens)
     .set({ usedAt: now })
-    .where(
-      and(
-        eq(authTokens.tokenHash, await sha256Hex(token)),
-        eq(authTokens.purpose, purpose),
-        isNull(authTokens.usedAt),
-        gt(authTokens.expiresAt, now),
-      ),
-    )
+    .where(await usable(token, purpose, now))
     .returning();
-  if (!used) return null;
-  const user = await findUserById(d, used.userId);
-  return user && !user.disabledAt ? { user, token: used } : null;
+  const user = used ? await activeOwner(d, used.userId) : null;
+  return user && used ? { user, token: used } : null;
+}
+
+/**
+ * The account a token would sign for, without using it (a page that asks for more before the
+ * token is used); null whenever `consumeToken` would refuse it.
+ */
+export async function peekToken(
+  d: Db,
+  token: string,
+  purpose: TokenPurpose,
+  now = Date.now(),
+): Promise<UserRow | null> {
+  if (!token || token.length > 100) return null;
+  const [row] = await d
+    .select({ userId: authTokens.userId })
+    .from(authTokens)
+    .where(await usable(token, purpose, now))
+    .limit(1);
+  return row ? activeOwner(d, row.userId) : null;
 }
 
 /**

@@ -6,12 +6,11 @@
  * role — staff removed, an admin made staff or user — ends the account's sessions and revokes
  * its API keys in the same step, so no credential keeps a privilege the account lost.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
-import { sha256Hex } from "../../shared/crypto";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../../shared/db/client";
-import { authTokens, type Role, roleRank, type UserRow, users } from "../../shared/db/schema";
+import { type Role, roleRank, type UserRow, users } from "../../shared/db/schema";
 import { keyCache } from "./key-cache";
-import { consumeToken, proveMailbox, resetPassword, revokeCredentials } from "./mailbox";
+import { consumeToken, peekToken, proveMailbox, resetPassword, revokeCredentials } from "./mailbox";
 import { createUser, findUserByEmail, findUserById } from "./service";
 
 /** Why an invitation cannot be sent. */
@@ -38,23 +37,8 @@ export const acceptNeedsPassword = (user: UserRow) => user.passwordHash === null
  * The invitation a link stands for, without using it (the page asks for a password only when
  * accepting needs one); null for an unknown, used or expired link.
  */
-export async function pendingInvite(d: Db, token: string, now = Date.now()): Promise<UserRow | null> {
-  if (!token || token.length > 100) return null;
-  const [row] = await d
-    .select({ userId: authTokens.userId })
-    .from(authTokens)
-    .where(
-      and(
-        eq(authTokens.tokenHash, await sha256Hex(token)),
-        eq(authTokens.purpose, "staff-invite"),
-        isNull(authTokens.usedAt),
-        gt(authTokens.expiresAt, now),
-      ),
-    )
-    .limit(1);
-  const user = row ? await findUserById(d, row.userId) : null;
-  return user && !user.disabledAt ? user : null;
-}
+export const pendingInvite = (d: Db, token: string, now = Date.now()): Promise<UserRow | null> =>
+  peekToken(d, token, "staff-invite", now);
 
 /**
  * Accepts an invitation: the link is used (once), the mailbox proven, the password set when
