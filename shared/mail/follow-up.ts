@@ -41,23 +41,16 @@ export async function continueConversation(
       await env.FILES.delete(rawKey);
       return null;
     }
-    await answer(
-      env,
-      {
-        to: incoming.sender,
-        subject: replySubject(incoming.mail.subject || root.subject),
-        replyTo: await threadAddress(env, root.id, ctx.now),
-        inReplyTo: incoming.mail.messageId,
-        references: incoming.mail.references,
-        ...actionBody(
-          ["Hello,", "we added your message to your request. It starts as soon as you confirm it."],
-          await confirmLink(env, root.id, ctx.now),
-          "Confirm my request",
-          "The link works for 7 days.",
-        ),
-      },
-      log,
-      ctx.message,
+    await replyInThread(
+      ctx,
+      incoming,
+      root,
+      actionBody(
+        ["Hello,", "we added your message to your request. It starts as soon as you confirm it."],
+        await confirmLink(env, root.id, ctx.now),
+        "Confirm my request",
+        "The link works for 7 days.",
+      ),
     );
     log.info("reply added to a pending request", { rootId });
     return null;
@@ -98,24 +91,39 @@ export async function continueConversation(
     userId: owner.id,
     rawKey: null,
   });
-  await answer(
-    env,
-    {
-      to: incoming.sender,
-      subject: replySubject(incoming.mail.subject || root.subject),
-      replyTo: await threadAddress(env, root.id, ctx.now),
-      inReplyTo: incoming.mail.messageId,
-      references: incoming.mail.references,
-      ...actionBody(
-        ["Hello,", "we received your follow-up and are working on it. The result will arrive in this thread."],
-        `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`,
-        "Follow it in the portal",
-        `Request ${submissionId}.`,
-      ),
-    },
-    log,
-    ctx.message,
+  await replyInThread(
+    ctx,
+    incoming,
+    root,
+    actionBody(
+      ["Hello,", "we received your follow-up and are working on it. The result will arrive in this thread."],
+      `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`,
+      "Follow it in the portal",
+      `Request ${submissionId}.`,
+    ),
   );
   log.info("follow-up request from a thread reply", { rootId: root.id, submissionId });
   return null;
+}
+
+/** Answers `incoming` in the conversation of `root`: its subject, its signed thread address, its references. */
+async function replyInThread(
+  ctx: Received,
+  incoming: Incoming,
+  root: { id: string; subject: string },
+  body: ReturnType<typeof actionBody>,
+): Promise<void> {
+  await answer(
+    ctx.env,
+    {
+      to: incoming.sender,
+      subject: replySubject(incoming.mail.subject || root.subject),
+      replyTo: await threadAddress(ctx.env, root.id, ctx.now),
+      inReplyTo: incoming.mail.messageId,
+      references: incoming.mail.references,
+      ...body,
+    },
+    ctx.log,
+    ctx.message,
+  );
 }
