@@ -8,7 +8,7 @@ import { requestReview, tellOwnerQuietly } from "../shared/pipeline/notices";
 import { backoff, isRetryable, publicReason } from "../shared/pipeline/retry";
 import type { StepResult } from "../shared/pipeline/steps/context";
 import { jobPolicy, policyFor, type StepName, type StepPolicy } from "../shared/pipeline/workflows";
-import type { ReviewDecision } from "../shared/review";
+import type { JobDecision } from "../shared/review";
 import { claimRunSlot, ownerKey } from "../shared/submissions/repo";
 import { runStep } from "./job/context";
 import { loadSubmission, mirror } from "./job/d1";
@@ -102,10 +102,11 @@ export class JobCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Records an admin's decision on a job waiting at its review step and resumes it: approve
-   * lets it deliver, reject fails it with a reason. Anything else is a conflict.
+   * Records a decision on a job waiting at its review step and resumes it: approve lets it
+   * deliver, reject fails it with a reason, discard completes it without telling the owner
+   * (staff answer in their own words). Anything else is a conflict.
    */
-  async review(submissionId: string, decision: ReviewDecision): Promise<ControlResult> {
+  async review(submissionId: string, decision: JobDecision): Promise<ControlResult> {
     const job = await this.#ensureJob(submissionId);
     if (!job) return { outcome: "not-found", snapshot: null };
     if (job.status !== "running" || this.#store.next()?.name !== "review" || job.review_decision !== null) {

@@ -37,11 +37,12 @@ export const ACCOUNT_EVENTS = [
 ] as const satisfies readonly NotificationEvent[];
 
 /**
- * `statex-notifications`, four kinds:
+ * `statex-notifications`, five kinds:
  * - `notify`: an event of a submission; the consumer fans it out to the owner's channels.
  * - `notify.account`: an account event (`subjectId` is its own id: the API key id, or a ULID).
  * - `deliver`: send one delivery-log row (one channel); retried alone, with backoff.
  * - `notify.staff`: a customer's request arrived; the consumer tells every member of staff.
+ * - `notify.reply`: staff replied in a request's thread; the consumer delivers the reply.
  */
 export const NotifyMessage = z.object({
   kind: z.literal("notify"),
@@ -67,6 +68,15 @@ export const StaffNotifyMessage = z.object({
 });
 export type StaffNotifyMessage = z.infer<typeof StaffNotifyMessage>;
 
+/** A staff reply was written in a request's thread: the consumer delivers it to the customer. */
+export const ReplyNotifyMessage = z.object({
+  kind: z.literal("notify.reply"),
+  submissionId: z.string().min(1),
+  messageId: z.string().min(1),
+  correlationId: z.string().min(1),
+});
+export type ReplyNotifyMessage = z.infer<typeof ReplyNotifyMessage>;
+
 export const DeliverMessage = z.object({
   kind: z.literal("deliver"),
   notificationId: z.string().min(1).max(300),
@@ -78,6 +88,7 @@ export const NotificationMessage = z.discriminatedUnion("kind", [
   NotifyMessage,
   AccountNotifyMessage,
   StaffNotifyMessage,
+  ReplyNotifyMessage,
   DeliverMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -8,6 +8,13 @@ import { signText, verifyText } from "./signing";
 export const REVIEW_DECISIONS = ["approve", "reject"] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 
+/**
+ * What can end a job's wait at `review`: a reviewer's decision, or staff on the desk discarding
+ * the AI's draft to answer in their own words (`discard`: the job completes, and the draft
+ * never reaches the customer). Only the two `REVIEW_DECISIONS` are ever signed into a link.
+ */
+export type JobDecision = ReviewDecision | "discard";
+
 /** How long a review link stays valid. */
 export const REVIEW_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
 

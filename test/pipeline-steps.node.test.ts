@@ -76,6 +76,7 @@ function memoryJob(options: { job?: Partial<JobFacts>; env?: Partial<StepEnv> } 
   const parts = new Map<string, unknown>();
   const calls: CallRecord[] = [];
   const results: ComposedResult[] = [];
+  const discarded: string[] = [];
   const notices: { event: string; inlineEmail: boolean }[] = [];
   const job: JobFacts = {
     id: ID,
@@ -112,6 +113,9 @@ function memoryJob(options: { job?: Partial<JobFacts>; env?: Partial<StepEnv> } 
     async recordResult(result) {
       results.push(result);
     },
+    async discardResult() {
+      discarded.push(job.id);
+    },
     async tellOwner(event, { inlineEmail }) {
       notices.push({ event, inlineEmail });
       return [{ id: `${job.id}:${event}:email`, channel: "email", status: "sent" }];
@@ -123,6 +127,7 @@ function memoryJob(options: { job?: Partial<JobFacts>; env?: Partial<StepEnv> } 
     parts,
     calls,
     results,
+    discarded,
     notices,
     put: (key: string, body: string | Uint8Array, contentType = "application/octet-stream") =>
       objects.set(key, { bytes: typeof body === "string" ? new TextEncoder().encode(body) : body, contentType }),
@@ -407,8 +412,17 @@ describe("review", () => {
     expect(rejected).toBeInstanceOf(PermanentStepError);
     expect((rejected as Error).message).toBe("The result was rejected in review.");
 
-    const approved = await memoryJob({ job: { reviewDecision: "approve", reviewedAt: 7 } }).run("review");
-    expect(approved).toEqual({ output: { decision: "approve", at: 7 } });
+    const approvedJob = memoryJob({ job: { reviewDecision: "approve", reviewedAt: 7 } });
+    expect(await approvedJob.run("review")).toEqual({ output: { decision: "approve", at: 7 } });
+    expect(approvedJob.discarded).toEqual([]);
+  });
+
+  it("removes a draft staff discarded, and notify then tells the owner nothing", async () => {
+    const job = memoryJob({ job: { reviewDecision: "discard", reviewedAt: 9 } });
+    expect(await job.run("review")).toEqual({ output: { decision: "discard", at: 9 } });
+    expect(job.discarded).toEqual([ID]);
+    expect(await job.run("notify")).toEqual({ output: { deliveries: [], discarded: true } });
+    expect(job.notices).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import { tellOwner } from "../../shared/pipeline/notices";
 import { steps } from "../../shared/pipeline/steps";
 import type { StepContext, StepResult } from "../../shared/pipeline/steps/context";
 import type { StepName } from "../../shared/pipeline/workflows";
-import { recordResult, recordUsage } from "./d1";
+import { discardResult, recordResult, recordUsage } from "./d1";
 import type { JobRow } from "./schema";
 import type { JobStore } from "./store";
 
@@ -62,6 +62,7 @@ function stepContext(
     part: <T>(step: StepName, key: string) => store.part<T>(step, key),
     setPart: (step, key, value) => store.setPart(step, key, value),
     recordResult: (result) => recordResult(env, job.id, result),
+    discardResult: () => discardResult(env, job.id),
     tellOwner: (event, options) => tellOwner(env, notice, event, attempt.log, options),
   };
 }

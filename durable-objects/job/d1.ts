@@ -10,6 +10,7 @@ import { aiUsage, type SubmissionRow, submissionSteps, submissions } from "../..
 import type { Logger } from "../../shared/log";
 import type { ComposedResult } from "../../shared/pipeline/steps/context";
 import type { StepName } from "../../shared/pipeline/workflows";
+import { resultKey } from "../../shared/submissions/keys";
 import type { JobRow, StepRow } from "./schema";
 
 /** The submission a job is created from, or null when D1 has none. */
@@ -53,6 +54,15 @@ export async function recordResult(env: Env, id: string, result: ComposedResult)
       sources: JSON.stringify(result.sources),
       updatedAt: Date.now(),
     })
+    .where(eq(submissions.id, id));
+}
+
+/** Removes a discarded draft: the result object and the columns that describe it. */
+export async function discardResult(env: Env, id: string): Promise<void> {
+  await env.FILES.delete(resultKey(id));
+  await db(env.DB)
+    .update(submissions)
+    .set({ resultKey: null, summary: null, sources: null, updatedAt: Date.now() })
     .where(eq(submissions.id, id));
 }
 

@@ -5,7 +5,7 @@
  */
 import type { StepStatus, SubmissionStatus } from "../../shared/db/schema";
 import type { StepName } from "../../shared/pipeline/workflows";
-import type { ReviewDecision } from "../../shared/review";
+import type { JobDecision } from "../../shared/review";
 
 const SCHEMA_VERSION = 4;
 
@@ -26,7 +26,7 @@ export type JobRow = {
   /** The last final state announced to webhook endpoints. */
   announced_status: string | null;
   review_requested_at: number | null;
-  review_decision: ReviewDecision | null;
+  review_decision: JobDecision | null;
   reviewed_at: number | null;
 };
 

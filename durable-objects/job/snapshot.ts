@@ -24,9 +24,15 @@ export interface JobSnapshot {
   error: string | null;
   deadlineAt: number | null;
   /** Present once a `reviewed` workflow reaches its review step. */
-  review: { status: "waiting" | "approved" | "rejected"; requestedAt: number; decidedAt: number | null } | null;
+  review: {
+    status: "waiting" | "approved" | "rejected" | "discarded";
+    requestedAt: number;
+    decidedAt: number | null;
+  } | null;
   steps: StepSnapshot[];
 }
+
+const DECIDED = { approve: "approved", reject: "rejected", discard: "discarded" } as const;
 
 /** The snapshot of a job and its steps. */
 export function snapshotOf(job: JobRow, steps: StepRow[]): JobSnapshot {
@@ -40,8 +46,7 @@ export function snapshotOf(job: JobRow, steps: StepRow[]): JobSnapshot {
       job.review_requested_at === null
         ? null
         : {
-            status:
-              job.review_decision === null ? "waiting" : job.review_decision === "approve" ? "approved" : "rejected",
+            status: job.review_decision === null ? "waiting" : DECIDED[job.review_decision],
             requestedAt: job.review_requested_at,
             decidedAt: job.reviewed_at,
           },

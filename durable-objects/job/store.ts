@@ -7,7 +7,7 @@
 
 import { isTerminal, type SubmissionRow } from "../../shared/db/schema";
 import { PermanentStepError } from "../../shared/pipeline/errors";
-import { type StepName, stepsOf } from "../../shared/pipeline/workflows";
+import { type StepName, stepsFor } from "../../shared/pipeline/workflows";
 import { stepOutputKey } from "../../shared/submissions/keys";
 import type { JobRow, StepRow } from "./schema";
 
@@ -68,7 +68,7 @@ export class JobStore {
         now,
         deadlineAt,
       );
-      stepsOf(row.workflow).forEach((name, position) => {
+      stepsFor(row.workflow, row.reviewPolicy).forEach((name, position) => {
         this.#sql.exec(
           "INSERT INTO steps (name, position, status, attempts) VALUES (?, ?, 'pending', 0)",
           name,

@@ -4,6 +4,7 @@ export * from "./api";
 export * from "./audit";
 export * from "./content";
 export * from "./deliveries";
+export * from "./desk";
 export * from "./email";
 export * from "./files";
 export * from "./notifications";

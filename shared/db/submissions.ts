@@ -1,5 +1,5 @@
 /** Submissions and their step timelines: the D1 side of every request. */
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { type AnySQLiteColumn, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { users } from "./accounts";
 
 /** Lifecycle of a submission; the last three are terminal. */
@@ -61,6 +61,20 @@ export const submissions = sqliteTable(
      * submission or its R2 objects. An integer, not a boolean mode, so the SQL stays plain.
      */
     pinned: integer("pinned").notNull().default(0),
+    /** Where the request stands on the staff desk (`shared/db/desk.ts`). */
+    deskStatus: text("desk_status", { enum: ["new", "open", "waiting", "resolved"] })
+      .notNull()
+      .default("new"),
+    /** The member of staff it is assigned to; null: nobody. */
+    assigneeId: text("assignee_id").references((): AnySQLiteColumn => users.id, { onDelete: "set null" }),
+    /** When the customer last wrote (the request itself, then each message): the inbox's "waiting since". */
+    lastCustomerAt: integer("last_customer_at"),
+    /** When anyone last wrote in its thread. */
+    lastMessageAt: integer("last_message_at"),
+    /** `auto` or `review` (`REVIEW_POLICIES`): whether the result waits for staff as a draft. */
+    reviewPolicy: text("review_policy", { enum: ["auto", "review"] })
+      .notNull()
+      .default("auto"),
   },
   (t) => [
     index("submissions_status_created_idx").on(t.status, t.createdAt),
@@ -70,6 +84,9 @@ export const submissions = sqliteTable(
     index("submissions_email_status_idx").on(t.email, t.status),
     // The admin dashboard counts finished jobs per hour.
     index("submissions_completed_idx").on(t.completedAt),
+    // The desk's inbox: by status, the longest-waiting customer first; and "assigned to me".
+    index("submissions_desk_idx").on(t.deskStatus, t.lastCustomerAt),
+    index("submissions_assignee_idx").on(t.assigneeId, t.deskStatus),
   ],
 );
 

@@ -7,6 +7,7 @@ export const WEBHOOK_EVENTS = [
   "submission.completed",
   "submission.failed",
   "submission.cancelled",
+  "submission.replied",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -37,6 +37,31 @@ export function stepsOf(workflow: string): readonly StepName[] {
   return (WORKFLOWS as Record<string, readonly StepName[]>)[workflow] ?? WORKFLOWS.analyse;
 }
 
+/**
+ * Whether `workflow`'s result waits for staff as a draft (`review`) or goes to the customer when
+ * the job completes (`auto`). A workflow with its own `review` step always waits; any other is
+ * `review` when it is listed in `REVIEW_WORKFLOWS` (comma-separated names), else `auto`.
+ */
+export function reviewPolicyFor(workflow: string, env: { REVIEW_WORKFLOWS?: string }): "auto" | "review" {
+  if (stepsOf(workflow).includes("review")) return "review";
+  const listed = (env.REVIEW_WORKFLOWS ?? "")
+    .split(",")
+    .map((w) => w.trim())
+    .filter(Boolean);
+  return listed.includes(workflow) ? "review" : "auto";
+}
+
+/**
+ * The steps a job of `workflow` runs under its review policy: under `review`, the result waits
+ * at a `review` step before `notify` (the workflow's own, or one put there).
+ */
+export function stepsFor(workflow: string, policy: "auto" | "review"): readonly StepName[] {
+  const steps = stepsOf(workflow);
+  if (policy === "auto" || steps.includes("review")) return steps;
+  const at = steps.indexOf("notify");
+  return at < 0 ? [...steps, "review"] : [...steps.slice(0, at), "review", ...steps.slice(at)];
+}
+
 export interface StepPolicy {
   /** Longest one attempt may run before it is aborted and counted as a (retryable) failure. */
   timeoutMs: number;

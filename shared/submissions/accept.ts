@@ -9,6 +9,7 @@ import { HttpProblem } from "../http/problem";
 import { newSubmissionId } from "../ids";
 import type { Logger } from "../log";
 import type { JobMessage, StaffNotifyMessage } from "../messages";
+import { DEFAULT_WORKFLOW, reviewPolicyFor } from "../pipeline/workflows";
 import { activeEndpoints, emitWebhookEvent } from "../webhooks/deliver";
 import { discardUploads, type StoredUpload, storeSubmissionFile, type UploadLimits, uploadLimits } from "./files";
 import { inputKey } from "./keys";
@@ -116,6 +117,7 @@ export async function acceptSubmission(env: Env, input: NewRequest, ctx: AcceptC
       inputKey: key,
       correlationId: ctx.correlationId,
       workflow: input.workflow,
+      reviewPolicy: reviewPolicyFor(input.workflow ?? DEFAULT_WORKFLOW, env),
       files,
       now,
     });

@@ -11,7 +11,7 @@ import {
   type UserRow,
 } from "../db/schema";
 import { SUBMISSION_ID_PATTERN } from "../ids";
-import { stepsOf } from "../pipeline/workflows";
+import { stepsFor } from "../pipeline/workflows";
 import { fileRows, type StoredUpload } from "./files";
 
 export interface NewSubmission {
@@ -26,6 +26,8 @@ export interface NewSubmission {
   correlationId: string;
   /** Workflow name (`shared/pipeline/workflows.ts`); default `analyse`. */
   workflow?: string;
+  /** Whether the result waits for staff as a draft (`reviewPolicyFor`); default `auto`. */
+  reviewPolicy?: "auto" | "review";
   /** Files already in R2; their rows join the batch. */
   files?: StoredUpload[];
   now: number;
@@ -50,11 +52,14 @@ export function submissionInserts(d: Db, s: NewSubmission) {
       inputKey: s.inputKey,
       correlationId: s.correlationId,
       workflow: s.workflow ?? "analyse",
+      reviewPolicy: s.reviewPolicy ?? "auto",
+      lastCustomerAt: s.now,
+      lastMessageAt: s.now,
       createdAt: s.now,
       updatedAt: s.now,
     }),
     d.insert(submissionSteps).values(
-      stepsOf(s.workflow ?? "analyse").map((name, position) => ({
+      stepsFor(s.workflow ?? "analyse", s.reviewPolicy ?? "auto").map((name, position) => ({
         submissionId: s.id,
         name,
         position,

@@ -4,6 +4,7 @@
  * or retry it by what the engine says.
  */
 
+import { deliverReply } from "../../shared/desk/deliver";
 import { createLogger } from "../../shared/log";
 import { NotificationMessage } from "../../shared/messages";
 import { DeliveryError, notifyEvent } from "../../shared/notifications/deliver";
@@ -31,7 +32,9 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     const n = parsed.data;
     const log = createLogger({
       correlationId: n.correlationId,
-      ...(n.kind === "notify" || n.kind === "notify.staff" ? { submissionId: n.submissionId } : {}),
+      ...(n.kind === "notify" || n.kind === "notify.staff" || n.kind === "notify.reply"
+        ? { submissionId: n.submissionId }
+        : {}),
       component: "notifications",
     });
     try {
@@ -40,6 +43,8 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
         log.info("notification handled", { notificationId: n.notificationId, outcome: outcome.status });
       } else if (n.kind === "notify.staff") {
         await tellStaff(env, n.submissionId, n.correlationId, log);
+      } else if (n.kind === "notify.reply") {
+        await deliverReply(env, n.submissionId, n.messageId, log);
       } else {
         const queued = await notifyEvent(env, {
           event: n.event,

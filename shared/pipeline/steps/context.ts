@@ -9,7 +9,7 @@ import type { CallRecord, ProviderConfig } from "../../ai";
 import type { Logger } from "../../log";
 import type { SubmissionEvent } from "../../messages";
 import type { Source } from "../../retrieval/types";
-import type { ReviewDecision } from "../../review";
+import type { JobDecision } from "../../review";
 import type { StoredFile } from "../../submissions/accept";
 import type { StepName } from "../workflows";
 
@@ -21,7 +21,7 @@ export interface JobFacts {
   /** The R2 key of the stored input (`StoredInput`). */
   inputKey: string;
   /** The reviewer's decision, once a `reviewed` workflow has one. */
-  reviewDecision: ReviewDecision | null;
+  reviewDecision: JobDecision | null;
   reviewedAt: number | null;
 }
 
@@ -78,6 +78,8 @@ export interface StepContext {
   setPart(step: StepName, key: string, value: unknown): void;
   /** Records the composed result on the submission (its key, summary and provider). */
   recordResult(result: ComposedResult): Promise<void>;
+  /** Removes the result (a discarded draft): its R2 object, and its key, summary and sources on the submission. */
+  discardResult(): Promise<void>;
   /**
    * Tells the job's owner about an event on every channel they chose, through the one notice
    * path (`shared/pipeline/notices.ts`); `inlineEmail` delivers the email before answering.
