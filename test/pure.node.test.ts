@@ -76,6 +76,22 @@ describe("the local demo seed", () => {
   });
 });
 
+describe("the demo request waiting for review", () => {
+  it("is seeded with the steps its policy runs and the length of its stored text", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const { reviewPolicyFor, stepsFor } = await import("../shared/pipeline/workflows");
+    const sql = await readFile(new URL("../migrations/seed/demo-review.sql", import.meta.url), "utf8");
+    const input = JSON.parse(
+      await readFile(new URL("../migrations/seed/demo-review-input.json", import.meta.url), "utf8"),
+    ) as { id: string; text: string };
+    const steps = [...sql.matchAll(/\('sub_01JF000000000000000000DEM1', '([a-z]+)', (\d+), 'pending', 0\)/g)];
+    expect(steps.map((m) => m[1])).toEqual(stepsFor("reviewed", reviewPolicyFor("reviewed", {})));
+    expect(steps.map((m) => Number(m[2]))).toEqual(steps.map((_, i) => i));
+    expect(sql).toContain(`'demo@statex.localhost', ${input.text.length},`);
+    expect(sql).toContain(`'inputs/${input.id}.json', 'reviewed', 'review'`);
+  });
+});
+
 describe("log redaction", () => {
   it("never writes passwords, tokens, keys, cookies, signatures or raw bodies", async () => {
     const { createLogger } = await import("../shared/log");
