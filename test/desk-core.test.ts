@@ -80,6 +80,9 @@ describe("review policy", () => {
     expect(a).toMatchObject({ desk_status: "new", review_policy: "auto", assignee_id: null });
     expect(a?.last_customer_at).toBeGreaterThan(0);
     expect((await deskRow(reviewed))?.review_policy).toBe("review");
+    // The answer went to the customer: the next word is theirs.
+    await waitForStatus(auto, ["completed"]);
+    expect((await deskRow(auto))?.desk_status).toBe("waiting");
   });
 });
 
@@ -271,5 +274,7 @@ describe("the AI's draft (review policy)", () => {
     expect(view.summary ?? null).toBeNull();
     expect((await notificationRows(id)).map((r) => r.event)).not.toContain("submission.completed");
     expect(await draftOf(env, id)).toBeNull();
+    // Nobody answered the customer yet: a person must.
+    expect((await deskRow(id))?.desk_status).toBe("open");
   });
 });

@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { CallRecord } from "../../shared/ai";
 import { db } from "../../shared/db/client";
 import { aiUsage, type SubmissionRow, submissionSteps, submissions } from "../../shared/db/schema";
+import { deskStatusWhenDone } from "../../shared/desk/state";
 import type { Logger } from "../../shared/log";
 import type { ComposedResult } from "../../shared/pipeline/steps/context";
 import type { StepName } from "../../shared/pipeline/workflows";
@@ -25,7 +26,13 @@ export async function mirror(env: Env, job: JobRow, steps: StepRow[]): Promise<v
   await d.batch([
     d
       .update(submissions)
-      .set({ status: job.status, error: job.error, updatedAt: Date.now(), completedAt: job.completed_at })
+      .set({
+        status: job.status,
+        error: job.error,
+        updatedAt: Date.now(),
+        completedAt: job.completed_at,
+        deskStatus: deskStatusWhenDone(job.status, job.review_decision === "discard"),
+      })
       .where(eq(submissions.id, job.id)),
     ...steps.map((s) =>
       d

@@ -3,7 +3,7 @@
  * returns what it was and what it became, so the handler that made it can write both to the
  * audit trail; a change to what already is changes nothing and says so (`changed: false`).
  */
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type DeskStatus, submissions, users } from "../db/schema";
 
@@ -68,6 +68,21 @@ export async function setDeskStatus(
   if (row.deskStatus === status) return { before: row.deskStatus, after: status, changed: false };
   await d.update(submissions).set({ deskStatus: status, updatedAt: now }).where(eq(submissions.id, submissionId));
   return { before: row.deskStatus, after: status, changed: true };
+}
+
+/**
+ * The desk status a request takes when its job ends, as an SQL expression over its current one
+ * (written with the job's final state, in the same statement). Only a request nobody on staff
+ * has touched moves, and only where the outcome says whose turn it is: an answer delivered
+ * hands the next word to the customer (`new` → `waiting`); a draft discarded, or a job that
+ * failed, needs a person (`new`/`waiting` → `open`). A cancelled job moves nothing.
+ */
+export function deskStatusWhenDone(status: string, discarded: boolean): SQL | undefined {
+  const current = submissions.deskStatus;
+  if (status === "completed" && !discarded) return sql`case when ${current} = 'new' then 'waiting' else ${current} end`;
+  if (status === "completed" || status === "failed")
+    return sql`case when ${current} in ('new', 'waiting') then 'open' else ${current} end`;
+  return undefined;
 }
 
 /** Active members of staff and admins, by name: whom a request can be assigned to. */
