@@ -37,12 +37,14 @@ export const ACCOUNT_EVENTS = [
 ] as const satisfies readonly NotificationEvent[];
 
 /**
- * `statex-notifications`, five kinds:
+ * `statex-notifications`, six kinds:
  * - `notify`: an event of a submission; the consumer fans it out to the owner's channels.
  * - `notify.account`: an account event (`subjectId` is its own id: the API key id, or a ULID).
  * - `deliver`: send one delivery-log row (one channel); retried alone, with backoff.
  * - `notify.staff`: a customer's request arrived; the consumer tells every member of staff.
  * - `notify.reply`: staff replied in a request's thread; the consumer delivers the reply.
+ * - `notify.customer`: the customer wrote in a request's thread; the consumer tells its
+ *   assignee (or, with nobody assigned, every member of staff).
  */
 export const NotifyMessage = z.object({
   kind: z.literal("notify"),
@@ -77,6 +79,15 @@ export const ReplyNotifyMessage = z.object({
 });
 export type ReplyNotifyMessage = z.infer<typeof ReplyNotifyMessage>;
 
+/** A customer wrote in a request's thread (mail, portal or API): the consumer tells staff. */
+export const CustomerNotifyMessage = z.object({
+  kind: z.literal("notify.customer"),
+  submissionId: z.string().min(1),
+  messageId: z.string().min(1),
+  correlationId: z.string().min(1),
+});
+export type CustomerNotifyMessage = z.infer<typeof CustomerNotifyMessage>;
+
 export const DeliverMessage = z.object({
   kind: z.literal("deliver"),
   notificationId: z.string().min(1).max(300),
@@ -89,6 +100,7 @@ export const NotificationMessage = z.discriminatedUnion("kind", [
   AccountNotifyMessage,
   StaffNotifyMessage,
   ReplyNotifyMessage,
+  CustomerNotifyMessage,
   DeliverMessage,
 ]);
 export type NotificationMessage = z.infer<typeof NotificationMessage>;

@@ -260,7 +260,8 @@ describe("email", () => {
       messageId: "ack.1@statex.localhost",
       headers: { "X-Request-Id": "corr-1" },
     });
-    expect(result).toEqual({ providerMessageId: "re_0123456789", parts: 1 });
+    // The Message-ID on the wire is ours (the provider keeps it): what a reply to this mail names.
+    expect(result).toEqual({ providerMessageId: "re_0123456789", parts: 1, messageId: "ack.1@statex.localhost" });
     const [call] = calls as [Captured];
     expect(call.url).toBe("https://api.resend.com/emails");
     expect(call.headers.get("authorization")).toBe("Bearer re_test_0123456789");

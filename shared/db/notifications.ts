@@ -9,7 +9,9 @@ export type Channel = (typeof CHANNELS)[number];
  * Events people can be told about. Submission events concern one request of the owner;
  * account events are security notices about the account itself; `digest.daily` is the
  * once-a-day summary of completed requests (email only); `staff.new_request` tells staff
- * (and admins) that a customer's request arrived, by any intake.
+ * (and admins) that a customer's request arrived, by any intake. `submission.replied` brings
+ * the customer a staff reply (one delivery per reply); `staff.customer_replied` tells the
+ * request's assignee (or, with nobody assigned, all staff) that the customer answered.
  */
 export const NOTIFICATION_EVENTS = [
   "submission.received",
@@ -17,14 +19,16 @@ export const NOTIFICATION_EVENTS = [
   "submission.failed",
   "submission.cancelled",
   "submission.needs_review",
+  "submission.replied",
   "account.password_changed",
   "account.api_key_created",
   "digest.daily",
   "staff.new_request",
+  "staff.customer_replied",
 ] as const;
 
 /** Events only staff and admins are told about (and see in their preferences). */
-export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request"];
+export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request", "staff.customer_replied"];
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Locales templates exist in; anything else falls back to English. */

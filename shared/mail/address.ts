@@ -1,10 +1,16 @@
 /**
- * The inbound address and its signed plus-addresses. Our acknowledgement's `Reply-To` is
- * `requests+<conversation>.<expiry>.<signature>@domain`: a reply to it can only come from
- * someone who received our mail, so it joins that conversation without another confirmation.
- * Everything is lower case (some mail systems fold the case of local parts) and fits the
- * 64-character limit of a local part: conversation ids are `in_` + ULID (29), the expiry is a
- * day number in base 36, the signature 80 bits of HMAC-SHA256 in base32 (16).
+ * The inbound address and its signed plus-addresses. Two kinds, both
+ * `requests+<subject>.<expiry>.<signature>@domain`:
+ * - a conversation's (`in_…`): the `Reply-To` of our acknowledgement of a new mail, before
+ *   any request exists; a reply to it joins that conversation without another confirmation;
+ * - a request's (`sub_…`): the `Reply-To` of every mail about a request (result, failure,
+ *   review notice, staff reply), whatever its channel; a reply to it joins the request's thread.
+ * Either can only come from someone who received our mail. The signature (HMAC-SHA256 under
+ * SIGNING_KEY, purpose `email-thread`) covers the subject with its prefix and the expiry, so
+ * neither kind can be turned into the other, nor its expiry moved. Everything is lower case
+ * (some mail systems fold the case of local parts) and fits the 64-character limit of a local
+ * part: ids are `in_`/`sub_` + ULID (29/30), the expiry a day number in base 36, the signature
+ * 80 bits in base32 (16).
  */
 import { ulid } from "../ids";
 import { signingKey, signText, verifyText } from "../signing";
@@ -24,7 +30,7 @@ export function inboundAddress(env: Env): { local: string; domain: string; addre
   return { local, domain, address: `${local}@${domain}` };
 }
 
-/** The plus-address that threads replies into conversation `inboundId`. */
+/** The plus-address that threads replies into conversation `inboundId` (or request `sub_…`). */
 export async function threadAddress(env: Env, inboundId: string, now = Date.now()): Promise<string> {
   const { local, domain } = inboundAddress(env);
   const subject = inboundId.toLowerCase();
@@ -33,9 +39,15 @@ export async function threadAddress(env: Env, inboundId: string, now = Date.now(
   return `${local}+${subject}.${expiry}.${signature}@${domain}`;
 }
 
+/** The plus-address that joins a reply to the thread of request `submissionId`. */
+export async function requestAddress(env: Env, submissionId: string, now = Date.now()): Promise<string> {
+  return threadAddress(env, submissionId, now);
+}
+
 export type Recipient =
   | { kind: "new" }
   | { kind: "thread"; inboundId: string }
+  | { kind: "request"; submissionId: string }
   | { kind: "bad-token"; reason: "expired" | "invalid" }
   | { kind: "unknown" };
 
@@ -47,12 +59,14 @@ export async function readRecipient(env: Env, to: string, now = Date.now()): Pro
   if (toLocal === local) return { kind: "new" };
   if (!toLocal.startsWith(`${local}+`)) return { kind: "unknown" };
   const token = toLocal.slice(local.length + 1);
-  const match = /^(in_[0-9a-z]{26})\.([0-9a-z]{1,6})\.([a-z2-7]{16})$/.exec(token);
+  const match = /^((?:in|sub)_[0-9a-z]{26})\.([0-9a-z]{1,6})\.([a-z2-7]{16})$/.exec(token);
   if (!match || !signingKey(env)) return { kind: "bad-token", reason: "invalid" };
   const [, subject = "", expiry = "", signature = ""] = match;
   if (!(await verifyText(signingKey(env), "email-thread", `${subject}.${expiry}`, signature, SIGNATURE))) {
     return { kind: "bad-token", reason: "invalid" };
   }
   if (Number.parseInt(expiry, 36) * DAY_MS < now) return { kind: "bad-token", reason: "expired" };
-  return { kind: "thread", inboundId: `in_${subject.slice(3).toUpperCase()}` };
+  return subject.startsWith("sub_")
+    ? { kind: "request", submissionId: `sub_${subject.slice(4).toUpperCase()}` }
+    : { kind: "thread", inboundId: `in_${subject.slice(3).toUpperCase()}` };
 }

@@ -1,37 +1,19 @@
 /**
  * A conversation by email becoming a request: its messages' usable attachments stored under
  * the new request's id, the request accepted like any other, each message kept raw with it
- * (`messageKey`) and the thread recorded so the result answers in it. A follow-up's text
- * carries what it answers (the earlier request and its result), so the pipeline sees all.
+ * (`messageKey`) and the thread recorded so the result answers in it.
  */
 import { db } from "../db/client";
-import { emailThreads, type SubmissionRow, type UserRow } from "../db/schema";
+import { emailThreads, type UserRow } from "../db/schema";
 import { newSubmissionId } from "../ids";
 import type { Logger } from "../log";
 import { acceptSubmission, MAX_TEXT_CHARS } from "../submissions/accept";
 import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../submissions/files";
-import { inputKey, messageKey } from "../submissions/keys";
+import { messageKey } from "../submissions/keys";
 import { checkAttachments } from "./attachments";
 import type { ParsedMail } from "./parse";
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-/**
- * The text of a follow-up: the reply first, then what it answers (the earlier request and its
- * result), so the pipeline sees the whole conversation; clipped to the intake's limit.
- */
-export async function followUpText(env: Env, reply: string, previous: SubmissionRow): Promise<string> {
-  const input = await env.FILES.get(inputKey(previous.id));
-  const earlier = input ? (((await input.json()) as { text?: string }).text ?? "") : "";
-  const result = previous.resultKey ? ((await (await env.FILES.get(previous.resultKey))?.text()) ?? "") : "";
-  const room = Math.max(0, MAX_TEXT_CHARS - reply.length - 200);
-  const context = [
-    `Earlier in this conversation (request ${previous.id}):`,
-    clip(earlier, Math.floor(room / 2)),
-    ...(result ? ["", "Its result:", clip(result, Math.floor(room / 2))] : []),
-  ].join("\n");
-  return clip(`${reply.trim()}\n\n---\n${context}`, MAX_TEXT_CHARS);
-}
 
 export interface ConversationMessage {
   inboundId: string;

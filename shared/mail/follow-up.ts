@@ -1,19 +1,20 @@
 /**
- * A reply in one of our threads (to a valid signed plus-address), which only the mailbox that
- * received our mail can write, so it joins its conversation without another confirmation: to
- * a request still waiting for confirmation it adds text, to a confirmed one it starts a
- * follow-up request in the same thread, carrying the earlier request and its result.
+ * A reply in one of our conversations (to a valid signed `in_…` plus-address), which only the
+ * mailbox that received our mail can write, so it joins its conversation without another
+ * confirmation: to a request still waiting for confirmation it adds text; to a confirmed one
+ * it is an answer in that request's thread (`answer.ts`), as a reply to the request's own
+ * address is — not a new, unlinked request.
  */
 import { desc, eq } from "drizzle-orm";
 import { db } from "../db/client";
-import { emailThreads, inboundEmails, submissions, users } from "../db/schema";
+import { emailThreads, inboundEmails } from "../db/schema";
 import { pendingRawKey } from "../submissions/keys";
 import { actionBody, overAckCap } from "./ack";
 import { threadAddress } from "./address";
+import { answerRequest } from "./answer";
 import { confirmLink } from "./confirm";
-import { createFromConversation, followUpText } from "./conversation";
 import { answer, replySubject } from "./outbound";
-import { type Incoming, type Received, type Refusal, record, requestText } from "./received";
+import { type Incoming, type Received, type Refusal, record } from "./received";
 
 /**
  * Continues conversation `rootId` with this reply: null when it is handled, a refusal, or
@@ -57,53 +58,15 @@ export async function continueConversation(
   }
   if (root.status !== "accepted" || !root.userId) return "new";
 
-  // The conversation's latest request, whose result this reply answers.
-  const [previous] = await d
-    .select({ submission: submissions, thread: emailThreads })
+  // The conversation's latest request: the reply joins its thread (one thread per request).
+  const [latest] = await d
+    .select({ submissionId: emailThreads.submissionId })
     .from(emailThreads)
-    .innerJoin(submissions, eq(submissions.id, emailThreads.submissionId))
     .where(eq(emailThreads.rootInboundId, root.id))
     .orderBy(desc(emailThreads.createdAt))
     .limit(1);
-  const [owner] = await d.select().from(users).where(eq(users.id, root.userId)).limit(1);
-  if (!owner || owner.disabledAt) {
-    await record(ctx, incoming, { status: "rejected", reason: "account disabled or removed" });
-    return { refuse: "The StateX account of this conversation is not active." };
-  }
-  const own = requestText(incoming.mail);
-  const text = previous ? await followUpText(env, own, previous.submission) : own;
-  const chain = previous ? (previous.thread.references.match(/<[^<>\s]+>/g)?.map((r) => r.slice(1, -1)) ?? []) : [];
-  const references = [...new Set([...chain, ...incoming.mail.references])];
-  const { submissionId } = await createFromConversation(env, {
-    user: owner,
-    text,
-    messages: [{ inboundId: ctx.id, raw: incoming.raw, mail: incoming.mail }],
-    rootInboundId: root.id,
-    subject: root.subject || incoming.mail.subject,
-    references,
-    correlationId: ctx.correlationId,
-    log,
-  });
-  await record(ctx, incoming, {
-    status: "accepted",
-    parentId: root.id,
-    submissionId,
-    userId: owner.id,
-    rawKey: null,
-  });
-  await replyInThread(
-    ctx,
-    incoming,
-    root,
-    actionBody(
-      ["Hello,", "we received your follow-up and are working on it. The result will arrive in this thread."],
-      `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`,
-      "Follow it in the portal",
-      `Request ${submissionId}.`,
-    ),
-  );
-  log.info("follow-up request from a thread reply", { rootId: root.id, submissionId });
-  return null;
+  if (!latest) return "new";
+  return answerRequest(ctx, incoming, latest.submissionId);
 }
 
 /** Answers `incoming` in the conversation of `root`: its subject, its signed thread address, its references. */

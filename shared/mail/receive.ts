@@ -2,7 +2,8 @@
  * What to do with one inbound message — the decision behind the email handler. A new message
  * never starts a job by itself: headers are forgeable and Email Workers see no SPF/DKIM/DMARC
  * results, so its sender is asked to confirm (`new-request.ts`), and only a reply to our signed
- * plus-address joins a conversation without that (`follow-up.ts`). Every message ends one way:
+ * plus-address joins a conversation without that (`follow-up.ts`), or a request's thread
+ * (`answer.ts`, from the request's customer only). Every message ends one way:
  * a pending or accepted request with an answer in its thread, an ignored automatic message
  * (never answered: no loops), a bounce fed to the suppression list (`reports.ts`), or a
  * refusal with a human reason. Duplicates (by Message-ID, else content hash) are ignored.
@@ -14,6 +15,7 @@ import { inboundEmails } from "../db/schema";
 import { parseMailbox } from "../notifications/compose";
 import { MAX_TEXT_CHARS } from "../submissions/accept";
 import { inboundAddress, readRecipient } from "./address";
+import { answerRequest } from "./answer";
 import { checkAttachments } from "./attachments";
 import { continueConversation } from "./follow-up";
 import { inboundLimits } from "./limits";
@@ -123,6 +125,9 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
   if (recipient.kind === "thread") {
     const continued = await continueConversation(ctx, { dedupeKey, mail, raw, sender }, recipient.inboundId);
     if (continued !== "new") return continued;
+  } else if (recipient.kind === "request") {
+    const answered = await answerRequest(ctx, { dedupeKey, mail, raw, sender }, recipient.submissionId);
+    if (answered !== "new") return answered;
   } else if (recipient.kind === "bad-token") {
     log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
   }

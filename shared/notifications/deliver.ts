@@ -23,35 +23,12 @@ import type { DeliverMessage } from "../messages";
 import { ADAPTERS } from "./channels";
 import { DeliveryError } from "./delivery-error";
 import { recordAttempt } from "./delivery-log";
+import { type EventSubject, notificationId, subjectKey } from "./notification-id";
 import { channelsFor, defaultEnabled, destinationsOf, eventsFor, preferencesOf } from "./preferences";
 import { deliverNotification } from "./send";
 import { toLocale } from "./templates";
 
-export { DeliveryError };
-
-/**
- * The deterministic id of one delivery: `<subject>:<event>:<channel>`, where the subject is the
- * submission id, the account event's id, or `digest_<day>_<user id>`. Subjects never contain `:`.
- */
-const notificationId = (subject: string, event: NotificationEvent, channel: Channel | string) =>
-  `${subject}:${event}:${channel}`;
-
-/** What an event is about. */
-export type EventSubject =
-  | { kind: "submission"; submissionId: string }
-  /** A customer's request told to one member of staff (`userId`), not to its owner. */
-  | { kind: "staff"; userId: string; submissionId: string }
-  | { kind: "account"; userId: string; subjectId: string }
-  | { kind: "digest"; userId: string; day: string };
-
-const subjectKey = (s: EventSubject) =>
-  s.kind === "submission"
-    ? s.submissionId
-    : s.kind === "staff"
-      ? `staff_${s.submissionId}_${s.userId}`
-      : s.kind === "account"
-        ? s.subjectId
-        : `digest_${s.day}_${s.userId}`;
+export { DeliveryError, type EventSubject };
 
 /** One event to tell its recipient about. */
 export interface FanOutInput {

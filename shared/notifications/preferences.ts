@@ -37,9 +37,11 @@ const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
   "submission.failed",
   "submission.cancelled",
   "submission.needs_review",
+  "submission.replied",
   "account.password_changed",
   "account.api_key_created",
   "staff.new_request",
+  "staff.customer_replied",
 ];
 
 export const defaultEnabled = (event: NotificationEvent, channel: Channel) =>

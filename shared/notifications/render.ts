@@ -1,10 +1,10 @@
 /**
  * Event → message: the text of one delivery-log row for its channel and locale, rendered from
  * the template in force and the stored facts of the event (the submission, its result, the API
- * key, the digest), with the unsubscribe link, and for email the mail headers and the thread
- * of a request that came by email.
+ * key, the digest, the thread message), with the unsubscribe link, and for email the mail
+ * headers and the request's mail thread.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { db } from "../db/client";
 import {
   apiKeys,
@@ -12,6 +12,7 @@ import {
   type NotificationEvent,
   type NotificationRow,
   STAFF_EVENTS,
+  submissionMessages,
   submissions,
   type UserRow,
   users,
@@ -20,6 +21,7 @@ import { emailThreadFor, resultForMail } from "../mail/thread";
 import { parseMailbox } from "./compose";
 import { DeliveryError } from "./delivery-error";
 import { digestVars } from "./digest-vars";
+import { messageIdOf } from "./notification-id";
 import { loadTemplate, renderFor, toLocale } from "./templates";
 import { unsubscribeUrl } from "./unsubscribe";
 
@@ -38,6 +40,25 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
       const source = { api: "API", portal: "portal", email: "email" }[s.source];
       const excerpt = (s.excerpt ?? "").slice(0, 200);
       return { name, id: s.id, link: `${base(env)}/app/requests/${s.id}`, customer: s.email, source, excerpt };
+    }
+    if (event === "submission.replied" || event === "staff.customer_replied") {
+      const messageId = messageIdOf(row.id) ?? "";
+      const [m] = await d
+        .select({ body: submissionMessages.body, channel: submissionMessages.channel })
+        .from(submissionMessages)
+        .where(and(eq(submissionMessages.id, messageId), eq(submissionMessages.submissionId, s.id)))
+        .limit(1);
+      if (!m) throw new DeliveryError(`unknown message ${messageId}`, false);
+      if (event === "submission.replied") return { name, id: s.id, link, requestId: s.correlationId, reply: m.body };
+      const excerpt = m.body.replace(/\s+/g, " ").trim();
+      return {
+        name,
+        id: s.id,
+        link: `${base(env)}/app/requests/${s.id}`,
+        customer: s.email,
+        channel: { portal: "the portal", api: "the API", email: "email", desk: "the desk" }[m.channel],
+        excerpt: excerpt.length > 200 ? `${excerpt.slice(0, 199)}…` : excerpt,
+      };
     }
     const vars: Record<string, string> = { name, id: s.id, link, requestId: s.correlationId };
     if (event === "submission.failed") vars.reason = s.error ?? "The request could not be processed.";
@@ -81,26 +102,26 @@ export async function renderMessage(env: Env, row: NotificationRow) {
     headers["List-Unsubscribe"] = `<${unsubscribe}>`;
     headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click";
   }
-  // A request that came by email is answered in its sender's thread: `Re:` their subject,
-  // In-Reply-To/References their messages, and the signed Reply-To that threads their reply.
-  // Only mail to the customer: staff are told about a request, never put in its thread.
+  // Mail to the customer about a request goes in the request's one thread: `Re:` its subject,
+  // In-Reply-To/References its latest messages, and the signed Reply-To that joins the answer
+  // to it (shared/mail/thread.ts). Staff are told about a request, never put in its thread.
   const toCustomer = !STAFF_EVENTS.includes(event);
   const thread =
     channel === "email" && row.submissionId && toCustomer ? await emailThreadFor(env, row.submissionId) : null;
-  if (thread) {
-    if (thread.inReplyTo) {
-      headers["In-Reply-To"] = `<${thread.inReplyTo}>`;
-      const chain = [...thread.references.filter((r) => r !== thread.inReplyTo), thread.inReplyTo].slice(-20);
-      headers.References = chain.map((r) => `<${r}>`).join(" ");
-    }
-    headers["Reply-To"] = thread.replyTo;
+  if (thread?.inReplyTo) {
+    headers["In-Reply-To"] = `<${thread.inReplyTo}>`;
+    const chain = [...thread.references.filter((r) => r !== thread.inReplyTo), thread.inReplyTo].slice(-20);
+    headers.References = chain.map((r) => `<${r}>`).join(" ");
   }
+  if (thread?.replyTo) headers["Reply-To"] = thread.replyTo;
   return {
     to: row.recipient,
-    subject: thread ? thread.subject : rendered.subject,
+    subject: thread?.subject ?? rendered.subject,
     text: rendered.text,
     html: rendered.html,
     headers,
+    /** Whether the mail belongs to its request's thread (what the sender records once it is sent). */
+    threaded: thread !== null,
     messageId: `${row.id.replace(/[^A-Za-z0-9._-]/g, ".")}@${from.addr.split("@")[1] ?? "statex.localhost"}`,
   };
 }

@@ -12,11 +12,14 @@ import {
   type NotificationRow,
   notifications,
   type SuppressionReason,
+  submissionMessages,
 } from "../db/schema";
 import type { Logger } from "../log";
+import { recordThreadMail } from "../mail/thread";
 import { ADAPTERS, ChannelError } from "./channels";
 import { DeliveryError } from "./delivery-error";
 import { finishAttempt, markDelivered } from "./delivery-log";
+import { messageIdOf } from "./notification-id";
 import { isEnabled } from "./preferences";
 import { renderMessage } from "./render";
 import { findSuppression, suppress } from "./suppression";
@@ -110,6 +113,9 @@ export async function deliverNotification(
       true,
     );
     if (result.delivered) row = await markDelivered(env, id, result.providerMessageId);
+    if (message.threaded && result.messageId && claimed.submissionId) {
+      await joinThread(env, claimed, message.subject, result.messageId, log);
+    }
     log.info("notification sent", {
       notificationId: id,
       channel,
@@ -141,6 +147,26 @@ export async function deliverNotification(
     }
     log.warn("notification failed", { notificationId: id, channel, retryable: error.retryable, error: cause });
     throw error;
+  }
+}
+
+/**
+ * A mail about a request was sent: it joins the request's mail thread (the next mail answers
+ * it), and a staff reply's message row records the Message-ID that carried it out. Never
+ * throws: the mail is sent, and a thread not recorded only costs the next mail its threading.
+ */
+async function joinThread(env: Env, row: NotificationRow, subject: string, messageId: string, log: Logger) {
+  try {
+    await recordThreadMail(env, row.submissionId ?? "", { messageId, subject });
+    const replyId = row.event === "submission.replied" ? messageIdOf(row.id) : null;
+    if (replyId) {
+      await db(env.DB)
+        .update(submissionMessages)
+        .set({ emailMessageId: messageId.replace(/^<|>$/g, "") })
+        .where(eq(submissionMessages.id, replyId));
+    }
+  } catch (error) {
+    log.warn("could not record the mail in its request's thread", { notificationId: row.id, error });
   }
 }
 

@@ -4,6 +4,10 @@
  * other than the request's own sender is told on the channels they chose, through the engine
  * (preferences, suppression, quotas and the delivery log apply as to any event). Each member's
  * deliveries have their own deterministic ids, so a redelivered message tells nobody twice.
+ *
+ * A customer's later message in the thread (`staff.customer_replied`) goes to the request's
+ * assignee when it has an active one — the person working on it — else to staff as a new
+ * request does. Its deliveries are per message, so each answer is told once.
  */
 import { and, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import { db } from "../db/client";
@@ -16,25 +20,13 @@ export const MAX_STAFF_TOLD = 200;
 
 /** Tells every member of staff about submission `submissionId`; returns how many deliveries were queued. */
 export async function tellStaff(env: Env, submissionId: string, correlationId: string, log: Logger): Promise<number> {
-  const d = db(env.DB);
-  const [s] = await d
+  const [s] = await db(env.DB)
     .select({ userId: submissions.userId })
     .from(submissions)
     .where(eq(submissions.id, submissionId))
     .limit(1);
   if (!s) return 0;
-  const staff = await d
-    .select({ id: users.id })
-    .from(users)
-    .where(
-      and(
-        inArray(users.role, ["staff", "admin"]),
-        isNull(users.disabledAt),
-        isNotNull(users.emailVerifiedAt),
-        ...(s.userId ? [ne(users.id, s.userId)] : []),
-      ),
-    )
-    .limit(MAX_STAFF_TOLD);
+  const staff = await staffToTell(env, s.userId);
   let queued = 0;
   for (const member of staff) {
     const out = await notifyEvent(env, {
@@ -47,4 +39,60 @@ export async function tellStaff(env: Env, submissionId: string, correlationId: s
   }
   log.info("staff told of a new request", { submissionId, staff: staff.length, deliveries: queued });
   return queued;
+}
+
+/**
+ * Tells the assignee of `submissionId` (else every member of staff) that its customer wrote
+ * message `messageId`; returns how many deliveries were queued.
+ */
+export async function tellOfCustomerMessage(
+  env: Env,
+  submissionId: string,
+  messageId: string,
+  correlationId: string,
+  log: Logger,
+): Promise<number> {
+  const d = db(env.DB);
+  const [s] = await d
+    .select({ userId: submissions.userId, assigneeId: submissions.assigneeId })
+    .from(submissions)
+    .where(eq(submissions.id, submissionId))
+    .limit(1);
+  if (!s) return 0;
+  const [assignee] = s.assigneeId
+    ? await d
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.id, s.assigneeId), inArray(users.role, ["staff", "admin"]), isNull(users.disabledAt)))
+        .limit(1)
+    : [];
+  const told = assignee ? [assignee] : await staffToTell(env, s.userId);
+  let queued = 0;
+  for (const member of told) {
+    const out = await notifyEvent(env, {
+      event: "staff.customer_replied",
+      subject: { kind: "staff", userId: member.id, submissionId, messageId },
+      correlationId,
+      log,
+    });
+    queued += out.length;
+  }
+  log.info("staff told of a customer message", { submissionId, assigned: Boolean(assignee), deliveries: queued });
+  return queued;
+}
+
+/** Active, verified staff and admins other than the request's own sender. */
+async function staffToTell(env: Env, customerId: string | null) {
+  return db(env.DB)
+    .select({ id: users.id })
+    .from(users)
+    .where(
+      and(
+        inArray(users.role, ["staff", "admin"]),
+        isNull(users.disabledAt),
+        isNotNull(users.emailVerifiedAt),
+        ...(customerId ? [ne(users.id, customerId)] : []),
+      ),
+    )
+    .limit(MAX_STAFF_TOLD);
 }

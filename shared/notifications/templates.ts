@@ -8,6 +8,7 @@ import { db } from "../db/client";
 import { type Channel, LOCALES, type Locale, type NotificationEvent, notificationTemplates } from "../db/schema";
 import { escapeHtml } from "../html";
 import { renderMarkdown } from "../markdown";
+import { DESK_TEMPLATE_VARS, DESK_TEMPLATES } from "./desk-templates";
 
 /** A template: `subject` (email only) and `body`, with `{{name}}` placeholders. */
 export interface Template {
@@ -26,6 +27,7 @@ export const TEMPLATE_VARS: Record<NotificationEvent, readonly string[]> = {
   "account.api_key_created": ["name", "link", "keyName", "time"],
   "digest.daily": ["name", "link", "count", "items", "date"],
   "staff.new_request": ["name", "id", "link", "customer", "source", "excerpt"],
+  ...DESK_TEMPLATE_VARS,
 };
 
 type Defaults = Record<Locale, { email: Template; chat: string; sms: string }>;
@@ -197,6 +199,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationEvent, Defaults> = {
       sms: "Novy pozadavek StateX od {{customer}} ({{id}}). {{link}}",
     },
   },
+  ...DESK_TEMPLATES,
 };
 
 /** The shipped default of one event on one channel in one locale. */
@@ -278,6 +281,10 @@ export interface Rendered {
 
 const oneLine = (s: string) => s.replace(/\s+/g, " ").trim();
 
+/** Values that are markdown (a result, a staff reply): rendered sanitised into the HTML part. */
+const MARKDOWN_VARS = ["result", "reply"];
+const marker = (name: string) => `\u0000${name}\u0000`;
+
 /** Turns escaped text into HTML paragraphs with clickable https links. */
 function paragraphs(escaped: string): string {
   return escaped
@@ -285,7 +292,7 @@ function paragraphs(escaped: string): string {
     .map((p) => p.trim())
     .filter(Boolean)
     .map((p) =>
-      p === "\u0000result\u0000"
+      MARKDOWN_VARS.some((name) => p === marker(name))
         ? p
         : `<p>${p.replace(/\n/g, "<br>").replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`)}</p>`,
     )
@@ -330,10 +337,13 @@ export function renderFor(
       const escaped = fill(
         template.body,
         vars,
-        (v, name) => (name === "result" ? "\u0000result\u0000" : escapeHtml(v)),
+        (v, name) => (MARKDOWN_VARS.includes(name) ? marker(name) : escapeHtml(v)),
         escapeHtml,
       );
-      const body = paragraphs(escaped.trim()).replace("\u0000result\u0000", renderMarkdown(vars.result ?? ""));
+      const body = MARKDOWN_VARS.reduce(
+        (html, name) => html.replace(marker(name), () => renderMarkdown(vars[name] ?? "")),
+        paragraphs(escaped.trim()),
+      );
       const footerHtml = `${escapeHtml(footer.why)}${
         options.unsubscribeUrl
           ? ` <a href="${escapeHtml(options.unsubscribeUrl)}">${escapeHtml(footer.unsubscribe)}</a>`

@@ -10,12 +10,14 @@ import { NotificationMessage } from "../../shared/messages";
 import { DeliveryError, notifyEvent } from "../../shared/notifications/deliver";
 import { markDeadLettered } from "../../shared/notifications/delivery-log";
 import { deliverNotification } from "../../shared/notifications/send";
-import { tellStaff } from "../../shared/notifications/staff";
+import { tellOfCustomerMessage, tellStaff } from "../../shared/notifications/staff";
 import { retryDelaySeconds } from "./jobs";
 
 /**
  * `statex-notifications`: `notify`/`notify.account` fan an event out to the recipient's
- * channels (one delivery-log row and one `deliver` message each); `deliver` sends one row.
+ * channels (one delivery-log row and one `deliver` message each); `deliver` sends one row;
+ * `notify.staff`/`notify.customer` tell staff of a request or a customer's message;
+ * `notify.reply` delivers a staff reply to the customer.
  * The delivery log makes redelivery of either harmless. A retryable failure waits the
  * provider's `Retry-After` when it gave one, else exponential backoff (5 s … 5 min).
  */
@@ -32,9 +34,7 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
     const n = parsed.data;
     const log = createLogger({
       correlationId: n.correlationId,
-      ...(n.kind === "notify" || n.kind === "notify.staff" || n.kind === "notify.reply"
-        ? { submissionId: n.submissionId }
-        : {}),
+      ...("submissionId" in n ? { submissionId: n.submissionId } : {}),
       component: "notifications",
     });
     try {
@@ -44,7 +44,9 @@ export async function consumeNotifications(batch: MessageBatch<unknown>, env: En
       } else if (n.kind === "notify.staff") {
         await tellStaff(env, n.submissionId, n.correlationId, log);
       } else if (n.kind === "notify.reply") {
-        await deliverReply(env, n.submissionId, n.messageId, log);
+        await deliverReply(env, n.submissionId, n.messageId, n.correlationId, log);
+      } else if (n.kind === "notify.customer") {
+        await tellOfCustomerMessage(env, n.submissionId, n.messageId, n.correlationId, log);
       } else {
         const queued = await notifyEvent(env, {
           event: n.event,

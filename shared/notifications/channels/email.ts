@@ -92,7 +92,7 @@ async function sendViaBinding(env: Env, input: EmailInput): Promise<SendResult> 
     // The platform sets the Message-ID on the wire (random) and returns it: the id a genuine
     // bounce quotes. Ours is never recorded — notifications' are deterministic, so guessable.
     await recordSent(env, [result.messageId], input.to);
-    return { providerMessageId: result.messageId, parts: 1 };
+    return { providerMessageId: result.messageId, parts: 1, messageId: result.messageId || messageId };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     // The binding refuses disallowed or unverified senders/recipients for good.
@@ -136,7 +136,7 @@ async function sendViaHttp(
   // Nothing goes in the sent log: the provider's return path and feedback loops are its own
   // (it reports bounces through its API), and our Message-IDs are guessable, so no report that
   // reaches our inbound address about this mail can be trusted.
-  return { providerMessageId: typeof body?.id === "string" ? body.id : null, parts: 1 };
+  return { providerMessageId: typeof body?.id === "string" ? body.id : null, parts: 1, messageId };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface SendResult {
   providerMessageId: string | null;
   /** How many provider messages the text went out as (split chat messages, SMS segments). */
   parts: number;
+  /** Email: the Message-ID the mail carried on the wire (without brackets), which a reply to it names. */
+  messageId?: string;
   /**
    * True when the provider's answer already means the message reached the recipient's chat
    * (Telegram, Slack, Discord post synchronously); email, SMS and WhatsApp only say "accepted".

@@ -9,10 +9,13 @@ import { ACCEPTED_TYPES } from "../../../shared/filetypes";
 import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
 import { MAX_TEXT_CHARS } from "../../../shared/submissions/accept";
 import { requireApi } from "../../auth/middleware";
+import { idempotency } from "../idempotency";
 import { authProblems, problem } from "../openapi";
 import {
   CreateSubmissionBody,
   ListQuery,
+  MessagesQuery,
+  PostMessageBody,
   Submission,
   SubmissionAccepted,
   SubmissionControl,
@@ -21,6 +24,8 @@ import {
   SubmissionPage,
   SubmissionResult,
   SubmissionReviewQuery,
+  ThreadMessage,
+  ThreadMessagePage,
 } from "./schemas";
 
 const security = [{ bearerAuth: [] }];
@@ -258,5 +263,57 @@ export const review = createRoute({
     403: problem("The link's signature is wrong or it has expired."),
     404: problem("No submission with that id, or review links are not enabled."),
     409: problem("The submission is not waiting for review."),
+  },
+});
+
+/** `GET /v1/submissions/{id}/messages`: the request's thread as its customer sees it. */
+export const listThread = createRoute({
+  method: "get",
+  path: "/{id}/messages",
+  summary: "List a submission's thread",
+  description:
+    "The messages of the request's one thread, oldest first: the customer's (by mail, the portal or this API) and staff replies. Internal notes and drafts are never listed. The owner (or staff) only; anyone else gets 404.",
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:read")] as const,
+  request: { params: SubmissionIdParam, query: MessagesQuery },
+  responses: {
+    200: { description: "One page.", content: { "application/json": { schema: ThreadMessagePage } } },
+    400: problem("The cursor is not valid."),
+    ...authProblems("submissions:read"),
+    404: problem("No submission with that id among yours."),
+    422: problem("A query parameter is invalid."),
+  },
+});
+
+/** `POST /v1/submissions/{id}/messages`: a message in the request's thread. */
+export const postThreadMessage = createRoute({
+  method: "post",
+  path: "/{id}/messages",
+  summary: "Write in a submission's thread",
+  description: `From the owner: a customer message — it reopens the request and its assignee (or staff) is told. From a member of staff who is not the owner: a staff reply, delivered to the customer on their channels (by email in the request's mail thread) and as the \`submission.replied\` webhook.
+
+With \`Idempotency-Key\`, a retried POST writes and delivers one message.`,
+  tags: ["Submissions"],
+  security,
+  middleware: [requireApi("submissions:write"), idempotency] as const,
+  request: {
+    params: SubmissionIdParam,
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description:
+          "Makes the POST safe to retry: the first response is replayed for 24 h (`Idempotent-Replayed: true`); the same key with another body is refused (422); while the first request runs, 409 with `Retry-After`.",
+        example: "3f1c9a4e-8f0b-4a51-9d3e-6a2c1b7e0d42",
+      }),
+    }),
+    body: { required: true, content: { "application/json": { schema: PostMessageBody } } },
+  },
+  responses: {
+    201: { description: "Written.", content: { "application/json": { schema: ThreadMessage } } },
+    400: problem("Malformed JSON body, or a bad Idempotency-Key."),
+    ...authProblems("submissions:write"),
+    404: problem("No submission with that id among yours."),
+    409: problem("A request with this Idempotency-Key is still in progress."),
+    422: problem("The body is missing, empty or too long, or the Idempotency-Key was used with another body."),
   },
 });

@@ -10,6 +10,10 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { db } from "../../../shared/db/client";
+import { isStaff } from "../../../shared/db/schema";
+import { customerThreadPage, postCustomerMessage } from "../../../shared/desk/customer";
+import { MESSAGE_ID_PATTERN, MessageRefused } from "../../../shared/desk/messages";
+import { sendReply } from "../../../shared/desk/reply";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { verifyReview } from "../../../shared/review";
@@ -24,7 +28,7 @@ import { validationHook } from "../validation";
 import * as contract from "./contract";
 import { acceptMultipartSubmission, isMultipart } from "./intake";
 import { CreateSubmissionBody, MAX_JSON_BODY_BYTES } from "./schemas";
-import { controlSubmission, toView } from "./service";
+import { controlSubmission, messageView, toView } from "./service";
 
 /** JSON only when the client ranks it above markdown (browsers and curl get markdown). */
 function prefersJson(accept: string | undefined): boolean {
@@ -43,14 +47,14 @@ function prefersJson(accept: string | undefined): boolean {
 
 /** Opaque cursors: the last id of a page, base64url-encoded. */
 const encodeCursor = (id: string) => btoa(id).replace(/=+$/, "");
-function decodeCursor(cursor: string): string {
+function decodeCursor(cursor: string, pattern = SUBMISSION_ID_PATTERN): string {
   let id = "";
   try {
     id = atob(cursor);
   } catch {
     // fall through to the shape check
   }
-  if (!SUBMISSION_ID_PATTERN.test(id)) {
+  if (!pattern.test(id)) {
     throw new HttpProblem(400, "bad-cursor", "Bad Cursor", "The cursor is not one this API returned.");
   }
   return id;
@@ -292,6 +296,57 @@ export const submissionsRouter = router
     }
     c.get("log").info("submission reviewed", { submissionId: id, decision: link.decision });
     return c.json(view, 200);
+  })
+  .openapi(contract.listThread, async (c) => {
+    const { id } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
+    await ownSubmission(c.env, id, c.get("user"));
+    const rows = await customerThreadPage(db(c.env.DB), id, {
+      after: cursor ? decodeCursor(cursor, MESSAGE_ID_PATTERN) : undefined,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json(
+      { items: page.map(messageView), nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null },
+      200,
+    );
+  })
+  .openapi(contract.postThreadMessage, async (c) => {
+    const { id } = c.req.valid("param");
+    const { body } = c.req.valid("json");
+    const user = c.get("user");
+    const { submission } = await ownSubmission(c.env, id, user);
+    // The Idempotency-Key (or a fresh key) also keys the message: a retry writes it once.
+    const clientKey = `api:${c.req.header("idempotency-key") ?? crypto.randomUUID()}`;
+    const common = { submissionId: id, body, clientKey, correlationId: c.get("requestId") };
+    try {
+      if (isStaff(user.role) && submission.userId !== user.id) {
+        const { message, created } = await sendReply(c.env, { ...common, authorId: user.id }, c.get("log"));
+        if (created) {
+          await audit(c, {
+            action: "desk.reply_sent",
+            targetType: "submission",
+            targetId: id,
+            after: { messageId: message.id },
+          });
+        }
+        return c.json(messageView(message), 201);
+      }
+      const { message } = await postCustomerMessage(
+        c.env,
+        { ...common, authorId: submission.userId, channel: "api" },
+        c.get("log"),
+      );
+      return c.json(messageView(message), 201);
+    } catch (error) {
+      if (error instanceof MessageRefused) {
+        throw new HttpProblem(422, "validation", "Validation Failed", error.message, {
+          errors: [{ pointer: "/body", detail: error.message }],
+        });
+      }
+      throw error;
+    }
   })
   .openapi(contract.events, async (c) => {
     const { id } = c.req.valid("param");

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
+import { MAX_MESSAGE_CHARS, MESSAGE_CHANNELS, STEP_STATUSES, SUBMISSION_STATUSES } from "../../../shared/db/schema";
 import { WORKFLOW_NAMES } from "../../../shared/pipeline/workflows";
 import { REVIEW_DECISIONS } from "../../../shared/review";
 import { MAX_TEXT_CHARS } from "../../../shared/submissions/accept";
@@ -230,3 +230,55 @@ export const SubmissionResult = z
     provider: z.string().nullable().openapi({ description: "AI provider that produced it." }),
   })
   .openapi("SubmissionResult");
+
+/** `?limit&cursor` of a request's thread. */
+export const MessagesQuery = z.object({
+  limit: z.coerce
+    .number({ error: "limit must be a number" })
+    .int({ error: "limit must be an integer" })
+    .min(1, { error: "limit must be at least 1" })
+    .max(200, { error: "limit must be at most 200" })
+    .default(50)
+    .openapi({ description: "Page size (1–200, default 50)." }),
+  cursor: z.string().max(200).optional().openapi({ description: "`nextCursor` of the previous page." }),
+});
+
+export const PostMessageBody = z
+  .object({
+    body: z
+      .string({ error: "body must be a string" })
+      .trim()
+      .min(1, { error: "body must not be empty" })
+      .max(MAX_MESSAGE_CHARS, { error: `body must be at most ${MAX_MESSAGE_CHARS} characters` })
+      .openapi({
+        description:
+          "The message: plain text from the customer, markdown from staff. Lands in the request's thread, reopens it, and tells the other side.",
+        example: "Thanks — can you also check the second quote?",
+      }),
+  })
+  .strict()
+  .openapi("PostMessage");
+
+export const ThreadMessage = z
+  .object({
+    id: z.string().openapi({ description: "`msg_` + ULID.", example: "msg_01JF0000000000000000000000" }),
+    kind: z.enum(["customer", "reply"]).openapi({
+      description: "`customer`: the request's customer wrote it; `reply`: staff answered. Internal notes never appear.",
+    }),
+    channel: z
+      .enum(MESSAGE_CHANNELS)
+      .openapi({ description: "How it came in: `portal`, `api`, `email`, or `desk` (staff)." }),
+    body: z.string(),
+    fileIds: z
+      .array(z.string())
+      .openapi({ description: "Files (`/v1/submissions/{id}/files/{fileId}`) that came with it." }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("ThreadMessage");
+
+export const ThreadMessagePage = z
+  .object({
+    items: z.array(ThreadMessage).openapi({ description: "Oldest first." }),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end." }),
+  })
+  .openapi("ThreadMessagePage");

@@ -1,6 +1,6 @@
 /**
  * What the API and the portal both do with a submission: show it (`toView`, the API's view of
- * its rows and result), and control its job — cancel, retry, and the review decision — through
+ * its rows and result; `messageView`, one message of its thread), and control its job — cancel, retry, and the review decision — through
  * the job's Durable Object, recording in the audit trail what took effect. Each caller first
  * checks that the submission is one its viewer may act on, and turns the outcome into its own
  * answer (a JSON body or problem for the API, a redirect with a message for the portal).
@@ -9,12 +9,30 @@ import { z } from "@hono/zod-openapi";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import type { AuditEntry } from "../../../shared/audit";
 import { db } from "../../../shared/db/client";
-import type { SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
+import type { SubmissionMessageRow, SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
 import type { ReviewDecision } from "../../../shared/review";
 import { listSubmissionFiles } from "../../../shared/submissions/files";
-import { SubmissionSource, type SubmissionView } from "./schemas";
+import { SubmissionSource, type SubmissionView, type ThreadMessage } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A thread message as the API shows it (only customer messages and replies reach here). */
+export function messageView(m: SubmissionMessageRow): z.infer<typeof ThreadMessage> {
+  let fileIds: string[] = [];
+  try {
+    fileIds = m.fileIds ? (JSON.parse(m.fileIds) as string[]) : [];
+  } catch {
+    // an unreadable column is no files rather than a failed answer
+  }
+  return {
+    id: m.id,
+    kind: m.kind === "reply" ? "reply" : "customer",
+    channel: m.channel,
+    body: m.body,
+    fileIds,
+    createdAt: new Date(m.createdAt).toISOString(),
+  };
+}
 
 const StoredSources = z.array(SubmissionSource.extend({ n: z.number().int().optional() })).max(50);
 

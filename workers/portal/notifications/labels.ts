@@ -20,10 +20,12 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "submission.failed": "request failed",
   "submission.cancelled": "request cancelled",
   "submission.needs_review": "request waits for review",
+  "submission.replied": "reply from our staff",
   "account.password_changed": "password changed",
   "account.api_key_created": "API key created",
   "digest.daily": "daily digest",
   "staff.new_request": "new customer request (staff)",
+  "staff.customer_replied": "customer answered (staff)",
 };
 
 /** An event in words ("result ready"). */

@@ -19,6 +19,8 @@ export const controlFlashes: Flashes = {
   approved: { kind: "ok", text: "Approved: the result is being delivered." },
   rejected: { kind: "ok", text: "Rejected: the request is marked failed and its owner told." },
   "not-reviewable": { kind: "bad", text: "This request is not waiting for review." },
+  "message-sent": { kind: "ok", text: "Sent: your message is in the conversation below." },
+  "message-refused": { kind: "bad", text: "The message is empty or too long (20,000 characters at most)." },
 };
 
 /** A page of the requests area, in the layout. */

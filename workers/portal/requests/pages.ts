@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-env";
 import { requireAdmin } from "../session";
-import { controlRequest, reviewRequest } from "./actions";
+import { controlRequest, postRequestMessage, reviewRequest } from "./actions";
 import { listRequests } from "./list";
 import { createRequest, newRequestForm } from "./new";
 import { requestPage } from "./request";
@@ -17,4 +17,5 @@ export const requestPages = new Hono<AppEnv>()
   .post("/requests", createRequest)
   .get("/requests/:id", requestPage)
   .post("/requests/:id/:action{cancel|retry}", controlRequest)
+  .post("/requests/:id/messages", postRequestMessage)
   .post("/requests/:id/review", requireAdmin, reviewRequest);

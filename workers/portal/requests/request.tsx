@@ -1,12 +1,14 @@
 /**
  * A request's page: its status and step timeline (updated live by the portal script), the
- * review, cancel or retry it allows, its attachments, its deliveries and its result, with the
- * pages of our site the result cites as links under it.
+ * review, cancel or retry it allows, its attachments, its conversation (the thread as the
+ * customer sees it, with the reply box), its deliveries and its result, with the pages of our
+ * site the result cites as links under it.
  */
 import type { Context } from "hono";
 import { raw } from "hono/html";
 import { db } from "../../../shared/db/client";
 import { isTerminal } from "../../../shared/db/schema";
+import { threadOf } from "../../../shared/desk/thread";
 import { renderMarkdown } from "../../../shared/markdown";
 import { formatBytes, listSubmissionFiles } from "../../../shared/submissions/files";
 import { awaitsReview, sourcesOf } from "../../api/submissions/service";
@@ -16,6 +18,7 @@ import { Csrf } from "../kit";
 import { Badge, Time } from "../layout";
 import { RequestDeliveries } from "../notifications";
 import { ownRequest, page } from "./area";
+import { Thread } from "./thread";
 
 /** `GET /app/requests/:id`: the request, if the signed-in user may see it. */
 export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
@@ -26,9 +29,11 @@ export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
     // An admin looking at someone else's request is on the record.
     await audit(c, { action: "admin.viewed_submission", targetType: "submission", targetId: s.id });
   }
-  const [result, attachments] = await Promise.all([
+  const [result, attachments, thread] = await Promise.all([
     s.resultKey ? c.env.FILES.get(s.resultKey) : null,
     listSubmissionFiles(db(c.env.DB), s.id),
+    // What the customer sees, whoever looks: never a note, a draft or a system event.
+    threadOf(c.env, s, { audience: "customer" }),
   ]);
   const zone = c.get("user").timeZone;
   const sources = sourcesOf(s);
@@ -129,9 +134,10 @@ export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
           </ul>
         </div>
       ) : null}
+      <Thread c={c} submissionId={s.id} entries={thread} files={attachments} canReply={s.userId === c.get("user").id} />
       <RequestDeliveries c={c} submissionId={s.id} userId={s.userId} />
       {result ? (
-        <div class="card result">
+        <div class="card result" id="result">
           <h2>Result</h2>
           {/* AI output and user text may carry markup: renderMarkdown sanitises it. */}
           {raw(renderMarkdown(await result.text()))}
