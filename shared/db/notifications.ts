@@ -9,7 +9,8 @@ export type Channel = (typeof CHANNELS)[number];
  * Events people can be told about. Submission events concern one request of the owner;
  * account events are security notices about the account itself; `digest.daily` is the
  * once-a-day summary of completed requests (email only); `staff.new_request` tells staff
- * (and admins) that a customer's request arrived, by any intake.
+ * (and admins) that a customer's request arrived, by any intake; `alert.firing` and
+ * `alert.resolved` tell admins that an alert rule opened or cleared an incident.
  */
 export const NOTIFICATION_EVENTS = [
   "submission.received",
@@ -21,10 +22,14 @@ export const NOTIFICATION_EVENTS = [
   "account.api_key_created",
   "digest.daily",
   "staff.new_request",
+  "alert.firing",
+  "alert.resolved",
 ] as const;
 
 /** Events only staff and admins are told about (and see in their preferences). */
-export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request"];
+export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request", "alert.firing", "alert.resolved"];
+/** Of those, the ones for admins alone: an operational alert opening and clearing (shared/slo/alerts.ts). */
+export const ADMIN_EVENTS: readonly NotificationEvent[] = ["alert.firing", "alert.resolved"];
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Locales templates exist in; anything else falls back to English. */

@@ -42,7 +42,9 @@ export type EventSubject =
   /** A customer's request told to one member of staff (`userId`), not to its owner. */
   | { kind: "staff"; userId: string; submissionId: string }
   | { kind: "account"; userId: string; subjectId: string }
-  | { kind: "digest"; userId: string; day: string };
+  | { kind: "digest"; userId: string; day: string }
+  /** An operational alert told to one admin (`userId`): shared/slo/alerts.ts. */
+  | { kind: "alert"; userId: string; alertId: string };
 
 const subjectKey = (s: EventSubject) =>
   s.kind === "submission"
@@ -51,7 +53,9 @@ const subjectKey = (s: EventSubject) =>
       ? `staff_${s.submissionId}_${s.userId}`
       : s.kind === "account"
         ? s.subjectId
-        : `digest_${s.day}_${s.userId}`;
+        : s.kind === "alert"
+          ? `alert_${s.alertId}_${s.userId}`
+          : `digest_${s.day}_${s.userId}`;
 
 /** One event to tell its recipient about. */
 export interface FanOutInput {
@@ -84,6 +88,8 @@ export async function fanOut(env: Env, input: FanOutInput): Promise<Notification
   } else {
     [user = null] = await d.select().from(users).where(eq(users.id, input.subject.userId)).limit(1);
     if (!user) throw new DeliveryError(`unknown user ${input.subject.userId}`, false);
+    // Alerts go to admins only, whatever the account was when the alert fired.
+    if (input.subject.kind === "alert" && !eventsFor(user.role).includes(input.event)) return [];
   }
   if (user?.disabledAt) return [];
 

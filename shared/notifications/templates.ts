@@ -8,6 +8,7 @@ import { db } from "../db/client";
 import { type Channel, LOCALES, type Locale, type NotificationEvent, notificationTemplates } from "../db/schema";
 import { escapeHtml } from "../html";
 import { renderMarkdown } from "../markdown";
+import { ALERT_DEFAULT_TEMPLATES, ALERT_TEMPLATE_VARS } from "../slo/alert-templates";
 
 /** A template: `subject` (email only) and `body`, with `{{name}}` placeholders. */
 export interface Template {
@@ -26,6 +27,7 @@ export const TEMPLATE_VARS: Record<NotificationEvent, readonly string[]> = {
   "account.api_key_created": ["name", "link", "keyName", "time"],
   "digest.daily": ["name", "link", "count", "items", "date"],
   "staff.new_request": ["name", "id", "link", "customer", "source", "excerpt"],
+  ...ALERT_TEMPLATE_VARS,
 };
 
 type Defaults = Record<Locale, { email: Template; chat: string; sms: string }>;
@@ -197,6 +199,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationEvent, Defaults> = {
       sms: "Novy pozadavek StateX od {{customer}} ({{id}}). {{link}}",
     },
   },
+  ...ALERT_DEFAULT_TEMPLATES,
 };
 
 /** The shipped default of one event on one channel in one locale. */

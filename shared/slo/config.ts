@@ -96,6 +96,12 @@ export const BURN_RATE_ALERTS = [
   { id: "slow", longMs: 6 * HOUR, shortMs: 30 * MINUTE, burnRate: 6, severity: "ticket" },
 ] as const;
 
+/**
+ * Fewer events than this in a pair's long window raise no burn-rate alert: at low traffic one
+ * failed request out of three is a 33 % error rate, a burn rate in the hundreds, and no outage.
+ */
+export const BURN_MIN_EVENTS = 10;
+
 /** A dead-lettered item still unhandled this long holds the DLQ alert open… */
 export const DLQ_FOR_MS = 10 * MINUTE;
 /** …if it was dead-lettered within this lookback (jobs cannot be re-driven, so they age out). */

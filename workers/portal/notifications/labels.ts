@@ -24,6 +24,8 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "account.api_key_created": "API key created",
   "digest.daily": "daily digest",
   "staff.new_request": "new customer request (staff)",
+  "alert.firing": "alert firing (admins)",
+  "alert.resolved": "alert resolved (admins)",
 };
 
 /** An event in words ("result ready"). */
