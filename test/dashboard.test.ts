@@ -159,8 +159,9 @@ describe("the dashboard page", () => {
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("style-src 'self'");
     const html = await res.text();
-    expect(html.match(/<svg [^>]*role="img"/g)).toHaveLength(4);
-    for (const id of ["chart-jobs", "chart-steps", "chart-providers", "chart-notifications"]) {
+    // Four charts of the range, three of the SLOs (test/slo.test.ts reads those).
+    expect(html.match(/<svg [^>]*role="img"/g)).toHaveLength(7);
+    for (const id of ["chart-jobs", "chart-steps", "chart-providers", "chart-notifications", "chart-slo-burn"]) {
       expect(html).toContain(`aria-labelledby="${id}-title ${id}-desc"`);
       expect(html).toContain(`<desc id="${id}-desc">`);
     }

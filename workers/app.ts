@@ -23,6 +23,7 @@ import type { AppEnv } from "./app-env";
 import { requireApi } from "./auth/middleware";
 import { emailRoutes } from "./email/confirm-routes";
 import { resultRoutes } from "./email/result-routes";
+import { measureRequest } from "./ops/measure";
 import { readiness, renderMetrics } from "./ops/metrics";
 import { ASSET_VERSION } from "./portal/assets";
 import { authRoutes } from "./portal/auth-routes";
@@ -121,13 +122,8 @@ app.use(async (c, next) => {
       durationMs,
       userId: user?.id,
     });
-  // One data point per request for Cloudflare's Analytics Engine (request counts and
-  // latencies by route); the route pattern, not the path, keeps ids out of the index.
-  c.env.ANALYTICS?.writeDataPoint({
-    indexes: [c.req.routePath],
-    blobs: [c.req.method, c.req.routePath, String(c.res.status)],
-    doubles: [durationMs, c.res.status],
-  });
+  // One Analytics Engine point and one rollup point per request, after the answer (ops/measure.ts).
+  measureRequest(c, durationMs);
 });
 
 app.onError((error, c) => {

@@ -13,6 +13,7 @@ import { consumeDeadNotifications, consumeNotifications } from "./queues/notific
 import { consumeDeadWebhooks, consumeWebhooks } from "./queues/webhooks";
 
 export { AuditChain } from "../durable-objects/audit-chain";
+export { HttpMetrics } from "../durable-objects/http-metrics";
 export { JobCoordinator } from "../durable-objects/job-coordinator";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 

@@ -11,7 +11,8 @@ export type Channel = (typeof CHANNELS)[number];
  * once-a-day summary of completed requests (email only); `staff.new_request` tells staff
  * (and admins) that a customer's request arrived, by any intake. `submission.replied` brings
  * the customer a staff reply (one delivery per reply); `staff.customer_replied` tells the
- * request's assignee (or, with nobody assigned, all staff) that the customer answered.
+ * request's assignee (or, with nobody assigned, all staff) that the customer answered;
+ * `alert.firing` and `alert.resolved` tell admins that an alert rule opened or cleared an incident.
  */
 export const NOTIFICATION_EVENTS = [
   "submission.received",
@@ -25,10 +26,19 @@ export const NOTIFICATION_EVENTS = [
   "digest.daily",
   "staff.new_request",
   "staff.customer_replied",
+  "alert.firing",
+  "alert.resolved",
 ] as const;
 
 /** Events only staff and admins are told about (and see in their preferences). */
-export const STAFF_EVENTS: readonly NotificationEvent[] = ["staff.new_request", "staff.customer_replied"];
+export const STAFF_EVENTS: readonly NotificationEvent[] = [
+  "staff.new_request",
+  "staff.customer_replied",
+  "alert.firing",
+  "alert.resolved",
+];
+/** Of those, the ones for admins alone: an operational alert opening and clearing (shared/slo/alerts.ts). */
+export const ADMIN_EVENTS: readonly NotificationEvent[] = ["alert.firing", "alert.resolved"];
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** Locales templates exist in; anything else falls back to English. */

@@ -1,5 +1,6 @@
 /** The D1 schema: a barrel of one file per area (drizzle-kit reads it to generate migrations). */
 export * from "./accounts";
+export * from "./alerts";
 export * from "./api";
 export * from "./audit";
 export * from "./content";

@@ -61,6 +61,8 @@ export async function fanOut(env: Env, input: FanOutInput): Promise<Notification
   } else {
     [user = null] = await d.select().from(users).where(eq(users.id, input.subject.userId)).limit(1);
     if (!user) throw new DeliveryError(`unknown user ${input.subject.userId}`, false);
+    // Alerts go to admins only, whatever the account was when the alert fired.
+    if (input.subject.kind === "alert" && !eventsFor(user.role).includes(input.event)) return [];
   }
   if (user?.disabledAt) return [];
 

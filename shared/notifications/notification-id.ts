@@ -23,7 +23,9 @@ export type EventSubject =
    */
   | { kind: "staff"; userId: string; submissionId: string; messageId?: string }
   | { kind: "account"; userId: string; subjectId: string }
-  | { kind: "digest"; userId: string; day: string };
+  | { kind: "digest"; userId: string; day: string }
+  /** An operational alert told to one admin (`userId`): shared/slo/alerts.ts. */
+  | { kind: "alert"; userId: string; alertId: string };
 
 /** One delivery per message: two replies in a thread are two deliveries, a redelivered one is none. */
 const messagePart = (messageId: string | undefined) => (messageId ? `_${messageId}` : "");
@@ -35,7 +37,9 @@ export const subjectKey = (s: EventSubject) =>
       ? `staff_${s.submissionId}_${s.userId}${messagePart(s.messageId)}`
       : s.kind === "account"
         ? s.subjectId
-        : `digest_${s.day}_${s.userId}`;
+        : s.kind === "alert"
+          ? `alert_${s.alertId}_${s.userId}`
+          : `digest_${s.day}_${s.userId}`;
 
 /** The thread message a delivery-log row is about (the `msg_…` in its id), if any. */
 export const messageIdOf = (notificationId: string): string | null =>

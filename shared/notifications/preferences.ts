@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { AuditEntry } from "../audit";
 import { db } from "../db/client";
 import {
+  ADMIN_EVENTS,
   CHANNELS,
   type Channel,
   type ChannelDestinationRow,
@@ -29,7 +30,11 @@ export const USER_EVENTS = NOTIFICATION_EVENTS;
 
 /** The events an account of `role` is told about and sees in its settings: staff events for staff only. */
 export const eventsFor = (role: Role): readonly NotificationEvent[] =>
-  isStaff(role) ? NOTIFICATION_EVENTS : NOTIFICATION_EVENTS.filter((e) => !STAFF_EVENTS.includes(e));
+  role === "admin"
+    ? NOTIFICATION_EVENTS
+    : isStaff(role)
+      ? NOTIFICATION_EVENTS.filter((e) => !ADMIN_EVENTS.includes(e))
+      : NOTIFICATION_EVENTS.filter((e) => !STAFF_EVENTS.includes(e));
 
 /** Email is on by default for these; every other (event, channel) is off until chosen. */
 const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
@@ -42,6 +47,8 @@ const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
   "account.api_key_created",
   "staff.new_request",
   "staff.customer_replied",
+  "alert.firing",
+  "alert.resolved",
 ];
 
 export const defaultEnabled = (event: NotificationEvent, channel: Channel) =>

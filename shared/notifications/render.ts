@@ -18,6 +18,7 @@ import {
   users,
 } from "../db/schema";
 import { emailThreadFor, resultForMail } from "../mail/thread";
+import { alertVars } from "../slo/alert-vars";
 import { parseMailbox } from "./compose";
 import { DeliveryError } from "./delivery-error";
 import { digestVars } from "./digest-vars";
@@ -71,6 +72,7 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     }
     return vars;
   }
+  if (event === "alert.firing" || event === "alert.resolved") return { name, ...(await alertVars(env, row.id)) };
   const time = `${new Date(row.createdAt).toISOString().replace("T", " ").slice(0, 16)} UTC`;
   if (event === "account.api_key_created") {
     const subject = row.id.split(":")[0] ?? "";

@@ -8,6 +8,7 @@ import { db } from "../db/client";
 import { type Channel, LOCALES, type Locale, type NotificationEvent, notificationTemplates } from "../db/schema";
 import { escapeHtml } from "../html";
 import { renderMarkdown } from "../markdown";
+import { ALERT_DEFAULT_TEMPLATES, ALERT_TEMPLATE_VARS } from "../slo/alert-templates";
 import { DESK_TEMPLATE_VARS, DESK_TEMPLATES } from "./desk-templates";
 
 /** A template: `subject` (email only) and `body`, with `{{name}}` placeholders. */
@@ -28,6 +29,7 @@ export const TEMPLATE_VARS: Record<NotificationEvent, readonly string[]> = {
   "digest.daily": ["name", "link", "count", "items", "date"],
   "staff.new_request": ["name", "id", "link", "customer", "source", "excerpt"],
   ...DESK_TEMPLATE_VARS,
+  ...ALERT_TEMPLATE_VARS,
 };
 
 type Defaults = Record<Locale, { email: Template; chat: string; sms: string }>;
@@ -200,6 +202,7 @@ export const DEFAULT_TEMPLATES: Record<NotificationEvent, Defaults> = {
     },
   },
   ...DESK_TEMPLATES,
+  ...ALERT_DEFAULT_TEMPLATES,
 };
 
 /** The shipped default of one event on one channel in one locale. */

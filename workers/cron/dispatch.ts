@@ -1,7 +1,7 @@
 /**
  * The `scheduled()` adapter: which job each cron expression runs. The jobs themselves live with
- * their domains (re-drive, backup, retention, inbound mail, idempotency keys, the audit head,
- * the daily digest); this module only maps the expression that fired to them.
+ * their domains (re-drive, alert rules, backup, retention, inbound mail, idempotency keys, the
+ * audit head, the daily digest); this module only maps the expression that fired to them.
  */
 import { writeAuditHead } from "../../shared/audit-head";
 import { db } from "../../shared/db/client";
@@ -18,7 +18,7 @@ import { redriveStalled } from "./redrive";
  * handler which expression fired, and that is all it tells.
  */
 export const CRONS = {
-  /** Re-drive accepted submissions that never reached their Durable Object. */
+  /** Re-drive accepted submissions that never reached their Durable Object; evaluate the alert rules. */
   redrive: "*/5 * * * *",
   /** D1 → R2 backup (skipped when nothing changed): at most 15 minutes of writes at risk. */
   backup: "*/15 * * * *",
@@ -32,9 +32,13 @@ export const CRONS = {
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
   const now = controller.scheduledTime;
   switch (controller.cron) {
-    case CRONS.redrive:
+    case CRONS.redrive: {
       await redriveStalled(env);
+      // Loaded here for the same reason as the digest below: alerts tell admins through the engine.
+      const { evaluateAlerts } = await import("../../shared/slo/alerts");
+      await evaluateAlerts(env, now);
       return;
+    }
     case CRONS.backup:
       // The scheduled time, not the clock: a retried run writes the same key again.
       await runBackup(env, new Date(now));

@@ -1,22 +1,12 @@
 /**
- * What the operational endpoints answer: `/metrics` in the Prometheus text format (every figure
- * from D1) and `/readyz` (D1 and R2 reachable, queues bound). app.ts mounts both.
+ * What the operational endpoints answer: `/metrics` in the Prometheus text format (counts from
+ * D1 here; requests, job durations, queues and SLOs in slo-metrics.ts) and `/readyz` (D1 and R2
+ * reachable, queues bound). app.ts mounts both.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-
-/** One Prometheus sample line: `name{labels} value`. */
-function sample(name: string, labels: Record<string, string>, value: number): string {
-  const l = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
-    .join(",");
-  return `${name}${l ? `{${l}}` : ""} ${Number.isFinite(value) ? value : 0}`;
-}
-
-/** One metric family: its HELP and TYPE lines, then its samples. */
-function family(name: string, type: "gauge" | "counter", help: string, lines: string[]): string {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines].join("\n");
-}
+import { family, sample } from "./prom";
+import { renderSloMetrics } from "./slo-metrics";
 
 /**
  * Metrics in the Prometheus text format, derived from D1 (the source of truth; Analytics
@@ -24,21 +14,24 @@ function family(name: string, type: "gauge" | "counter", help: string, lines: st
  */
 export async function renderMetrics(env: Env, now = Date.now()): Promise<string> {
   const dayAgo = now - 24 * 3600_000;
-  const [subs, steps, notes, hooks, usersRow, usage] = await env.DB.batch<Record<string, number | string | null>>([
-    env.DB.prepare("SELECT status, COUNT(*) AS n FROM submissions GROUP BY status"),
-    env.DB.prepare(
-      `SELECT name, status, COUNT(*) AS n, AVG(finished_at - started_at) AS avg_ms, MAX(finished_at - started_at) AS max_ms,
+  const [[subs, steps, notes, hooks, usersRow, usage], slo] = await Promise.all([
+    env.DB.batch<Record<string, number | string | null>>([
+      env.DB.prepare("SELECT status, COUNT(*) AS n FROM submissions GROUP BY status"),
+      env.DB.prepare(
+        `SELECT name, status, COUNT(*) AS n, AVG(finished_at - started_at) AS avg_ms, MAX(finished_at - started_at) AS max_ms,
               SUM(attempts) AS attempts
        FROM submission_steps WHERE started_at >= ? GROUP BY name, status`,
-    ).bind(dayAgo),
-    env.DB.prepare("SELECT channel, status, COUNT(*) AS n FROM notifications GROUP BY channel, status"),
-    env.DB.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status"),
-    env.DB.prepare("SELECT COUNT(*) AS n, SUM(disabled_at IS NULL) AS active FROM users"),
-    env.DB.prepare(
-      `SELECT provider, operation, ok, COUNT(*) AS n, AVG(latency_ms) AS avg_ms,
+      ).bind(dayAgo),
+      env.DB.prepare("SELECT channel, status, COUNT(*) AS n FROM notifications GROUP BY channel, status"),
+      env.DB.prepare("SELECT status, COUNT(*) AS n FROM webhook_deliveries GROUP BY status"),
+      env.DB.prepare("SELECT COUNT(*) AS n, SUM(disabled_at IS NULL) AS active FROM users"),
+      env.DB.prepare(
+        `SELECT provider, operation, ok, COUNT(*) AS n, AVG(latency_ms) AS avg_ms,
               SUM(COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)) AS tokens
        FROM ai_usage WHERE created_at >= ? GROUP BY provider, operation, ok`,
-    ).bind(dayAgo),
+      ).bind(dayAgo),
+    ]),
+    renderSloMetrics(env, now),
   ]);
   const rows = (r: { results: Record<string, number | string | null>[] } | undefined) => r?.results ?? [];
   const num = (v: unknown) => Number(v ?? 0);
@@ -135,6 +128,7 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
       sample("statex_users", { state: "all" }, num(u.n)),
       sample("statex_users", { state: "active" }, num(u.active)),
     ]),
+    slo,
   ].join("\n\n")}\n`;
 }
 

@@ -1,26 +1,32 @@
 /**
  * `/app/admin/dashboard`: the admin dashboard, from the same queries as `/v1/admin/dashboard`
  * (workers/admin/dashboard/repo.ts): jobs by outcome, step durations, provider error rates and
- * notification delivery, each an SVG chart with the same numbers as a table.
+ * notification delivery, each an SVG chart with the same numbers as a table; then the SLOs
+ * (slo.tsx), whose windows are fixed (1 h, 24 h, 30 days) whatever the range chosen.
  */
 import { Hono } from "hono";
 import { raw } from "hono/html";
+import { sloReport } from "../../../shared/slo/compute";
 import { dashboardData, OUTCOMES, RANGE_HOURS, rangeOf } from "../../admin/dashboard/repo";
 import type { AppEnv } from "../../app-env";
 import { Time } from "../layout";
 import { barChart } from "./charts";
 import { adminPage } from "./page";
+import { SloSection } from "./slo";
 
 /** The dashboard page; mounted behind `requireAdmin` (index.tsx). */
 export const dashboardPages = new Hono<AppEnv>().get("/dashboard", async (c) => {
   const asked = Number(c.req.query("hours"));
   const hours = (RANGE_HOURS as readonly number[]).includes(asked) ? asked : 24;
-  const data = await dashboardData(c.env.DB, rangeOf(hours));
+  const [data, slo] = await Promise.all([dashboardData(c.env.DB, rangeOf(hours)), sloReport(c.env, Date.now())]);
   return adminPage(
     c,
     "Dashboard",
     "/app/admin/dashboard",
-    <Dashboard hours={hours} data={data} zone={c.get("user").timeZone} />,
+    <>
+      <Dashboard hours={hours} data={data} zone={c.get("user").timeZone} />
+      <SloSection report={slo} />
+    </>,
   );
 });
 

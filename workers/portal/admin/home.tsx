@@ -51,7 +51,10 @@ export const adminHomePages = new Hono<AppEnv>()
         <ul>
           <li>
             <a href="/app/admin/dashboard">Dashboard</a> — jobs by outcome, step durations, provider errors,
-            notification delivery.
+            notification delivery, SLOs and their error budgets.
+          </li>
+          <li>
+            <a href="/app/admin/alerts">Alerts</a> — firing and past alerts, each with its timeline.
           </li>
           <li>
             <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.

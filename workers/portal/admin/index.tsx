@@ -1,10 +1,11 @@
 /**
  * The portal's admin area beyond the overview (`/app/admin/*`): the audit trail, the request
- * history, the dashboard. One `requireAdmin` guards every path under it, matched or not.
+ * history, the dashboard, the alerts. One `requireAdmin` guards every path under it, matched or not.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-env";
 import { requireAdmin } from "../session";
+import { alertPages } from "./alerts";
 import { auditPages } from "./audit";
 import { dashboardPages } from "./dashboard";
 import { requestPages } from "./requests";
@@ -14,4 +15,5 @@ export const adminPages = new Hono<AppEnv>()
   .use(requireAdmin)
   .route("/", auditPages)
   .route("/", requestPages)
-  .route("/", dashboardPages);
+  .route("/", dashboardPages)
+  .route("/", alertPages);

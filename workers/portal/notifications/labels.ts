@@ -26,6 +26,8 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "digest.daily": "daily digest",
   "staff.new_request": "new customer request (staff)",
   "staff.customer_replied": "customer answered (staff)",
+  "alert.firing": "alert firing (admins)",
+  "alert.resolved": "alert resolved (admins)",
 };
 
 /** An event in words ("result ready"). */
