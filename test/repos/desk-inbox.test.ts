@@ -166,15 +166,7 @@ describe("the inbox query", () => {
   it("searches hostile text as words: FTS syntax matches nothing extra, a text of no words is refused", async () => {
     const tag = tagWord();
     const id = await row({ tag, createdAt: T0 });
-    for (const q of [
-      `"${tag}`,
-      `${tag} OR x`,
-      `NEAR(${tag} x)`,
-      `excerpt:${tag}`,
-      `${tag}) AND (`,
-      `-${tag}`,
-      `${tag.slice(0, 6)}*`,
-    ]) {
+    for (const q of [`"${tag}`, `${tag} OR x`, `NEAR(${tag} x)`, `excerpt:${tag}`, `${tag}) AND (`, `-${tag}`]) {
       // Answered (no FTS5 error), and only ever with the one row that holds the word.
       const page = await inboxPage(env.DB, query(q));
       expect(page.rows.every((r) => r.id === id)).toBe(true);
@@ -182,7 +174,7 @@ describe("the inbox query", () => {
     expect((await inboxPage(env.DB, query(`"${tag}`))).rows.map((r) => r.id)).toEqual([id]);
     // `OR` is a word to match, not an operator: no row has "or" and "x" besides the tag.
     expect((await inboxPage(env.DB, query(`${tag} OR x`))).rows).toEqual([]);
-    expect((await inboxPage(env.DB, query(`${tag.slice(0, 8)}*`))).rows.map((r) => r.id)).toContain(id);
+    expect((await inboxPage(env.DB, query(`${tag.slice(0, -1)}*`))).rows.map((r) => r.id)).toContain(id);
     for (const q of ['"', "***", "() :^", "- - -"])
       await expect(inboxPage(env.DB, query(q))).rejects.toBeInstanceOf(SearchSyntaxError);
   });
