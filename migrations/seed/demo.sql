@@ -61,10 +61,12 @@ Best regards,
 Demo Staff',
    NULL, 'seed-reply-1', NULL, 0, 1762081200000);
 
--- Set once: a re-run finds last_customer_at set and changes nothing.
+-- Set once (a re-run finds last_customer_at set and changes nothing); the excerpt is what the
+-- inbox shows and searches (intake writes it; the seed row predates it).
 UPDATE submissions
 SET desk_status = 'waiting', assignee_id = 'usr_staff', last_customer_at = 1762074000000,
-    last_message_at = 1762081200000
+    last_message_at = 1762081200000,
+    excerpt = 'We run three dental clinics in Brno and need online booking with SMS reminders for our patients. How much would that cost, and how long would it take? Our current site is five years old.'
 WHERE id = 'sub_01JF000000000000000000DEM0' AND (last_customer_at IS NULL OR last_customer_at < 1762074000000);
 
 INSERT OR IGNORE INTO saved_replies (id, title, body, created_by, created_at, updated_at)

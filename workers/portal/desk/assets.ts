@@ -6,8 +6,9 @@
  * - the inbox watches its rows' running jobs over `/app/desk/events` (one merged stream of the
  *   jobs' own events) and redraws a row, and the tab counts, when its job's status changes;
  * - a request's page watches its job over `/v1/submissions/:id/events`, updates the job badge
- *   and steps, and reloads when the status changes or a draft arrives — unless a form holds
- *   unsent text, when it says so instead;
+ *   and steps, and loads the page again when the status changes or a draft arrives — unless a
+ *   form holds unsent text (or the page is a preview's answer), when it says so instead, or a
+ *   form is being sent;
  * - "Insert" puts the chosen saved reply (filled by the server) into the reply box at the
  *   cursor without a round trip.
  */
@@ -48,10 +49,9 @@ ol.thread{list-style:none;padding:0;margin:0 0 1rem}
 export const DESK_JS = `
 (function(){
   var terminal = {completed:1, failed:1, cancelled:1};
-  var dirty = false;
-  Array.prototype.forEach.call(document.querySelectorAll("[data-compose] textarea, .compose textarea"), function(t){
-    t.addEventListener("input", function(){ dirty = true; });
-  });
+  // A form on its way: a live change must not reload over the navigation it started.
+  var leaving = false;
+  document.addEventListener("submit", function(){ leaving = true; }, true);
 
   var inbox = document.querySelector("[data-desk-inbox]");
   if (inbox && window.EventSource && window.DOMParser) {
@@ -90,6 +90,13 @@ export const DESK_JS = `
     var status = live.getAttribute("data-job-status");
     var review = live.getAttribute("data-review");
     var changed = document.querySelector("[data-desk-changed]");
+    var home = "/app/desk/" + encodeURIComponent(id);
+    // Text a person wrote and has not sent: the page answers a preview (its text is the posted
+    // one), or a box holds other text than the page came with.
+    var unsent = function(){
+      if (location.pathname !== home) return true;
+      return Array.prototype.some.call(document.querySelectorAll("textarea"), function(t){ return t.value !== t.defaultValue; });
+    };
     var job = new EventSource("/v1/submissions/" + encodeURIComponent(id) + "/events");
     job.addEventListener("job", function(e){
       var s; try { s = JSON.parse(e.data); } catch (_) { return; }
@@ -100,9 +107,11 @@ export const DESK_JS = `
         if (b) { b.textContent = step.status; b.className = "badge " + step.status; }
       });
       var r = s.review && s.review.status === "waiting" ? "waiting" : "";
-      if (s.status !== status || r !== review) {
+      if ((s.status !== status || r !== review) && !leaving) {
         status = s.status; review = r;
-        if (dirty) { if (changed) changed.hidden = false; } else { location.reload(); }
+        if (unsent()) { if (changed) changed.hidden = false; }
+        // The request's own address, never a reload: a preview's page is a POST's answer.
+        else { location.replace(home); }
       }
       if (terminal[s.status]) job.close();
     });
@@ -122,7 +131,6 @@ export const DESK_JS = `
       box.value = box.value.slice(0, start) + text + box.value.slice(end);
       box.selectionStart = box.selectionEnd = start + text.length;
       box.focus();
-      dirty = true;
     });
   }
 })();
