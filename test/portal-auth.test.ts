@@ -481,9 +481,9 @@ describe("portal pages", () => {
     ).id;
     await waiting(first);
     // The admin is also told of the new request (staff.new_request): read the review mail itself.
-    const { subject, link } = await latestMailLink(adminEmail, /\/app\/requests\//, "Review needed");
+    const { subject, link } = await latestMailLink(adminEmail, /\/app\/desk\//, "Review needed");
     expect(subject).toBe(`Review needed: StateX request ${first}`);
-    expect(link).toContain(`/app/requests/${first}`);
+    expect(link).toContain(`/app/desk/${first}`);
     const page = await admin.page(`/app/requests/${first}`);
     expect(page).toContain("Approve and deliver");
     const approved = await admin.post(`/app/requests/${first}/review`, { decision: "approve" }, page);

@@ -68,9 +68,10 @@ describe("the local demo seed", () => {
     const { verifyPassword, sha256Hex } = await import("../shared/crypto");
     const sql = await readFile(new URL("../migrations/seed/demo.sql", import.meta.url), "utf8");
     const hashes = sql.match(/pbkdf2-sha256\$[^']+/g) ?? [];
-    expect(hashes).toHaveLength(2);
+    expect(hashes).toHaveLength(3);
     expect(await verifyPassword("demo-password", hashes[0] ?? "")).toBe(true);
     expect(await verifyPassword("admin-password", hashes[1] ?? "")).toBe(true);
+    expect(await verifyPassword("staff-password", hashes[2] ?? "")).toBe(true);
     expect(await verifyPassword("wrong-password", hashes[0] ?? "")).toBe(false);
     expect(sql).toContain(await sha256Hex("sx_demo_local_development_key_not_for_production"));
   });

@@ -2,6 +2,7 @@
 -- Idempotent: re-running changes nothing.
 --   demo@statex.localhost  / demo-password   (user)
 --   admin@statex.localhost / admin-password  (admin)
+--   staff@statex.localhost / staff-password  (staff: the desk at /app/desk)
 --   API key of the demo user: sx_demo_local_development_key_not_for_production
 -- The hashes are PBKDF2-SHA256 with fixed salts, so the demo passwords are public: local only.
 INSERT OR IGNORE INTO users (id, email, name, role, password_hash, email_verified_at, locale, time_zone, created_at, updated_at)
@@ -11,7 +12,10 @@ VALUES
    1761987600000, 'en', 'Europe/Prague', 1761987600000, 1761987600000),
   ('usr_admin', 'admin@statex.localhost', 'Demo Admin', 'admin',
    'pbkdf2-sha256$100000$c3RhdGV4LWFkbW4tc2FsdA$UOocoXlIq_dB2eb5xGdSlTfjGOpmFqxNdo2appeP1IY',
-   1761987600000, 'en', 'UTC', 1761987600000, 1761987600000);
+   1761987600000, 'en', 'UTC', 1761987600000, 1761987600000),
+  ('usr_staff', 'staff@statex.localhost', 'Demo Staff', 'staff',
+   'pbkdf2-sha256$100000$c3RhdGV4LXN0YWYtc2FsdA$RGoA9l5hSYI0Vw1q9tRXKGPoV8YbuUHatkVJet9MmUY',
+   1761987600000, 'en', 'Europe/Prague', 1761987600000, 1761987600000);
 
 INSERT OR IGNORE INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at)
 VALUES ('key_demo', 'usr_demo', 'Demo key (local only)', 'sx_demo_loc',
@@ -36,3 +40,41 @@ VALUES
   ('sub_01JF000000000000000000DEM0', 'analyse', 4, 'done', 1, 'local:statex-extractive-v1', NULL, 1761987600150, 1761987600200),
   ('sub_01JF000000000000000000DEM0', 'compose', 5, 'done', 1, NULL, NULL, 1761987600200, 1761987600300),
   ('sub_01JF000000000000000000DEM0', 'notify', 6, 'done', 1, NULL, NULL, 1761987600300, 1761987601000);
+
+-- The desk: the demo request's thread (the customer asked again by API, staff noted and
+-- answered), assigned to the demo staff member and waiting on its customer; one saved reply.
+INSERT OR IGNORE INTO submission_messages
+  (id, submission_id, kind, channel, author_id, body, file_ids, client_key, email_message_id, from_draft, created_at)
+VALUES
+  ('msg_01JF000000000000000000DEM1', 'sub_01JF000000000000000000DEM0', 'customer', 'api', 'usr_demo',
+   'Thank you! Can the booking also remind patients by email, and could we start in January?',
+   NULL, 'seed-customer-1', NULL, 0, 1762074000000),
+  ('msg_01JF000000000000000000DEM2', 'sub_01JF000000000000000000DEM0', 'note', 'desk', 'usr_staff',
+   'Asked the web team: email reminders are part of the booking module. A January start works if they confirm by **15 December**.',
+   NULL, 'seed-note-1', NULL, 0, 1762077600000),
+  ('msg_01JF000000000000000000DEM3', 'sub_01JF000000000000000000DEM0', 'reply', 'desk', 'usr_staff',
+   'Hello Demo User,
+
+yes: the booking module sends reminders by SMS **and** by email, as each patient prefers. We can start in January if you confirm by 15 December.
+
+Best regards,
+Demo Staff',
+   NULL, 'seed-reply-1', NULL, 0, 1762081200000);
+
+-- Set once (a re-run finds last_customer_at set and changes nothing); the excerpt is what the
+-- inbox shows and searches (intake writes it; the seed row predates it).
+UPDATE submissions
+SET desk_status = 'waiting', assignee_id = 'usr_staff', last_customer_at = 1762074000000,
+    last_message_at = 1762081200000,
+    excerpt = 'We run three dental clinics in Brno and need online booking with SMS reminders for our patients. How much would that cost, and how long would it take? Our current site is five years old.'
+WHERE id = 'sub_01JF000000000000000000DEM0' AND (last_customer_at IS NULL OR last_customer_at < 1762074000000);
+
+INSERT OR IGNORE INTO saved_replies (id, title, body, created_by, created_at, updated_at)
+VALUES ('rpl_01JF000000000000000000DEM1', 'Thanks, we are on it',
+  'Hello {{customer.name}},
+
+thank you for your request {{request.id}}. We are looking into it and will come back to you within one working day.
+
+Best regards,
+{{agent.name}}',
+  'usr_staff', 1761987600000, 1761987600000);

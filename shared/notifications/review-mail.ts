@@ -7,8 +7,9 @@ import { sendEmail } from "./channels";
 import { actionMail, parseMailbox } from "./compose";
 
 /**
- * Tells every admin that a result waits for review: a link to the request in the portal
- * (where an admin approves or rejects), and the signed one-click links when they exist.
+ * Tells every admin that a result waits for review: a link to the request on the staff desk
+ * (where the draft is edited and sent, or discarded), and the signed one-click links when they
+ * exist.
  * Returns how many admins were mailed.
  */
 export async function mailReviewers(
@@ -22,10 +23,10 @@ export async function mailReviewers(
     .from(users)
     .where(and(eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.emailVerifiedAt)));
   const from = parseMailbox(env.MAIL_FROM);
-  const portal = `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/requests/${submissionId}`;
+  const portal = `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}/app/desk/${submissionId}`;
   const paragraphs = [
     `The result of request ${submissionId} waits for your review before it is delivered.`,
-    "Open it in the portal to read the result and approve or reject it.",
+    "Open it on the desk to edit the draft and send it, or discard it and answer in your own words.",
     ...(links ? [`Or decide here at once — approve: ${links.approve}`, `Reject: ${links.reject}`] : []),
   ];
   for (const admin of admins) {

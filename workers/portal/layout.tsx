@@ -1,5 +1,5 @@
 import type { Child } from "hono/jsx";
-import type { UserRow } from "../../shared/db/schema";
+import { isStaff, type UserRow } from "../../shared/db/schema";
 import { ASSET_VERSION } from "./assets";
 
 export interface Flash {
@@ -21,6 +21,7 @@ export function Layout(props: {
         ["/app", "Requests"],
         ["/app/requests/new", "New request"],
         ["/app/profile", "Profile"],
+        ...(isStaff(props.user.role) ? [["/app/desk", "Desk"]] : []),
         ...(props.user.role === "admin"
           ? [
               ["/app/admin", "Admin"],

@@ -1,13 +1,14 @@
 /**
  * The `/app` portal router, mounted by the app: the portal's stylesheet and script, then
  * sign-in for everything else (pages are never cached), and the areas over the page kit —
- * notifications, requests, profile, and the admin pages.
+ * notifications, requests, profile, the admin pages and the staff desk.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { adminPages } from "./admin";
 import { adminHomePages } from "./admin/home";
 import { ASSET_VERSION, PORTAL_CSS, PORTAL_JS } from "./assets";
+import { deskAssets, deskPages } from "./desk";
 import { notificationPages } from "./notifications";
 import { profilePages } from "./profile/pages";
 import { requestPages } from "./requests/pages";
@@ -27,6 +28,7 @@ export const portalRoutes = new Hono<AppEnv>()
       "cache-control": "public, max-age=31536000, immutable",
     }),
   )
+  .route("/desk", deskAssets)
   .use(requireSession)
   .use(async (c, next) => {
     await next();
@@ -36,4 +38,5 @@ export const portalRoutes = new Hono<AppEnv>()
   .route("/", requestPages)
   .route("/", profilePages)
   .route("/admin", adminHomePages)
-  .route("/admin", adminPages);
+  .route("/admin", adminPages)
+  .route("/desk", deskPages);
