@@ -16,8 +16,9 @@ import { threadOf } from "../shared/desk/thread";
 import { createLogger } from "../shared/log";
 import { reviewPolicyFor, stepsFor } from "../shared/pipeline/workflows";
 import { findSubmission } from "../shared/submissions/repo";
-import { apiKeyFor, getSubmission, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
+import { api, apiKeyFor, getSubmission, notificationRows, postSubmission, waitForStatus } from "./helpers/api";
 import { newestSentMailTo } from "./helpers/mail";
+import { signedInAs } from "./helpers/session";
 
 const log = createLogger({ correlationId: "desk-core-test" });
 let counter = 0;
@@ -226,11 +227,29 @@ describe("a staff reply", () => {
 describe("the AI's draft (review policy)", () => {
   it("is sent as staff edited it: the result, the thread and the customer's mail carry the edit, once", async () => {
     const email = unique("draft");
+    const portal = await signedInAs(email);
     const id = await submit(email, "reviewed");
     await waitingAtReview(id);
     const staff = await userId(unique("staff"), "staff");
     const draft = await draftOf(env, id);
     expect(draft).toContain("## Answer");
+
+    // Until staff send it, the draft is nobody's but staff's: not in the API, the list, the portal.
+    const key = await apiKeyFor(email);
+    const view = await (await api(key, "GET", `/v1/submissions/${id}`)).json<{
+      result: unknown;
+      summary: unknown;
+      sources: unknown[];
+    }>();
+    expect(view).toMatchObject({ result: null, summary: null, sources: [] });
+    expect((await api(key, "GET", `/v1/submissions/${id}/result`)).status).toBe(404);
+    const listed = await (await api(key, "GET", "/v1/submissions")).json<{
+      items: { id: string; summary: unknown }[];
+    }>();
+    expect(listed.items.find((i) => i.id === id)?.summary).toBeNull();
+    const page = await portal.page(`/app/requests/${id}`);
+    expect(page).not.toContain('id="result"');
+    expect(page).not.toContain("Answer</h2>");
     const edited = `${draft}\n\nEDITED-BY-STAFF: we can start next Monday.`;
     const sent = await sendDraft(env, { submissionId: id, authorId: staff, body: edited, clientKey: "send-1" });
     expect(sent.outcome).toBe("ok");

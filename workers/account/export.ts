@@ -14,6 +14,7 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from "../../shared/db/schema";
+import { resultReleased } from "../../shared/submissions/release";
 
 /** Most bytes of uploaded files put into one export archive (it is built in memory). */
 const EXPORT_FILE_BYTES = 32 * 1024 * 1024;
@@ -174,7 +175,7 @@ export async function buildExport(env: Env, userId: string, now = Date.now()): P
     }
     const [input, result] = await Promise.all([
       env.FILES.get(s.inputKey),
-      s.resultKey ? env.FILES.get(s.resultKey) : null,
+      resultReleased(s) && s.resultKey ? env.FILES.get(s.resultKey) : null,
     ]);
     if (input) files[`${folder}/input.json`] = new Uint8Array(await input.arrayBuffer());
     if (result) files[`${folder}/result.md`] = new Uint8Array(await result.arrayBuffer());

@@ -10,6 +10,7 @@ import { db } from "../../shared/db/client";
 import { submissions } from "../../shared/db/schema";
 import { renderMarkdown } from "../../shared/markdown";
 import { readToken, signingKey } from "../../shared/signing";
+import { resultReleased } from "../../shared/submissions/release";
 import type { AppEnv } from "../app-env";
 import { Layout } from "../portal/layout";
 
@@ -32,7 +33,7 @@ export const resultRoutes = new Hono<AppEnv>().get("/result/:token", async (c) =
       : fail(400, "This link is not valid", "Open it from the email we sent you.");
   }
   const [s] = await db(c.env.DB).select().from(submissions).where(eq(submissions.id, check.subject)).limit(1);
-  const object = s?.resultKey ? await c.env.FILES.get(s.resultKey) : null;
+  const object = s?.resultKey && resultReleased(s) ? await c.env.FILES.get(s.resultKey) : null;
   if (!s || !object) return fail(404, "No result here", "This request has no result, or it was removed.");
   c.header("cache-control", "private, no-store");
   c.header("x-robots-tag", "noindex");

@@ -19,6 +19,7 @@ import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
 import { verifyReview } from "../../../shared/review";
 import { acceptSubmission } from "../../../shared/submissions/accept";
 import { attachmentDisposition, findSubmissionFile } from "../../../shared/submissions/files";
+import { released } from "../../../shared/submissions/release";
 import { findSubmission, listSubmissions, type Viewer } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
@@ -194,7 +195,8 @@ export const submissionsRouter = router
   })
   .openapi(contract.result, async (c) => {
     const { id } = c.req.valid("param");
-    const found = await ownSubmission(c.env, id, c.get("user"));
+    const owned = await ownSubmission(c.env, id, c.get("user"));
+    const found = { ...owned, submission: released(owned.submission) };
     const object = found.submission.resultKey ? await c.env.FILES.get(found.submission.resultKey) : null;
     if (!object)
       throw notFound("Result", `Submission ${id} has no result yet; its status is ${found.submission.status}.`);
@@ -221,7 +223,7 @@ export const submissionsRouter = router
       limit: limit + 1,
       before: cursor ? decodeCursor(cursor) : undefined,
     });
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, limit).map(released);
     const last = page.at(-1);
     return c.json(
       {

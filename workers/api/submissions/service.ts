@@ -12,6 +12,7 @@ import { db } from "../../../shared/db/client";
 import type { SubmissionMessageRow, SubmissionRow, SubmissionStepRow } from "../../../shared/db/schema";
 import type { ReviewDecision } from "../../../shared/review";
 import { listSubmissionFiles } from "../../../shared/submissions/files";
+import { released } from "../../../shared/submissions/release";
 import { SubmissionSource, type SubmissionView, type ThreadMessage } from "./schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -56,8 +57,10 @@ export function sourcesOf(row: Pick<SubmissionRow, "sources">): SubmissionView["
 /** The API view of a submission: D1 rows plus the result document from R2. */
 export async function toView(
   env: Env,
-  { submission: s, steps }: { submission: SubmissionRow; steps: SubmissionStepRow[] },
+  { submission, steps }: { submission: SubmissionRow; steps: SubmissionStepRow[] },
 ): Promise<SubmissionView> {
+  // A draft waiting for review is not the customer's yet (`shared/submissions/release.ts`).
+  const s = released(submission);
   const [object, files] = await Promise.all([
     s.resultKey ? env.FILES.get(s.resultKey) : null,
     listSubmissionFiles(db(env.DB), s.id),

@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { db } from "../../../shared/db/client";
 import { SUBMISSION_STATUSES, type SubmissionStatus } from "../../../shared/db/schema";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
+import { released } from "../../../shared/submissions/release";
 import { listSubmissions } from "../../../shared/submissions/repo";
 import type { AppEnv } from "../../app-env";
 import { RequestTable } from "../kit";
@@ -26,7 +27,7 @@ export async function listRequests(c: Context<AppEnv>) {
     before: before && SUBMISSION_ID_PATTERN.test(before) ? before : undefined,
     limit: PAGE_SIZE + 1,
   });
-  const shown = rows.slice(0, PAGE_SIZE);
+  const shown = rows.slice(0, PAGE_SIZE).map(released);
   const last = shown.at(-1);
   const nextHref =
     rows.length > PAGE_SIZE && last

@@ -11,6 +11,7 @@ import { isTerminal } from "../../../shared/db/schema";
 import { threadOf } from "../../../shared/desk/thread";
 import { renderMarkdown } from "../../../shared/markdown";
 import { formatBytes, listSubmissionFiles } from "../../../shared/submissions/files";
+import { released } from "../../../shared/submissions/release";
 import { awaitsReview, sourcesOf } from "../../api/submissions/service";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
@@ -24,7 +25,9 @@ import { Thread } from "./thread";
 export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
   const id = c.req.param("id");
   const found = await ownRequest(c, id);
-  const { submission: s, steps } = found;
+  // A draft waiting for review is not the customer's yet, whoever looks (staff use the desk).
+  const s = released(found.submission);
+  const { steps } = found;
   if (s.userId !== c.get("user").id) {
     // An admin looking at someone else's request is on the record.
     await audit(c, { action: "admin.viewed_submission", targetType: "submission", targetId: s.id });
