@@ -67,7 +67,7 @@ describe("staff are told of new requests", () => {
 
     const mail = await sentMailTo(staff.email);
     expect(mail.subject).toBe(`New request from ${customer} (${id})`);
-    expect(mail.text).toContain(`/app/requests/${id}`);
+    expect(mail.text).toContain(`/app/desk/${id}`);
     expect(mail.text).toContain("online booking with SMS reminders");
     expect(mail.inReplyTo).toBeUndefined();
   });

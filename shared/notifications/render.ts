@@ -40,7 +40,8 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     if (event === "staff.new_request") {
       const source = { api: "API", portal: "portal", email: "email" }[s.source];
       const excerpt = (s.excerpt ?? "").slice(0, 200);
-      return { name, id: s.id, link: `${base(env)}/app/requests/${s.id}`, customer: s.email, source, excerpt };
+      // Staff work on a request at the desk.
+      return { name, id: s.id, link: `${base(env)}/app/desk/${s.id}`, customer: s.email, source, excerpt };
     }
     if (event === "submission.replied" || event === "staff.customer_replied") {
       const messageId = messageIdOf(row.id) ?? "";
@@ -55,7 +56,7 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
       return {
         name,
         id: s.id,
-        link: `${base(env)}/app/requests/${s.id}`,
+        link: `${base(env)}/app/desk/${s.id}`,
         customer: s.email,
         channel: { portal: "the portal", api: "the API", email: "email", desk: "the desk" }[m.channel],
         excerpt: excerpt.length > 200 ? `${excerpt.slice(0, 199)}…` : excerpt,
