@@ -10,6 +10,8 @@
  * question asks for. A question of several parts ("the price, and how long?") gets the best
  * sentence for each part first. Pure and deterministic.
  */
+
+import { ASKS_DURATION, ASKS_MONEY, STATES_DURATION, STATES_MONEY } from "../retrieval/figures";
 import type { RetrievedPassage } from "../retrieval/types";
 import { truncate } from "./provider";
 import { terms, units } from "./quotes";
@@ -39,15 +41,6 @@ const MAX_PASSAGES = 20;
 const PASSAGE_SCAN = 4_000;
 const MAX_SENTENCES_PER_PASSAGE = 40;
 
-/** Figures worth quoting: money and shares, durations. */
-const MONEY = /(€|(^|[^\p{L}])(EUR|Kč|CZK)([^\p{L}]|$)|\$|%)/iu;
-const DURATION =
-  /\d\s*(?:\p{L}+\s+)?(days?|weeks?|months?|hours?|years?|minutes?|dn[íůy]|den|týdn\p{L}*|týden|měsíc\p{L}*|hodin\p{L}*|minut\p{L}*|let|roky?)([^\p{L}]|$)/iu;
-/** Questions that ask for a figure: a price, a duration. Their answer's figure counts as a term. */
-const ASKS_MONEY =
-  /(^|[^\p{L}])(how much|costs?|costing|prices?|pricing|fees?|budget|pay|paid|charged?|cen(?:a|y|u|ě|ou|ík\p{L}*)|stoj\p{L}*|stál\p{L}*|stát|rozpočt?\p{L}*|poplat\p{L}*|zaplat\p{L}*|plat(?:í|ím|íme|it|ba|by|bu))([^\p{L}]|$)/iu;
-const ASKS_DURATION =
-  /(^|[^\p{L}])(how long|how soon|how fast|how quickly|when|jak dlouho|jak rychle|kdy|za jak dlouho)([^\p{L}]|$)/iu;
 const MONEY_TERM = "\u0000money";
 const DURATION_TERM = "\u0000duration";
 
@@ -105,8 +98,8 @@ export function candidatePool(
       }
       if (length === 0) continue;
       const figure: string[] = [];
-      if (MONEY.test(unit.text)) figure.push(MONEY_TERM);
-      if (DURATION.test(unit.text)) figure.push(DURATION_TERM);
+      if (STATES_MONEY.test(unit.text)) figure.push(MONEY_TERM);
+      if (STATES_DURATION.test(unit.text)) figure.push(DURATION_TERM);
       add(tf, figure, 1);
       add(whole.tf, figure, 1);
       whole.length += length;

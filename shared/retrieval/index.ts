@@ -4,8 +4,10 @@
  * anything unknown means it, so a typo never breaks answers), `vectorize`, or `hybrid` (both,
  * fused by reciprocal rank, `fuse.ts`). The request's locale is preferred, but strong passages
  * of the other locale stay when the locale has few; at most `PER_PAGE` passages of one page.
+ * A request asking a price or a duration prefers the passages that state one (`preferFigures`).
  */
 import { d1Retrieval, type RetrievalBackend, vectorizeRetrieval } from "./backends";
+import { figuresAsked, STATES_DURATION, STATES_MONEY } from "./figures";
 import { fuseRankings } from "./fuse";
 import { buildQuery } from "./query";
 import type { Retrieval, RetrievedPassage } from "./types";
@@ -18,6 +20,8 @@ export const PER_PAGE = 2;
 const CANDIDATES = 40;
 /** An other-locale passage is kept when the locale has too few and it scores this share of the best. */
 const STRONG_SHARE = 0.5;
+/** What stating an asked-for figure adds to a candidate's score, as a share of the best candidate's. */
+export const FIGURE_BONUS = 0.5;
 
 export interface RetrieveOptions {
   /** The request's language (ISO 639-1); `und` or absent means no preference. */
@@ -63,6 +67,27 @@ export function choosePassages(
   return chosen.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
 
+/**
+ * Candidates re-ranked for what the request asks: a request asking a price ("how much", "kolik
+ * stojí") or a duration ("how long") lifts the passages that state one (`./figures.ts`) by
+ * `FIGURE_BONUS` of the best score each — the words of the question rarely name the section
+ * ("Price", "Timeline") that holds the answer. Scores become shares of the best candidate's.
+ */
+export function preferFigures(ranked: readonly RetrievedPassage[], request: string): RetrievedPassage[] {
+  const asks = figuresAsked(request);
+  const top = ranked[0]?.score || 1;
+  if (!asks.money && !asks.duration) return [...ranked];
+  return ranked
+    .map((p, i) => {
+      const bonus =
+        (asks.money && STATES_MONEY.test(p.text) ? FIGURE_BONUS : 0) +
+        (asks.duration && STATES_DURATION.test(p.text) ? FIGURE_BONUS : 0);
+      return { p: { ...p, score: Math.round((p.score / top + bonus) * 1000) / 1000 }, i };
+    })
+    .sort((a, b) => b.p.score - a.p.score || a.i - b.i)
+    .map((x) => x.p);
+}
+
 /** The passages for a request's parts (request text, transcript, documents). */
 export async function retrieve(env: RetrievalEnv, parts: string[], options: RetrieveOptions = {}): Promise<Retrieval> {
   const limit = Math.max(1, Math.min(options.limit ?? 6, 20));
@@ -74,6 +99,7 @@ export async function retrieve(env: RetrievalEnv, parts: string[], options: Retr
     options.signal?.throwIfAborted();
     rankings.push(await backend.search(query, text, CANDIDATES));
   }
-  const ranked = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings);
+  const fused = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings);
+  const ranked = preferFigures(fused, text);
   return { query: query.terms.join(" "), passages: choosePassages(ranked, options.locale, limit) };
 }
