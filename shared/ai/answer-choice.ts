@@ -1,38 +1,51 @@
 /**
  * Which sentences of the retrieved passages answer one need, for the offline answer
  * (`./local-answer.ts`). Every quotable unit of the passages (`./quotes.ts`) is a candidate,
- * scored by BM25 against the need's content words, and its score is blended with two things
- * the sentence alone does not show: how well its whole passage (title and heading included)
- * matches the need, and where retrieval ranked that passage. A heading often carries the
- * words of the question ("Office", "How large can files be?") while the sentence under it
- * carries only the answer ("Pernerova 35a …"), so the heading's words also count, at a lower
- * weight, in each of its sentences. Figures (prices, durations) are pseudo-terms a figure
- * question asks for. A question of several parts ("the price, and how long?") gets the best
- * sentence for each part first. Pure and deterministic.
+ * scored by BM25 against the need's content words, normalised to the best candidate's, and
+ * lifted by where retrieval ranked its passage: the sentence's words alone pick well inside a
+ * passage but poorly across passages. A heading often carries the words of the question
+ * ("Office", "How large can files be?") while the sentence under it carries only the answer
+ * ("Pernerova 35a …"), so the heading's words also count, at a lower weight, in each of its
+ * sentences. Figures (prices, durations, counts: `../retrieval/figures.ts`) are pseudo-terms
+ * that a figure question asks for, and such a question is answered by a sentence stating its
+ * figure first. A question of several parts ("the price, and how long?") gets the best
+ * sentence for each part. Up to `perNeed` sentences are quoted, and a few more that state a
+ * figure (a price list's rows). Pure and deterministic; only the first `MAX_PASSAGES`
+ * passages, `PASSAGE_SCAN` characters and `MAX_SENTENCES_PER_PASSAGE` units of each are read.
  */
 
-import { ASKS_DURATION, ASKS_MONEY, STATES_DURATION, STATES_MONEY } from "../retrieval/figures";
+import {
+  ASKS_COUNT,
+  ASKS_DURATION,
+  ASKS_MONEY,
+  STATES_COUNT,
+  STATES_DURATION,
+  STATES_MONEY,
+} from "../retrieval/figures";
 import type { RetrievedPassage } from "../retrieval/types";
 import { truncate } from "./provider";
 import { terms, units } from "./quotes";
 
-/** The weights of the blend; measured by `npm run eval:answers` (docs/performance.md). */
+/**
+ * The weights of the blend, chosen by measuring (`npm run eval:answers`, docs/performance.md);
+ * a bench may change them to try others.
+ */
 export const TUNING = {
   /** A heading word's weight in each sentence under it, against 1 for the sentence's own. */
   heading: 0.5,
-  /** The passage's own match with the need, against 1 for the sentence's. */
-  passage: 0.5,
   /** Retrieval's rank of the passage: `rank / (1 + position)`. */
-  rank: 0.3,
+  rank: 2,
   /** A sentence holding a figure scores this much more. */
-  figure: 1.5,
+  figure: 2,
+  /** BM25's length normalisation over sentences (short sentences win less at 0.3 than at 0.75). */
+  b: 0.3,
   /** A further sentence needs this share of the best one's score. */
-  second: 0.5,
-  /** Sentences quoted per need at most. */
+  second: 0.3,
+  /** Sentences quoted per need at most… */
   perNeed: 3,
-  parts: 1,
-  figureFirst: 1,
-  b: 0.5,
+  /** …and this many more when they state a figure (a price list, a price and a duration). */
+  extraFigures: 2,
+  /** The weight of the words of the sentence before a need that names fewer than `fewTerms`. */
   context: 0.5,
   fewTerms: 4,
 };
@@ -43,6 +56,7 @@ const MAX_SENTENCES_PER_PASSAGE = 40;
 
 const MONEY_TERM = "\u0000money";
 const DURATION_TERM = "\u0000duration";
+const COUNT_TERM = "\u0000count";
 
 /** Where a question of several parts divides: ", and …", "; …", " and how/what …", " a kolik …". */
 const PARTS =
@@ -67,8 +81,6 @@ export interface Candidate extends Doc {
 
 export interface Pool {
   candidates: Candidate[];
-  /** Each passage as one document, heading and title included, by retrieval rank. */
-  passages: Doc[];
 }
 
 const add = (tf: Weights, words: readonly string[], weight: number) => {
@@ -81,28 +93,24 @@ export function candidatePool(
   language: string,
   stop: ReadonlySet<string>,
 ): Pool {
-  const pool: Pool = { candidates: [], passages: [] };
+  const pool: Pool = { candidates: [] };
   passages.slice(0, MAX_PASSAGES).forEach((passage, rank) => {
     const text = passage.text.slice(0, PASSAGE_SCAN).replace(/^#{1,6}\s.*$/gm, "");
     const heading = terms(`${passage.section ?? ""} ${passage.title}`, stop);
-    const whole: Doc = { tf: new Map(), length: heading.length };
-    add(whole.tf, heading, 1);
     for (const unit of units(text, language, passage.id.endsWith("#")).slice(0, MAX_SENTENCES_PER_PASSAGE)) {
       const tf: Weights = new Map();
       let length = 0;
       for (const [part, weight] of unit.words) {
         const words = terms(part, stop);
         add(tf, words, weight);
-        add(whole.tf, words, weight);
         length += words.length * weight;
       }
       if (length === 0) continue;
       const figure: string[] = [];
       if (STATES_MONEY.test(unit.text)) figure.push(MONEY_TERM);
       if (STATES_DURATION.test(unit.text)) figure.push(DURATION_TERM);
+      if (STATES_COUNT.test(unit.text)) figure.push(COUNT_TERM);
       add(tf, figure, 1);
-      add(whole.tf, figure, 1);
-      whole.length += length;
       add(tf, heading, TUNING.heading);
       pool.candidates.push({
         text: truncate(unit.text, 400),
@@ -114,7 +122,6 @@ export function candidatePool(
         figure: figure.length > 0,
       });
     }
-    pool.passages.push(whole);
   });
   return pool;
 }
@@ -152,25 +159,23 @@ const FIGURE_WORDS = new RegExp(
 export function needQuery(need: string, stop: ReadonlySet<string>, context = ""): Weights {
   const query: Weights = new Map();
   add(query, [...new Set(terms(need.replace(FIGURE_WORDS, " "), stop))], 1);
-  if (TUNING.context && query.size < TUNING.fewTerms && context)
+  if (query.size < TUNING.fewTerms && context)
     for (const t of new Set(terms(context.replace(FIGURE_WORDS, " "), stop)))
       if (!query.has(t)) query.set(t, TUNING.context);
   if (ASKS_MONEY.test(need)) query.set(MONEY_TERM, 1);
   if (ASKS_DURATION.test(need)) query.set(DURATION_TERM, 1);
+  if (ASKS_COUNT.test(need)) query.set(COUNT_TERM, 1);
   return query;
 }
 
 /** Each candidate's blended score for a query; 0 when the sentence shares no term with it. */
 function blended(pool: Pool, query: Weights): number[] {
   const sentence = bm25(query, pool.candidates);
-  const passage = bm25(query, pool.passages);
   const topS = Math.max(...sentence, 0) || 1;
-  const topP = Math.max(...passage, 0) || 1;
   return pool.candidates.map((c, i) => {
     const s = sentence[i] ?? 0;
     if (s <= 0) return 0;
-    const own = (s / topS) * (c.figure ? TUNING.figure : 1);
-    return own + TUNING.passage * ((passage[c.rank] ?? 0) / topP) + TUNING.rank / (1 + c.rank);
+    return (s / topS) * (c.figure ? TUNING.figure : 1) + TUNING.rank / (1 + c.rank);
   });
 }
 
@@ -188,28 +193,31 @@ export function chooseQuotes(
   used: ReadonlySet<number>,
   context = "",
 ): Candidate[] {
-  const rankBy = (query: Weights) => {
+  const rankBy = (query: Weights, reuse = false) => {
     const scores = blended(pool, query);
     return pool.candidates
       .map((c, i) => ({ c, score: scores[i] ?? 0 }))
-      .filter((x) => x.score > 0 && !used.has(x.c.order))
+      .filter((x) => x.score > 0 && (reuse || !used.has(x.c.order)))
       .sort((a, b) => b.score - a.score || a.c.order - b.c.order);
   };
-  const whole = rankBy(needQuery(need, stop, context));
+  const asked = needQuery(need, stop, context);
+  const fresh = rankBy(asked);
+  // A sentence an earlier need quoted may answer this one too: better quoted twice than "not covered".
+  const whole = fresh.length > 0 ? fresh : rankBy(asked, true).slice(0, 1);
   const top = whole[0]?.score ?? 0;
   const chosen: Candidate[] = [];
+  // Up to `perNeed` sentences, and `extraFigures` more that state a figure.
   const take = (c: Candidate | undefined) => {
-    if (c && !chosen.includes(c) && chosen.length < TUNING.perNeed) chosen.push(c);
+    if (!c || chosen.includes(c)) return;
+    const limit = TUNING.perNeed + (c.figure ? TUNING.extraFigures : 0);
+    if (chosen.length < limit) chosen.push(c);
   };
   // A question asking a price or a duration is answered by a sentence that states one: the
   // need's best such sentence comes first, whatever its share of the best score.
-  if (TUNING.figureFirst) {
-    const asked = needQuery(need, stop, context);
-    for (const figure of [MONEY_TERM, DURATION_TERM])
-      if (asked.has(figure)) take(whole.find((x) => x.c.tf.has(figure))?.c);
-  }
+  for (const figure of [MONEY_TERM, DURATION_TERM, COUNT_TERM])
+    if (asked.has(figure)) take(whole.find((x) => x.c.tf.has(figure))?.c);
   // A part's best sentence first, when it also answers the whole need well enough.
-  for (const part of TUNING.parts ? needParts(need) : []) {
+  for (const part of needParts(need)) {
     const query = needQuery(part, stop);
     if ([...query.keys()].every((t) => t.startsWith("\u0000"))) continue;
     const best = rankBy(query)[0];

@@ -22,6 +22,13 @@ export const ASKS_MONEY =
 export const ASKS_DURATION =
   /(^|[^\p{L}])(how long|how soon|how fast|how quickly|when|jak dlouho|jak rychle|kdy|za jak dlouho)([^\p{L}]|$)/iu;
 
+/** A question asking how many or how big: any number answers it. */
+export const ASKS_COUNT =
+  /(^|[^\p{L}])(how many|how big|how large|how much data|at most|kolik(?!\s+(?:stoj|stál|bud|to\s+stoj))|jak velk\p{L}*|maximáln\p{L}*)([^\p{L}]|$)/iu;
+
+/** Text stating a count or a size: a number. */
+export const STATES_COUNT = /\d/u;
+
 /** Which kinds of figure a text asks for. */
 export function figuresAsked(text: string): { money: boolean; duration: boolean } {
   return { money: ASKS_MONEY.test(text), duration: ASKS_DURATION.test(text) };
