@@ -54,7 +54,7 @@ export function absoluteUrl(url: string, baseUrl: string | undefined): string | 
 
 /** A markdown link or image `[label](url "title")`, or a reference link `[label][ref]`. */
 const LINK =
-  /(!?)\[([^\]\n]{0,300})\]\(\s*([^()\s]{0,2000})(?:\s+"[^"\n]{0,300}")?\s*\)|\[([^\]\n]{0,300})\]\[[^\]\n]{0,100}\]/g;
+  /(!?)\[([^\]\n]{0,300})\]\(\s*((?:[^()\s]|\([^()\s]{0,200}\)){0,2000})(?:\s+"[^"\n]{0,300}")?\s*\)|\[([^\]\n]{0,300})\]\[[^\]\n]{0,100}\]/g;
 
 /**
  * The links of a quoted sentence made to work where the answer is read — in mail, with no page
