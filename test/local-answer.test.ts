@@ -77,6 +77,21 @@ describe("the offline answer's sentence choice", () => {
     expect(texts.join(" ")).not.toContain("What we build for bakeries");
   });
 
+  it("keeps a dotted company form whole: no sentence ends inside 's.r.o.'", () => {
+    const answer = answerOf("What is the bakery's address?", [
+      passage("en:bakeries#address", "Bakeries", "Address", "**Pekárna s.r.o.**, Main Street 1, Brno. Open daily."),
+    ]);
+    expect(answer.map((a) => a.text)).toContain("**Pekárna s.r.o.**, Main Street 1, Brno.");
+  });
+
+  it("answers a duration question with a duration, never with a rate per hour", () => {
+    const answer = answerOf("How long does a bakery website take?", [
+      passage("en:bakeries#rates", "Bakery websites", "Rates", "Changes to a bakery website cost €95 per hour."),
+      passage("en:bakeries#timeline", "Bakery websites", "Timeline", "Building one takes 3 weeks."),
+    ]);
+    expect(answer[0]).toMatchObject({ text: "Building one takes 3 weeks.", citations: ["en:bakeries#timeline"] });
+  });
+
   it("reads a question that names little with the sentence before it", () => {
     const answer = answerOf("I want my bakery account closed for good. How do I do that?", [
       passage("en:help#close", "Help", "Closing an account", "Press Close account in your settings to close it."),

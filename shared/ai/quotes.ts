@@ -9,19 +9,23 @@
  * claim of its own: it is left out. Pure and bounded by the caller's slices.
  */
 
-/** A segment ending in a title or initial ("Mgr.", "Dr.", "J.", "Inc.") does not end a sentence. */
-const ABBREVIATION = /(?:^|[\s(*_])(\p{Lu}\p{Ll}{0,2}|\p{Lu})\.[*_]*$/u;
+/**
+ * A segment ending in a title, an initial or a dotted abbreviation ("Mgr.", "Dr.", "J.", "Inc.",
+ * "s.r.o.") does not end a sentence.
+ */
+const ABBREVIATION = /(?:^|[\s(*_.])(\p{Lu}\p{Ll}{0,2}|\p{L})\.[*_]*$/u;
 
 export function segmentSentences(text: string, language: string): string[] {
   const locale = language === "und" ? "en" : language;
   const out: string[] = [];
   let carry = "";
   for (const s of new Intl.Segmenter(locale, { granularity: "sentence" }).segment(text)) {
-    const segment = `${carry}${s.segment}`.replace(/\s+/g, " ").trim();
+    const raw = `${carry}${s.segment}`;
+    const segment = raw.replace(/\s+/g, " ").trim();
     carry = "";
     if (segment.length === 0) continue;
     if (ABBREVIATION.test(segment)) {
-      carry = `${segment} `;
+      carry = raw;
       continue;
     }
     out.push(segment);

@@ -10,9 +10,12 @@
 /** Text stating a price or a share: a currency sign or code, or `%`. */
 export const STATES_MONEY = /(€|(^|[^\p{L}])(EUR|Kč|CZK|USD)([^\p{L}]|$)|\$|%)/iu;
 
-/** Text stating a duration: a number followed (maybe after one word) by a unit of time. */
+/**
+ * Text stating a duration: a number followed (maybe after one word) by a unit of time. A rate
+ * ("€95 per hour", "390 € za hodinu", "€49 a month") is a price, not a duration.
+ */
 export const STATES_DURATION =
-  /\d[\s-]*(?:\p{L}+\s+)?(days?|weeks?|months?|hours?|years?|minutes?|dn[íůy]|den|týdn\p{L}*|týden|měsíc\p{L}*|hodin\p{L}*|minut\p{L}*|let|roky?)([^\p{L}]|$)/iu;
+  /\d[\s-]*(?:(?!(?:per|a|an|za|každ\p{L}*)\s)\p{L}+\s+)?(days?|weeks?|months?|hours?|years?|minutes?|dn[íůy]|den|týdn\p{L}*|týden|měsíc\p{L}*|hodin\p{L}*|minut\p{L}*|let|roky?)([^\p{L}]|$)/iu;
 
 /** A question or need asking what something costs. */
 export const ASKS_MONEY =
