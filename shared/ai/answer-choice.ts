@@ -126,7 +126,7 @@ export function candidatePool(
   return pool;
 }
 
-/** BM25 (`k1 = 1.2`, `b = 0.75`) of weighted query terms over documents. */
+/** BM25 (`k1 = 1.2`, `b = TUNING.b`) of weighted query terms over documents. */
 function bm25(query: Weights, docs: readonly Doc[]): number[] {
   const n = docs.length;
   const avg = docs.reduce((sum, c) => sum + c.length, 0) / Math.max(n, 1) || 1;
