@@ -166,6 +166,30 @@ describe("retrieve", () => {
     expect(passages.some((p) => p.url.startsWith("/t/hosting/"))).toBe(true);
   });
 
+  it("for a price question, brings the best page's price section even when it shares no word with the request", async () => {
+    const bakery: TestPage = {
+      locale: "en",
+      slug: "bakery-sites",
+      title: "Bakery websites",
+      markdown:
+        "# Bakery websites\n\nWebsites for bakeries with online bread orders.\n\n## What you get\n\nAn online order form for bread, cakes and pastries.\n\n## Terms\n\nFrom €1,900, ready in 3 weeks.\n",
+    };
+    const noise: TestPage = {
+      locale: "en",
+      slug: "blog",
+      title: "Blog",
+      markdown: "# Blog\n\n## Bread\n\nWe like bread and online orders and bakeries.\n",
+    };
+    await site([bakery, noise, hosting]).ingest();
+    const asked = await retrieve(env, ["We bake bread and want online orders. What would that cost?"], {
+      locale: "en",
+    });
+    expect(asked.passages.map((p) => p.id)).toContain("en:bakery-sites#terms");
+    // Not asked for a figure, the section that shares no word stays out.
+    const plain = await retrieve(env, ["We bake bread and want online orders."], { locale: "en" });
+    expect(plain.passages.map((p) => p.id)).not.toContain("en:bakery-sites#terms");
+  });
+
   it("answers zero passages with nothing indexed or nothing searchable", async () => {
     expect((await retrieve(env, ["backups"], { locale: "en" })).passages).toEqual([]);
     await site([hosting]).ingest();

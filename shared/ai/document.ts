@@ -6,7 +6,8 @@
  * analysis was not given is dropped here too, so no `[n]` ever points nowhere. An empty answer
  * (the providers empty it when no passage was given, so a model cannot answer from thin air)
  * says plainly that the site does not cover the request; with nothing cited, Sources is left
- * out.
+ * out. Links inside quoted claims are made absolute under the site's origin (`absoluteLinks`),
+ * so they work in mail.
  */
 import type { Source } from "../retrieval/types";
 import type { CitedClaim, CitedPassage, StructuredAnalysis } from "./provider";
@@ -26,10 +27,13 @@ export interface DocumentParts {
   baseUrl?: string;
 }
 
-/** One line of model or request text, safe inside a list item: no line breaks, no fake `[n]`. */
+/**
+ * One line of model or request text, safe inside a list item: no line breaks, no fake `[n]`
+ * (a `[3]` that opens a link, `[3](/x)`, is the link's label, not a citation).
+ */
 function clean(text: string): string {
   return text
-    .replace(/\[\d{1,3}\]/g, "")
+    .replace(/\[\d{1,3}\](?!\()/g, "")
     .replace(/\s+/g, " ")
     .trim();
 }
@@ -46,6 +50,32 @@ function linkLabel(text: string): string {
 export function absoluteUrl(url: string, baseUrl: string | undefined): string | null {
   if (!/^\/(?!\/)[^\s()<>]*$/.test(url)) return null;
   return `${(baseUrl ?? "").replace(/\/+$/, "")}${url}`;
+}
+
+/** A markdown link or image `[label](url "title")`, or a reference link `[label][ref]`. */
+const LINK =
+  /(!?)\[([^\]\n]{0,300})\]\(\s*((?:[^()\s]|\([^()\s]{0,200}\)){0,2000})(?:\s+"[^"\n]{0,300}")?\s*\)|\[([^\]\n]{0,300})\]\[[^\]\n]{0,100}\]/g;
+
+/**
+ * The links of a quoted sentence made to work where the answer is read — in mail, with no page
+ * to be relative to: a site-relative link (`[pricing](/pricing/)`) becomes absolute under the
+ * site's origin, an `http(s)` or `mailto` link stays, and any other (a reference link whose
+ * definition was not quoted, an image, a `javascript:` URL) is reduced to its label, so the
+ * sentence still reads "start with web development" rather than losing its object. Without
+ * `baseUrl`, site-relative links stay as they are.
+ */
+export function absoluteLinks(text: string, baseUrl: string | undefined): string {
+  return text.replace(LINK, (whole, image: string, label: string | undefined, url: string, refLabel?: string) => {
+    if (refLabel !== undefined) return refLabel;
+    const shown = (label ?? "").trim();
+    if (image || !shown) return shown;
+    if (/^\/(?!\/)/.test(url)) {
+      if (!baseUrl) return whole;
+      const absolute = absoluteUrl(url, baseUrl);
+      return absolute ? `[${shown}](${absolute})` : shown;
+    }
+    return /^(https?:\/\/|mailto:)/i.test(url) ? `[${shown}](${url})` : shown;
+  });
 }
 
 /** The sources of a structure: its cited passages, numbered in order of first citation. */
@@ -94,15 +124,15 @@ export function keepKnownCitations(structured: StructuredAnalysis, ids: Readonly
   return { ...structured, answer: structured.answer.map(keep), proposals: structured.proposals.map(keep) };
 }
 
-function claimLine(claim: CitedClaim, number: Map<string, number>): string {
+function claimLine(claim: CitedClaim, number: Map<string, number>, baseUrl?: string): string {
   const marks = claim.citations.flatMap((id) => {
     const n = number.get(id);
     return n === undefined ? [] : [`[${n}]`];
   });
-  return `- ${clean(claim.text)}${marks.length > 0 ? ` ${marks.join("")}` : ""}`;
+  return `- ${absoluteLinks(clean(claim.text), baseUrl)}${marks.length > 0 ? ` ${marks.join("")}` : ""}`;
 }
 
-function answerLines(answer: readonly CitedClaim[], number: Map<string, number>): string[] {
+function answerLines(answer: readonly CitedClaim[], number: Map<string, number>, baseUrl?: string): string[] {
   if (answer.length === 0) return [NOT_COVERED];
   const lines: string[] = [];
   let question: string | undefined;
@@ -112,7 +142,7 @@ function answerLines(answer: readonly CitedClaim[], number: Map<string, number>)
       lines.push(`**${clean(claim.question).replace(/\*/g, "")}**`, "");
     }
     question = claim.question;
-    lines.push(claimLine(claim, number));
+    lines.push(claimLine(claim, number, baseUrl));
   }
   return lines;
 }
@@ -124,7 +154,7 @@ const bullets = (items: readonly string[], none: string) =>
 export function composeDocument(parts: DocumentParts): { markdown: string; sources: Source[] } {
   const { structured, passages, label, notices = [], baseUrl } = parts;
   const { sources, number } = sourcesOf(structured, passages, baseUrl);
-  const proposals = structured.proposals.map((p) => claimLine(p, number));
+  const proposals = structured.proposals.map((p) => claimLine(p, number, baseUrl));
   const lines = [
     "# Analysis",
     "",
@@ -133,7 +163,7 @@ export function composeDocument(parts: DocumentParts): { markdown: string; sourc
     ...notices.flatMap((n) => [`> ${clean(n)}`, ""]),
     "## Answer",
     "",
-    ...answerLines(structured.answer, number),
+    ...answerLines(structured.answer, number, baseUrl),
     "",
     "## What we understood",
     "",

@@ -119,3 +119,23 @@ export function vectorizeRetrieval(env: Pick<Env, "DB" | "AI" | "PASSAGES_INDEX"
     },
   };
 }
+
+/** Most passages read of one page by `siblingPassages`. */
+const SIBLINGS_PER_PAGE = 60;
+
+/**
+ * Every passage of the given pages (at most `SIBLINGS_PER_PAGE` each), read from D1 whatever the
+ * search backend: the sections of the best pages that retrieval looks at for a figure the
+ * request asks (`preferFigures` in `index.ts`). One statement per page, two bound parameters.
+ */
+export async function siblingPassages(
+  d1: D1Database,
+  pages: readonly { locale: string; slug: string }[],
+): Promise<RetrievedPassage[]> {
+  if (pages.length === 0) return [];
+  const statement = d1.prepare("SELECT * FROM content_passages WHERE locale = ?1 AND slug = ?2 ORDER BY seq LIMIT ?3");
+  const results = await d1.batch<ContentPassageRow>(
+    pages.map((p) => statement.bind(p.locale, p.slug, SIBLINGS_PER_PAGE)),
+  );
+  return results.flatMap((r) => r.results.map((row) => toRetrieved(row, 0)));
+}

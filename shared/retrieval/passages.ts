@@ -5,7 +5,7 @@
  * so duplicate headings get the same `-1`, `-2` suffixes and a `#` line inside a fenced code
  * block is never mistaken for a heading (marked's lexer decides what a heading is, as it does
  * for the site). Pure and bounded: a long section is split at paragraph boundaries into pieces
- * of at most ~`MAX_PASSAGE_CHARS`, each keeping its section's anchor (ids `…#anchor~2`, `~3`).
+ * of at most ~`MAX_PASSAGE_CHARS` (an over-long paragraph at a line break or a space), each keeping its section's anchor (ids `…#anchor~2`, `~3`).
  * `plain` is the text folded for the index (link syntax, emphasis, table pipes dropped); `text`
  * stays the readable markdown.
  */
@@ -70,7 +70,19 @@ export function splitParagraphs(text: string, max = MAX_PASSAGE_CHARS): string[]
     const p = para.trim();
     if (p === "") continue;
     const chunks: string[] = [];
-    for (let i = 0; i < p.length; i += max) chunks.push(p.slice(i, i + max));
+    // An over-long paragraph (a long list, a table) is cut at its last line break, else its
+    // last space, in the second half of the window: a piece never starts mid-word unless one
+    // word fills the window. Each window is read once, so the cost stays linear.
+    let start = 0;
+    while (p.length - start > max) {
+      const window = p.slice(start, start + max);
+      const line = window.lastIndexOf("\n");
+      const space = window.lastIndexOf(" ");
+      const cut = line > max / 2 ? line : space > max / 2 ? space : max;
+      chunks.push(window.slice(0, cut).trimEnd());
+      start += cut < max ? cut + 1 : cut;
+    }
+    chunks.push(p.slice(start));
     for (const chunk of chunks) {
       if (current === "") current = chunk;
       else if (current.length + 2 + chunk.length <= max) current = `${current}\n\n${chunk}`;
