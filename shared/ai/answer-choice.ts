@@ -42,9 +42,9 @@ export const TUNING = {
   /** A further sentence needs this share of the best one's score. */
   second: 0.3,
   /** Sentences quoted per need at most… */
-  perNeed: 3,
+  perNeed: 5,
   /** …and this many more when they state a figure (a price list, a price and a duration). */
-  extraFigures: 2,
+  extraFigures: 3,
   /** The weight of the words of the sentence before a need that names fewer than `fewTerms`. */
   context: 0.5,
   fewTerms: 4,
