@@ -104,7 +104,8 @@ describe("who may enter the desk", () => {
       expect(res.status, action).toBe(404);
     }
     expect((await messages(id)).map((m) => m.body)).toEqual(["INTERNAL-ONLY remark"]);
-    expect((await deskStatus(id)).desk_status).toBe("open");
+    // Answered by the pipeline, the request waits on its customer; a note does not change whose turn it is.
+    expect((await deskStatus(id)).desk_status).toBe("waiting");
     // The API shows the owner no note either.
     const events = await customer.get(`/v1/submissions/${id}`);
     expect(await events.text()).not.toContain("INTERNAL-ONLY");
@@ -281,7 +282,7 @@ describe("staff actions", () => {
     expect((await post("status", { status: "deleted" })).status).toBe(400);
     expect((await auditRows("desk.resolved", id))[0]).toMatchObject({
       actor_id: staffId,
-      before: { deskStatus: "open" },
+      before: { deskStatus: "waiting" },
       after: { deskStatus: "resolved" },
     });
     expect((await auditRows("desk.reopened", id))[0]).toMatchObject({

@@ -42,7 +42,7 @@ ol.timeline .name{font-weight:600;min-width:6rem}ol.timeline .meta{color:var(--m
 .drop{border:2px dashed #c5ccd6;border-radius:8px;padding:.9rem;background:#fafbfc}.drop.over{border-color:var(--brand);background:var(--info-bg)}
 ul.files{list-style:none;padding:0;margin:.6rem 0 0}ul.files li{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap;padding:.35rem 0;border-bottom:1px solid var(--line)}
 ul.files button{padding:.2rem .6rem;font-size:.85rem}progress{width:100%;height:1rem}
-.muted{color:var(--muted)}.pager{display:flex;justify-content:space-between;margin-top:1rem}
+.muted{color:var(--muted)}.plain{white-space:pre-wrap}.pager{display:flex;justify-content:space-between;margin-top:1rem}
 @media (max-width:640px){th.opt,td.opt{display:none}main{padding:1rem .8rem 2rem}.card{padding:1rem}}
 `;
 

@@ -53,7 +53,7 @@ export function Thread(props: {
                 <p class="meta">
                   You wrote · <Time ms={e.at} zone={zone} />
                 </p>
-                <p style="white-space:pre-wrap">{e.text}</p>
+                <p class="plain">{e.text}</p>
                 {fileLinks(e.files.map((f) => f.id))}
               </li>
             );
@@ -77,7 +77,7 @@ export function Thread(props: {
                   // Staff write markdown; renderMarkdown sanitises it.
                   <div class="message">{raw(renderMarkdown(e.message.body))}</div>
                 ) : (
-                  <p style="white-space:pre-wrap">{e.message.body}</p>
+                  <p class="plain">{e.message.body}</p>
                 )}
                 {fileLinks(fileIdsOf(e.message.fileIds))}
               </li>
