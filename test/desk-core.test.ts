@@ -280,6 +280,27 @@ describe("the AI's draft (review policy)", () => {
     expect(customer[1]).toMatchObject({ message: { fromDraft: 1, kind: "reply" } });
   });
 
+  it("is announced to staff on their channels (staff.draft_ready), and to admins by the reviewers' mail", async () => {
+    const staff = await userId(unique("drafts-staff"), "staff");
+    const admin = await userId(unique("drafts-admin"), "admin");
+    const id = await submit(unique("announce"), "reviewed");
+    await waitingAtReview(id);
+    const told = await vi.waitFor(
+      async () => {
+        const { results } = await env.DB.prepare(
+          "SELECT user_id, channel FROM notifications WHERE submission_id = ? AND event = 'staff.draft_ready'",
+        )
+          .bind(id)
+          .all<{ user_id: string; channel: string }>();
+        if (!results.some((r) => r.user_id === staff)) throw new Error("staff not told yet");
+        return results;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(told.find((r) => r.user_id === staff)?.channel).toBe("email");
+    expect(told.map((r) => r.user_id)).not.toContain(admin);
+  });
+
   it("is discarded: the job completes, the customer is told nothing and cannot read it", async () => {
     const email = unique("discard");
     const id = await submit(email, "reviewed");

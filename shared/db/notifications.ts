@@ -12,6 +12,7 @@ export type Channel = (typeof CHANNELS)[number];
  * (and admins) that a customer's request arrived, by any intake. `submission.replied` brings
  * the customer a staff reply (one delivery per reply); `staff.customer_replied` tells the
  * request's assignee (or, with nobody assigned, all staff) that the customer answered;
+ * `staff.draft_ready` tells staff that the AI's draft of a request waits for them on the desk;
  * `alert.firing` and `alert.resolved` tell admins that an alert rule opened or cleared an incident.
  */
 export const NOTIFICATION_EVENTS = [
@@ -26,6 +27,7 @@ export const NOTIFICATION_EVENTS = [
   "digest.daily",
   "staff.new_request",
   "staff.customer_replied",
+  "staff.draft_ready",
   "alert.firing",
   "alert.resolved",
 ] as const;
@@ -34,6 +36,7 @@ export const NOTIFICATION_EVENTS = [
 export const STAFF_EVENTS: readonly NotificationEvent[] = [
   "staff.new_request",
   "staff.customer_replied",
+  "staff.draft_ready",
   "alert.firing",
   "alert.resolved",
 ];

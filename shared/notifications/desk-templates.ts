@@ -1,6 +1,7 @@
 /**
- * The shipped texts of the desk's events: a staff reply to the customer (`submission.replied`)
- * and a customer's answer to staff (`staff.customer_replied`). Kept beside `templates.ts`, which
+ * The shipped texts of the desk's events: a staff reply to the customer (`submission.replied`),
+ * a customer's answer to staff (`staff.customer_replied`) and an AI draft waiting for staff
+ * (`staff.draft_ready`). Kept beside `templates.ts`, which
  * spreads them into its defaults, so that file stays within its size. The reply's email carries
  * the reply itself (markdown, rendered like a result); the other channels a short notice and
  * the link, since a chat or an SMS is no place for a long answer.
@@ -12,6 +13,7 @@ type Defaults = Record<Locale, { email: { subject: string; body: string }; chat:
 export const DESK_TEMPLATE_VARS = {
   "submission.replied": ["name", "id", "link", "requestId", "reply"],
   "staff.customer_replied": ["name", "id", "link", "customer", "channel", "excerpt"],
+  "staff.draft_ready": ["name", "id", "link", "customer", "source", "excerpt"],
 } as const;
 
 export const DESK_TEMPLATES: Record<keyof typeof DESK_TEMPLATE_VARS, Defaults> = {
@@ -49,6 +51,24 @@ export const DESK_TEMPLATES: Record<keyof typeof DESK_TEMPLATE_VARS, Defaults> =
       },
       chat: "{{customer}} odpověděl(a) ({{channel}}) v požadavku StateX {{id}}: {{excerpt}}\n{{link}}",
       sms: "{{customer}} odpovedel(a) v pozadavku StateX {{id}}. {{link}}",
+    },
+  },
+  "staff.draft_ready": {
+    en: {
+      email: {
+        subject: "A draft waits for review ({{id}})",
+        body: "Hello {{name}},\n\nThe AI's answer to {{customer}}'s request {{id}} (by {{source}}) waits for review:\n\n> {{excerpt}}\n\nEdit and send it, or discard it and answer yourself, on the desk: {{link}}",
+      },
+      chat: "A StateX draft waits for review: {{customer}}, request {{id}}.\n{{link}}",
+      sms: "StateX draft waits for review: request {{id}}. {{link}}",
+    },
+    cs: {
+      email: {
+        subject: "Koncept čeká na kontrolu ({{id}})",
+        body: "Dobrý den {{name}},\n\nOdpověď AI na požadavek {{id}} od {{customer}} ({{source}}) čeká na kontrolu:\n\n> {{excerpt}}\n\nUpravte ji a odešlete, nebo ji zahoďte a odpovězte sami, na pultu: {{link}}",
+      },
+      chat: "Koncept StateX čeká na kontrolu: {{customer}}, požadavek {{id}}.\n{{link}}",
+      sms: "Koncept StateX ceka na kontrolu: pozadavek {{id}}. {{link}}",
     },
   },
 };

@@ -47,6 +47,7 @@ const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
   "account.api_key_created",
   "staff.new_request",
   "staff.customer_replied",
+  "staff.draft_ready",
   "alert.firing",
   "alert.resolved",
 ];

@@ -37,7 +37,7 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     const [s] = await d.select().from(submissions).where(eq(submissions.id, row.submissionId)).limit(1);
     if (!s) throw new DeliveryError(`unknown submission ${row.submissionId}`, false);
     const link = s.userId ? `${base(env)}/app/requests/${s.id}` : `${base(env)}/v1/submissions/${s.id}`;
-    if (event === "staff.new_request") {
+    if (event === "staff.new_request" || event === "staff.draft_ready") {
       const source = { api: "API", portal: "portal", email: "email" }[s.source];
       const excerpt = (s.excerpt ?? "").slice(0, 200);
       // Staff work on a request at the desk.

@@ -19,6 +19,7 @@ import type { Logger } from "../log";
 import type { SubmissionEvent } from "../messages";
 import { DeliveryError, notifyEvent } from "../notifications/deliver";
 import { mailReviewers } from "../notifications/review-mail";
+import { tellStaff } from "../notifications/staff";
 import { reviewLinks } from "../review";
 import type { NoticeDelivery } from "./steps/context";
 
@@ -70,6 +71,12 @@ export async function requestReview(env: Env, job: NoticeJob, log: Logger): Prom
     await mailReviewers(env, job.id, links, log);
   } catch (error) {
     log.error("could not mail the reviewers", { error });
+  }
+  try {
+    // Staff who are not admins hear of the draft on the channels they chose for it.
+    await tellStaff(env, job.id, job.correlationId, log, { event: "staff.draft_ready", roles: ["staff"] });
+  } catch (error) {
+    log.error("could not tell staff of the draft", { error });
   }
   await tellOwnerQuietly(env, job, "submission.needs_review", log);
 }

@@ -26,6 +26,7 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "digest.daily": "daily digest",
   "staff.new_request": "new customer request (staff)",
   "staff.customer_replied": "customer answered (staff)",
+  "staff.draft_ready": "AI draft waits for review (staff)",
   "alert.firing": "alert firing (admins)",
   "alert.resolved": "alert resolved (admins)",
 };
