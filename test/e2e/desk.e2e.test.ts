@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
-import PostalMime, { type Email } from "postal-mime";
+import type { Browser, Page } from "playwright-core";
+import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, launchChromium, shot, startDevServer, waitForMail } from "./dev-server";
 
 /**
  * The staff desk end to end, as a member of staff uses it: a real headless Chromium against
@@ -18,69 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * shows are copied to docs/screenshots/ as well (so a test run leaves the repository alone).
  */
 
-const root = path.resolve(import.meta.dirname, "../..");
-const shots = path.join(root, "test-results", "screenshots");
-const docShots = path.join(root, "docs", "screenshots");
-const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
 const DEMO_ID = "sub_01JF000000000000000000DEM0";
 const DEMO_KEY = "sx_demo_local_development_key_not_for_production";
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  NO_COLOR: "1",
-};
 
-let server: ChildProcess;
+let server: DevServer;
 let browser: Browser;
 let base = "";
-let persist = "";
-let output = "";
 
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wranglerBin, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed:\n${log}`))));
-  });
-}
-
-/** A full-page screenshot; `forDocs` also copies it to docs/screenshots/ for docs/desk.md. */
-async function shot(page: Page, name: string, forDocs = false): Promise<void> {
-  const file = path.join(shots, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  if (forDocs && process.env.DOCS_SCREENSHOTS === "1") await copyFile(file, path.join(docShots, `${name}.png`));
-}
-
-/** Every .eml this wrangler session wrote to `to`, oldest first (paths come from wrangler's log). */
-async function mailsTo(to: string): Promise<Email[]> {
-  const files = [...new Set([...output.matchAll(/Email: (\S+\.eml)/g)].map((m) => m[1] ?? ""))];
-  const found: { mail: Email; mtime: number }[] = [];
-  for (const file of files) {
-    const raw = await readFile(file).catch(() => null);
-    if (!raw) continue;
-    const mail = await PostalMime.parse(raw);
-    if (!mail.to?.some((a) => a.address?.toLowerCase() === to)) continue;
-    found.push({ mail, mtime: (await stat(file)).mtimeMs });
-  }
-  return found.sort((a, b) => a.mtime - b.mtime).map((f) => f.mail);
-}
-
-/** Waits (up to 30 s) for a mail to `to` that `match` accepts. */
-async function waitForMail(to: string, match: (m: Email) => boolean): Promise<Email> {
-  for (let i = 0; i < 300; i++) {
-    const hit = (await mailsTo(to)).reverse().find(match);
-    if (hit) return hit;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no matching mail to ${to}`);
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${base}/auth/signin`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base}/app`);
 }
 
 /** Delivers a raw message as Email Routing would (`/cdn-cgi/local/email`); returns the handler's JSON. */
@@ -91,85 +38,17 @@ async function deliver(from: string, to: string, raw: string) {
   return (await res.json()) as { outcome?: string; rejectReason?: string; replies?: { raw?: string }[] };
 }
 
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${base}/auth/signin`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${base}/app`);
-}
-
 beforeAll(async () => {
-  await mkdir(shots, { recursive: true });
-  persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-desk-"));
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   // The demo seed (as `npm run db:seed`): accounts, the demo request, its thread, a saved reply.
-  await run(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", "migrations/seed/demo.sql"]);
-  for (const [key, file, type] of [
-    [`inputs/${DEMO_ID}.json`, "demo-input.json", "application/json"],
-    [`results/${DEMO_ID}.md`, "demo-result.md", "text/markdown; charset=utf-8"],
-  ] as const)
-    await run([
-      "r2",
-      "object",
-      "put",
-      `statex-files/${key}`,
-      "--local",
-      "--persist-to",
-      persist,
-      "--file",
-      `migrations/seed/${file}`,
-      "--content-type",
-      type,
-    ]);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  server = spawn(
-    wranglerBin,
-    [
-      "dev",
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      "0",
-      "--persist-to",
-      persist,
-      // Mailed requests (the default workflow) wait for staff as a draft: the review policy by configuration.
-      "--var",
-      "REVIEW_WORKFLOWS:analyse",
-    ],
-    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  server.stdout?.on("data", (d) => {
-    output += d;
-  });
-  server.stderr?.on("data", (d) => {
-    output += d;
-  });
-  base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i++) {
-    if (/Ready on/.test(output)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  if (!/Ready on/.test(output)) throw new Error(`wrangler dev did not start:\n${output}`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
-  });
+  // Mailed requests (the default workflow) wait for staff as a draft: the review policy by configuration.
+  server = await startDevServer({ seed: true, vars: { REVIEW_WORKFLOWS: "analyse" } });
+  base = server.base;
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  await rm(persist, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe("the staff desk in a real browser", () => {
@@ -312,7 +191,7 @@ describe("the staff desk in a real browser", () => {
     await page.waitForSelector("text=The answer is on its way to the customer.");
 
     // The mail to the customer holds the edited text, in the thread the customer began.
-    const answer = await waitForMail(customer, (m) => (m.text ?? "").includes("EDITED IN THE DESK"));
+    const answer = await waitForMail(server, customer, (m) => (m.text ?? "").includes("EDITED IN THE DESK"));
     expect(answer.subject).toBe(`Re: ${subject}`);
     expect(`${answer.inReplyTo ?? ""} ${answer.references ?? ""}`).toContain(first);
     expect(answer.text).not.toContain("INTERNAL: check");

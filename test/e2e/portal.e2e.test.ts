@@ -1,10 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
-import PostalMime from "postal-mime";
+import { readFile } from "node:fs/promises";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, launchChromium, shot, startDevServer, waitForMail } from "./dev-server";
 
 /**
  * The portal end to end, as a person uses it: a real headless Chromium (Debian's, driven by
@@ -12,112 +9,32 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * every page go to test-results/screenshots/.
  */
 
-const root = path.resolve(import.meta.dirname, "../..");
-const shots = path.join(root, "test-results", "screenshots");
-const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  NO_COLOR: "1",
-};
-
-let server: ChildProcess;
+let server: DevServer;
 let browser: Browser;
 let base = "";
-let persist = "";
-let output = "";
 
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wranglerBin, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed:\n${log}`))));
-  });
-}
-
-/** The newest .eml this wrangler session wrote to `to` (paths come from wrangler's log). */
+/** The newest mail this wrangler session wrote to `to`. */
 async function mailTo(to: string): Promise<{ subject: string; text: string }> {
-  for (let i = 0; i < 100; i++) {
-    const paths = [...output.matchAll(/Email: (\S+\.eml)/g)].map((m) => m[1] ?? "");
-    let newest: { file: string; mtime: number } | null = null;
-    for (const file of paths) {
-      const raw = await readFile(file, "latin1").catch(() => "");
-      if (!new RegExp(`^To: .*${to.replace(/[.+]/g, "\\$&")}`, "im").test(raw)) continue;
-      const { mtimeMs } = await stat(file);
-      if (!newest || mtimeMs > newest.mtime) newest = { file, mtime: mtimeMs };
-    }
-    if (newest) {
-      const email = await PostalMime.parse(await readFile(newest.file));
-      return { subject: email.subject ?? "", text: email.text ?? "" };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no mail to ${to}`);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const email = await waitForMail(server, to);
+  return { subject: email.subject ?? "", text: email.text ?? "" };
 }
 
 beforeAll(async () => {
-  await mkdir(shots, { recursive: true });
-  persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-"));
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   // The demo seed: an admin (admin@statex.localhost) for the admin pages.
-  await run(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", "migrations/seed/demo.sql"]);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  server = spawn(
-    wranglerBin,
-    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", persist],
-    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  server.stdout?.on("data", (d) => {
-    output += d;
-  });
-  server.stderr?.on("data", (d) => {
-    output += d;
-  });
-  base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120; i++) {
-    if (/Ready on/.test(output)) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  if (!/Ready on/.test(output)) throw new Error(`wrangler dev did not start:\n${output}`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // A fake microphone (a beep), allowed without a prompt: the voice-note recorder runs for real.
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-    ],
-  });
+  server = await startDevServer({ seed: true });
+  base = server.base;
+  browser = await launchChromium([
+    "--disable-component-update",
+    "--disable-sync",
+    // A fake microphone (a beep), allowed without a prompt: the voice-note recorder runs for real.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+  ]);
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  await rm(persist, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe("the portal in a real browser", () => {
@@ -271,10 +188,4 @@ describe("the portal in a real browser", () => {
     expect(page.url()).toBe(`${base}/auth/signin?next=%2Fapp%2Fprofile`);
     await context.close();
   });
-});
-
-// Screenshots are artifacts: list them so a run shows where they are.
-afterAll(async () => {
-  const files = await readdir(shots).catch(() => []);
-  if (files.length > 0) console.log(`screenshots: ${path.relative(root, shots)}/ (${files.length} files)`);
 });
