@@ -7,9 +7,8 @@
  * mail's Message-ID), so a double click, a retried call or a redelivered mail writes and tells
  * once. A lost queue send leaves the message in the thread, where the desk's inbox shows it.
  */
-import { and, asc, eq, gt, ne } from "drizzle-orm";
-import { type Db, db } from "../db/client";
-import { type MessageChannel, type SubmissionMessageRow, submissionMessages } from "../db/schema";
+import { db } from "../db/client";
+import type { MessageChannel, SubmissionMessageRow } from "../db/schema";
 import type { Logger } from "../log";
 import type { CustomerNotifyMessage } from "../messages";
 import { postMessage } from "./messages";
@@ -54,28 +53,4 @@ export async function postCustomerMessage(
     });
   }
   return out;
-}
-
-/**
- * One page of the thread as the customer sees it (no internal notes: the query leaves them
- * out), oldest first, after message `after`. Ids are time-sorted ULIDs, so the cursor is the
- * last id of the previous page, stable while the thread grows.
- */
-export async function customerThreadPage(
-  d: Db,
-  submissionId: string,
-  options: { after?: string; limit: number },
-): Promise<SubmissionMessageRow[]> {
-  return d
-    .select()
-    .from(submissionMessages)
-    .where(
-      and(
-        eq(submissionMessages.submissionId, submissionId),
-        ne(submissionMessages.kind, "note"),
-        options.after ? gt(submissionMessages.id, options.after) : undefined,
-      ),
-    )
-    .orderBy(asc(submissionMessages.id))
-    .limit(options.limit);
 }

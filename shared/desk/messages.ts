@@ -13,7 +13,7 @@
  * click, a retried call, a redelivered mail) finds the first and changes nothing, so a caller
  * that delivers only `created` messages delivers each once.
  */
-import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, ne, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   MAX_MESSAGE_CHARS,
@@ -116,22 +116,27 @@ export async function postMessage(
 }
 
 /**
- * The messages of a request, oldest first. For the customer (`audience: "customer"`) internal
- * notes are left out by the query itself, so no view built on it can show one.
+ * The messages of a request, oldest first; with `after` and `limit`, one page of them (ids are
+ * time-sorted ULIDs, so the cursor is the last id of the previous page, stable while the
+ * thread grows). For the customer (`audience: "customer"`) internal notes are left out by the
+ * query itself, so no view built on it can show one.
  */
 export async function listMessages(
   d: Db,
   submissionId: string,
   audience: "customer" | "staff",
+  page: { after?: string; limit?: number } = {},
 ): Promise<SubmissionMessageRow[]> {
-  return d
+  const query = d
     .select()
     .from(submissionMessages)
     .where(
       and(
         eq(submissionMessages.submissionId, submissionId),
         audience === "customer" ? ne(submissionMessages.kind, "note") : undefined,
+        page.after ? gt(submissionMessages.id, page.after) : undefined,
       ),
     )
-    .orderBy(asc(submissionMessages.createdAt), asc(submissionMessages.id));
+    .orderBy(asc(submissionMessages.id));
+  return page.limit === undefined ? query : query.limit(page.limit);
 }

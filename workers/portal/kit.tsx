@@ -103,3 +103,33 @@ export function RequestTable<T extends RequestRow>(props: {
     </table>
   );
 }
+
+/** What a listed source needs (`SubmissionView["sources"]`). */
+interface ListedSource {
+  title: string;
+  url: string;
+  section: string | null;
+}
+
+/**
+ * The pages of our site an answer cites, numbered as in the answer. Titles and URLs are
+ * escaped by JSX; only web links become links.
+ */
+export function SourceList(props: { sources: ListedSource[]; data?: boolean }) {
+  return (
+    <ol class="sources" data-sources={props.data ? "" : undefined}>
+      {props.sources.map((src) => (
+        <li>
+          {/^https?:\/\//i.test(src.url) ? (
+            <a href={src.url} rel="noopener">
+              {src.title}
+            </a>
+          ) : (
+            src.title
+          )}
+          {src.section ? <span class="muted"> — {src.section}</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}

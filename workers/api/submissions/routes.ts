@@ -11,8 +11,8 @@ import { createMiddleware } from "hono/factory";
 import type { ControlResult } from "../../../durable-objects/job-coordinator";
 import { db } from "../../../shared/db/client";
 import { isStaff } from "../../../shared/db/schema";
-import { customerThreadPage, postCustomerMessage } from "../../../shared/desk/customer";
-import { MESSAGE_ID_PATTERN, MessageRefused } from "../../../shared/desk/messages";
+import { postCustomerMessage } from "../../../shared/desk/customer";
+import { listMessages, MESSAGE_ID_PATTERN, MessageRefused } from "../../../shared/desk/messages";
 import { sendReply } from "../../../shared/desk/reply";
 import { HttpProblem, notFound } from "../../../shared/http/problem";
 import { SUBMISSION_ID_PATTERN } from "../../../shared/ids";
@@ -303,7 +303,7 @@ export const submissionsRouter = router
     const { id } = c.req.valid("param");
     const { limit, cursor } = c.req.valid("query");
     await ownSubmission(c.env, id, c.get("user"));
-    const rows = await customerThreadPage(db(c.env.DB), id, {
+    const rows = await listMessages(db(c.env.DB), id, "customer", {
       after: cursor ? decodeCursor(cursor, MESSAGE_ID_PATTERN) : undefined,
       limit: limit + 1,
     });

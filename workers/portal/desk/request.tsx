@@ -20,6 +20,7 @@ import { threadOf } from "../../../shared/desk/thread";
 import { formatBytes, listSubmissionFiles } from "../../../shared/submissions/files";
 import { sourcesOf } from "../../api/submissions/service";
 import type { AppEnv } from "../../app-env";
+import { SourceList } from "../kit";
 import type { Flash } from "../layout";
 import { Badge, Time } from "../layout";
 import { customerOf, deskRequest, newClientKey, page, replyContext } from "./area";
@@ -169,24 +170,7 @@ export async function deskRequestPage(
           </div>
           <div class="card">
             <h2>Sources of the answer</h2>
-            {sources.length === 0 ? (
-              <p class="hint">None.</p>
-            ) : (
-              <ol class="sources">
-                {sources.map((src) => (
-                  <li>
-                    {/^https?:\/\//i.test(src.url) ? (
-                      <a href={src.url} rel="noopener">
-                        {src.title}
-                      </a>
-                    ) : (
-                      src.title
-                    )}
-                    {src.section ? <span class="muted"> — {src.section}</span> : null}
-                  </li>
-                ))}
-              </ol>
-            )}
+            {sources.length === 0 ? <p class="hint">None.</p> : <SourceList sources={sources} />}
           </div>
         </aside>
       </div>

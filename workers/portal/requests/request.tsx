@@ -15,7 +15,7 @@ import { released } from "../../../shared/submissions/release";
 import { awaitsReview, sourcesOf } from "../../api/submissions/service";
 import type { AppEnv } from "../../app-env";
 import { audit } from "../../audit";
-import { Csrf } from "../kit";
+import { Csrf, SourceList } from "../kit";
 import { Badge, Time } from "../layout";
 import { RequestDeliveries } from "../notifications";
 import { ownRequest, page } from "./area";
@@ -147,21 +147,7 @@ export async function requestPage(c: Context<AppEnv, "/requests/:id">) {
           {sources.length > 0 ? (
             <>
               <h3>Sources</h3>
-              <ol class="sources" data-sources>
-                {sources.map((src) => (
-                  <li>
-                    {/* Titles and URLs are escaped by JSX; only web links become links. */}
-                    {/^https?:\/\//i.test(src.url) ? (
-                      <a href={src.url} rel="noopener">
-                        {src.title}
-                      </a>
-                    ) : (
-                      src.title
-                    )}
-                    {src.section ? <span class="muted"> — {src.section}</span> : null}
-                  </li>
-                ))}
-              </ol>
+              <SourceList sources={sources} data />
             </>
           ) : null}
         </div>
