@@ -127,3 +127,40 @@ describe("the daily digest", () => {
     expect(email.text).toContain(id);
   });
 });
+
+describe("the staff digest", () => {
+  it("lists every customer's requests of the previous day, with desk links, to staff who chose it; never to a user", async () => {
+    const now = Math.floor(Date.now() / DAY) * DAY + 7 * 3600_000 + 10 * 60_000;
+    const choose = async (email: string, role: "user" | "staff") => {
+      const res = await api(await apiKeyFor(email, { role }), "PUT", "/v1/notifications/preferences", {
+        preferences: [{ event: "staff.digest", channel: "email", enabled: true }],
+      });
+      return res.status;
+    };
+    expect(await choose("staff-digest@example.com", "staff")).toBe(200);
+    // A user who stores the choice anyway is never sent it: the digest goes to staff roles only.
+    await choose("user-digest@example.com", "user");
+    const arrived = await completedYesterday("customer-a@example.com", now);
+    await env.DB.prepare("UPDATE submissions SET created_at = ? WHERE id = ?")
+      .bind(now - DAY, arrived)
+      .run();
+
+    await runCron(now);
+    const row = await vi.waitFor(
+      async () => {
+        const r = await env.DB.prepare(
+          "SELECT n.id, n.status, n.provider_message_id, u.email FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.event = 'staff.digest'",
+        ).all<{ id: string; status: string; provider_message_id: string | null; email: string }>();
+        const sent = r.results.find((x) => x.status === "sent");
+        if (!sent) throw new Error("not yet");
+        expect(r.results.map((x) => x.email)).toEqual(["staff-digest@example.com"]);
+        return sent;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const { email } = await readSentEmail(row.provider_message_id ?? "");
+    expect(email.subject).toMatch(/^New StateX requests of \d{4}-\d{2}-\d{2} \(\d+\)$/);
+    expect(email.text).toContain(`/app/desk/${arrived}`);
+    expect(email.text).toContain("customer-a@example.com");
+  });
+});

@@ -13,6 +13,7 @@ export type Channel = (typeof CHANNELS)[number];
  * the customer a staff reply (one delivery per reply); `staff.customer_replied` tells the
  * request's assignee (or, with nobody assigned, all staff) that the customer answered;
  * `staff.draft_ready` tells staff that the AI's draft of a request waits for them on the desk;
+ * `staff.digest` is staff's once-a-day list of the requests that arrived (email only);
  * `alert.firing` and `alert.resolved` tell admins that an alert rule opened or cleared an incident.
  */
 export const NOTIFICATION_EVENTS = [
@@ -28,6 +29,7 @@ export const NOTIFICATION_EVENTS = [
   "staff.new_request",
   "staff.customer_replied",
   "staff.draft_ready",
+  "staff.digest",
   "alert.firing",
   "alert.resolved",
 ] as const;
@@ -37,6 +39,7 @@ export const STAFF_EVENTS: readonly NotificationEvent[] = [
   "staff.new_request",
   "staff.customer_replied",
   "staff.draft_ready",
+  "staff.digest",
   "alert.firing",
   "alert.resolved",
 ];

@@ -14,6 +14,7 @@ export const DESK_TEMPLATE_VARS = {
   "submission.replied": ["name", "id", "link", "requestId", "reply"],
   "staff.customer_replied": ["name", "id", "link", "customer", "channel", "excerpt"],
   "staff.draft_ready": ["name", "id", "link", "customer", "source", "excerpt"],
+  "staff.digest": ["name", "link", "count", "items", "date"],
 } as const;
 
 export const DESK_TEMPLATES: Record<keyof typeof DESK_TEMPLATE_VARS, Defaults> = {
@@ -69,6 +70,24 @@ export const DESK_TEMPLATES: Record<keyof typeof DESK_TEMPLATE_VARS, Defaults> =
       },
       chat: "Koncept StateX čeká na kontrolu: {{customer}}, požadavek {{id}}.\n{{link}}",
       sms: "Koncept StateX ceka na kontrolu: pozadavek {{id}}. {{link}}",
+    },
+  },
+  "staff.digest": {
+    en: {
+      email: {
+        subject: "New StateX requests of {{date}} ({{count}})",
+        body: "Hello {{name}},\n\n{{count}} requests arrived on {{date}}:\n\n{{items}}\n\nThe desk: {{link}}",
+      },
+      chat: "{{count}} StateX requests arrived on {{date}}:\n{{items}}\n{{link}}",
+      sms: "{{count}} StateX requests arrived on {{date}}. {{link}}",
+    },
+    cs: {
+      email: {
+        subject: "Nové požadavky StateX ze dne {{date}} ({{count}})",
+        body: "Dobrý den {{name}},\n\ndne {{date}} přišlo {{count}} požadavků:\n\n{{items}}\n\nPult: {{link}}",
+      },
+      chat: "Dne {{date}} přišlo {{count}} požadavků StateX:\n{{items}}\n{{link}}",
+      sms: "Dne {{date}} prislo {{count}} pozadavku StateX. {{link}}",
     },
   },
 };

@@ -1,13 +1,15 @@
 /**
- * The daily digest run (hourly cron): finds the subscribers for whom it is 07:00 locally and
- * fans out one digest email each, through the same engine as every other notification.
+ * The daily digests (hourly cron): finds the subscribers for whom it is 07:00 locally and fans
+ * out one digest email each, through the same engine as every other notification — the
+ * owner's results of their previous day (`digest.daily`), and for staff the requests that
+ * arrived that day (`staff.digest`).
  */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { db } from "../db/client";
-import { notificationPreferences, users } from "../db/schema";
-import { createLogger } from "../log";
+import { notificationPreferences, ROLES, type Role, users } from "../db/schema";
+import { createLogger, type Logger } from "../log";
 import { enqueueDeliveries, fanOut } from "./deliver";
-import { completedOn } from "./digest-vars";
+import { arrivedOn, completedOn } from "./digest-vars";
 import { localYesterday, wallClock } from "./zoned";
 
 /** The local hour at which each subscriber's digest goes out. */
@@ -22,17 +24,45 @@ export const DIGEST_HOUR = 7;
  * deliveries queued.
  */
 export async function runDailyDigest(env: Env, now = Date.now()): Promise<number> {
-  const d = db(env.DB);
   const log = createLogger({ correlationId: `digest-${now}`, component: "digest" });
-  const subscribers = await d
+  let queued = 0;
+  for (const digest of DIGESTS) queued += await runDigest(env, digest, now, log);
+  return queued;
+}
+
+/** One kind of daily digest: its event, who may have it, and whether a day has anything to list. */
+interface Digest {
+  event: "digest.daily" | "staff.digest";
+  roles: readonly Role[];
+  hasItems: (env: Env, userId: string, day: string, zone: string) => Promise<boolean>;
+}
+
+const DIGESTS: readonly Digest[] = [
+  // The owner's requests completed on their previous local day.
+  {
+    event: "digest.daily",
+    roles: ROLES,
+    hasItems: async (env, userId, day, zone) => (await completedOn(env, userId, day, zone, 1)).length > 0,
+  },
+  // For staff: every request that arrived on their previous local day (the desk's day in review).
+  {
+    event: "staff.digest",
+    roles: ["staff", "admin"],
+    hasItems: async (env, _userId, day, zone) => (await arrivedOn(env, day, zone, 1)).length > 0,
+  },
+];
+
+async function runDigest(env: Env, digest: Digest, now: number, log: Logger): Promise<number> {
+  const subscribers = await db(env.DB)
     .select({ userId: notificationPreferences.userId, zone: users.timeZone })
     .from(notificationPreferences)
     .innerJoin(users, eq(users.id, notificationPreferences.userId))
     .where(
       and(
-        eq(notificationPreferences.event, "digest.daily"),
+        eq(notificationPreferences.event, digest.event),
         eq(notificationPreferences.channel, "email"),
         eq(notificationPreferences.enabled, 1),
+        inArray(users.role, [...digest.roles]),
         isNull(users.disabledAt),
       ),
     );
@@ -40,9 +70,9 @@ export async function runDailyDigest(env: Env, now = Date.now()): Promise<number
   let queued = 0;
   for (const { userId, zone } of due) {
     const day = localYesterday(zone, now);
-    if ((await completedOn(env, userId, day, zone, 1)).length === 0) continue;
+    if (!(await digest.hasItems(env, userId, day, zone))) continue;
     const pending = await fanOut(env, {
-      event: "digest.daily",
+      event: digest.event,
       subject: { kind: "digest", userId, day },
       correlationId: `digest-${day}`,
       log,
@@ -50,6 +80,6 @@ export async function runDailyDigest(env: Env, now = Date.now()): Promise<number
     await enqueueDeliveries(env, pending, `digest-${day}`);
     queued += pending.length;
   }
-  log.info("daily digest queued", { subscribers: subscribers.length, due: due.length, queued });
+  log.info("daily digest queued", { event: digest.event, subscribers: subscribers.length, due: due.length, queued });
   return queued;
 }

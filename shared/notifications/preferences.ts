@@ -55,9 +55,9 @@ const EMAIL_ON_BY_DEFAULT: readonly NotificationEvent[] = [
 export const defaultEnabled = (event: NotificationEvent, channel: Channel) =>
   channel === "email" && EMAIL_ON_BY_DEFAULT.includes(event);
 
-/** Which channels an event may use at all (the digest is an email). */
+/** Which channels an event may use at all (the digests are emails). */
 export const channelsFor = (event: NotificationEvent): readonly Channel[] =>
-  event === "digest.daily" ? ["email"] : CHANNELS;
+  event === "digest.daily" || event === "staff.digest" ? ["email"] : CHANNELS;
 
 export type PreferenceMatrix = Record<NotificationEvent, Partial<Record<Channel, boolean>>>;
 

@@ -81,7 +81,8 @@ async function eventVars(env: Env, row: NotificationRow, user: UserRow | null): 
     return { name, link: `${base(env)}/app/profile`, keyName: key?.name ?? "?", time };
   }
   if (event === "account.password_changed") return { name, link: `${base(env)}/auth/reset`, time };
-  if (event === "digest.daily" && user) return { name, ...(await digestVars(env, row, user)) };
+  if ((event === "digest.daily" || event === "staff.digest") && user)
+    return { name, ...(await digestVars(env, row, user)) };
   return { name, link: `${base(env)}/app` };
 }
 

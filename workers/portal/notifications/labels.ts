@@ -27,6 +27,7 @@ const EVENT_LABEL: Record<NotificationEvent, string> = {
   "staff.new_request": "new customer request (staff)",
   "staff.customer_replied": "customer answered (staff)",
   "staff.draft_ready": "AI draft waits for review (staff)",
+  "staff.digest": "daily list of new requests (staff)",
   "alert.firing": "alert firing (admins)",
   "alert.resolved": "alert resolved (admins)",
 };
