@@ -9,7 +9,9 @@ import { users } from "./accounts";
  * - `expired`: never confirmed in time; removed by the retention sweep;
  * - `ignored`: an auto-reply, a mailing list, our own mail: taken in and dropped, never answered;
  * - `bounce`: a delivery status notification or complaint, fed to the suppression list;
- * - `rejected`: refused with a reason the sending server returns to its user.
+ * - `rejected`: refused with a reason the sending server returns to its user;
+ * - `quarantined`: scored as spam (shared/mail/spam/): kept raw, never answered, until an admin
+ *   releases it (it then runs as if just received) or deletes it.
  */
 export const INBOUND_STATUSES = [
   "pending",
@@ -19,6 +21,7 @@ export const INBOUND_STATUSES = [
   "ignored",
   "bounce",
   "rejected",
+  "quarantined",
 ] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
@@ -56,6 +59,11 @@ export const inboundEmails = sqliteTable(
      * rows cap the acknowledgements forged senders can make us send (`INBOUND_ACKS_PER_HOUR`).
      */
     ackedAt: integer("acked_at"),
+    /** For a message scored as spam: its score and its reasons (JSON `SpamReason[]`, shared/mail/spam/). */
+    spamScore: integer("spam_score"),
+    spamReasons: text("spam_reasons"),
+    /** When an admin released it from quarantine (it keeps its score and reasons). */
+    releasedAt: integer("released_at"),
   },
   (t) => [
     uniqueIndex("inbound_emails_dedupe_unique").on(t.dedupeKey),
@@ -63,6 +71,8 @@ export const inboundEmails = sqliteTable(
     index("inbound_emails_status_created_idx").on(t.status, t.createdAt),
     index("inbound_emails_parent_idx").on(t.parentId),
     index("inbound_emails_acked_idx").on(t.ackedAt),
+    // Sender history for spam scoring: an address's earlier outcomes (shared/mail/spam/history.ts).
+    index("inbound_emails_sender_status_idx").on(t.sender, t.status),
   ],
 );
 

@@ -6,7 +6,8 @@
  * (`answer.ts`, from the request's customer only). Every message ends one way:
  * a pending or accepted request with an answer in its thread, an ignored automatic message
  * (never answered: no loops), a bounce fed to the suppression list (`reports.ts`), or a
- * refusal with a human reason. Duplicates (by Message-ID, else content hash) are ignored.
+ * refusal with a human reason, or — a new conversation scored as spam (`spam/`) — quarantined
+ * unanswered (`quarantine.ts`). Duplicates (by Message-ID, else content hash) are ignored.
  */
 import { eq } from "drizzle-orm";
 import { sha256Hex } from "../crypto";
@@ -22,8 +23,10 @@ import { inboundLimits } from "./limits";
 import { startConversation } from "./new-request";
 import { type ParsedMail, parseMail } from "./parse";
 import { classify, quotedMessageIds } from "./policy";
+import { quarantine } from "./quarantine";
 import { type Received, type Refusal, record, refuse, requestText } from "./received";
 import { handleReport } from "./reports";
+import { scoreIncoming } from "./spam";
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 
@@ -131,5 +134,8 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
   } else if (recipient.kind === "bad-token") {
     log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
   }
+  // Only a new conversation is scored: it is what would make us answer a possibly forged sender.
+  const verdict = await scoreIncoming(env, mail, sender);
+  if (verdict.spam) return quarantine(ctx, { dedupeKey, mail, raw, sender }, verdict);
   return startConversation(ctx, { dedupeKey, mail, raw, sender });
 }

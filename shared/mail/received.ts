@@ -31,7 +31,12 @@ export interface Refusal {
 
 /** A message's record as kept once decided. */
 export type Outcome = Pick<InboundEmailRow, "status"> &
-  Partial<Pick<InboundEmailRow, "reason" | "rawKey" | "parentId" | "submissionId" | "userId" | "ackedAt">>;
+  Partial<
+    Pick<
+      InboundEmailRow,
+      "reason" | "rawKey" | "parentId" | "submissionId" | "userId" | "ackedAt" | "spamScore" | "spamReasons"
+    >
+  >;
 
 /** A refusal, logged with its internal `reason`. */
 export function refuse(ctx: Received, reason: string, publicReason: string): Refusal {

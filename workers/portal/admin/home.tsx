@@ -57,6 +57,10 @@ export const adminHomePages = new Hono<AppEnv>()
             <a href="/app/admin/alerts">Alerts</a> — firing and past alerts, each with its timeline.
           </li>
           <li>
+            <a href="/app/admin/quarantine">Mail quarantine</a> — new mail scored as spam, kept unanswered: release or
+            delete.
+          </li>
+          <li>
             <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.
           </li>
           <li>
