@@ -22,8 +22,15 @@ import { ulid } from "../../ids";
 import { splitAddress } from "./match";
 import type { AddressInput, ForwardRuleInput, RouteInput } from "./schema";
 
-/** Why a routing change cannot be made; `message` is for the admin. */
-export class RouteRefused extends Error {}
+/** Why a routing change cannot be made; `message` is for the admin, `status` 404 or 409. */
+export class RouteRefused extends Error {
+  constructor(
+    message: string,
+    readonly status: 404 | 409 = 409,
+  ) {
+    super(message);
+  }
+}
 
 /** Most rows of each kind the admin page lists. */
 export const LIST_LIMIT = 500;
@@ -56,30 +63,44 @@ export async function routingFor(
 ): Promise<{ addresses: RoutedAddress[]; rules: MailForwardRuleRow[] }> {
   const wanted = candidates(recipient);
   if (wanted.length === 0) return { addresses: [], rules: [] };
-  const [rows, rules] = await d.batch([
-    d
-      .select({ address: mailAddresses, route: mailRoutes, assignee: users.id })
-      .from(mailAddresses)
-      .innerJoin(mailRoutes, eq(mailRoutes.id, mailAddresses.routeId))
-      .leftJoin(
-        users,
-        and(eq(users.id, mailRoutes.assigneeId), inArray(users.role, ["staff", "admin"]), isNull(users.disabledAt)),
-      )
-      .where(inArray(mailAddresses.address, wanted)),
+  // No joins: D1 returns a join's columns by position, and columns of the same name
+  // (`id`, `created_at`) would be mixed up; four plain reads in one batch instead.
+  const routeIds = d
+    .select({ id: mailAddresses.routeId })
+    .from(mailAddresses)
+    .where(inArray(mailAddresses.address, wanted));
+  const [rows, routes, rules, active] = await d.batch([
+    d.select().from(mailAddresses).where(inArray(mailAddresses.address, wanted)),
+    d.select().from(mailRoutes).where(inArray(mailRoutes.id, routeIds)),
     d
       .select()
       .from(mailForwardRules)
-      .where(
-        inArray(
-          mailForwardRules.routeId,
-          d.select({ id: mailAddresses.routeId }).from(mailAddresses).where(inArray(mailAddresses.address, wanted)),
-        ),
-      )
+      .where(inArray(mailForwardRules.routeId, routeIds))
       .orderBy(mailForwardRules.createdAt)
       .limit(LIST_LIMIT),
+    d
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(
+          inArray(
+            users.id,
+            d.select({ id: mailRoutes.assigneeId }).from(mailRoutes).where(inArray(mailRoutes.id, routeIds)),
+          ),
+          inArray(users.role, ["staff", "admin"]),
+          isNull(users.disabledAt),
+        ),
+      ),
   ]);
+  const staff = new Set(active.map((u) => u.id));
+  const byId = new Map(
+    routes.map((r) => [r.id, { ...r, assigneeId: r.assigneeId && staff.has(r.assigneeId) ? r.assigneeId : null }]),
+  );
   return {
-    addresses: rows.map((r) => ({ ...r.address, route: { ...r.route, assigneeId: r.assignee ?? null } })),
+    addresses: rows.flatMap((row) => {
+      const route = byId.get(row.routeId);
+      return route ? [{ ...row, route }] : [];
+    }),
     rules,
   };
 }
@@ -130,7 +151,7 @@ export async function createRoute(d: Db, input: RouteInput, address: AddressInpu
 /** Changes a route's settings; before and after for the audit trail. */
 export async function updateRoute(d: Db, id: string, input: RouteInput, now = Date.now()) {
   const [before] = await d.select().from(mailRoutes).where(eq(mailRoutes.id, id)).limit(1);
-  if (!before) throw new RouteRefused("No such route.");
+  if (!before) throw new RouteRefused("No such route.", 404);
   const assigneeId = await checkAssignee(d, input.assigneeId);
   const [after] = await d
     .update(mailRoutes)
@@ -143,14 +164,14 @@ export async function updateRoute(d: Db, id: string, input: RouteInput, now = Da
 /** Removes a route with its addresses and rules (the forward log keeps its entries). */
 export async function deleteRoute(d: Db, id: string) {
   const [before] = await d.delete(mailRoutes).where(eq(mailRoutes.id, id)).returning();
-  if (!before) throw new RouteRefused("No such route.");
+  if (!before) throw new RouteRefused("No such route.", 404);
   return before;
 }
 
 /** Adds an alias (or catch-all) to a route. */
 export async function addAddress(d: Db, routeId: string, input: AddressInput, now = Date.now()) {
   const [route] = await d.select({ id: mailRoutes.id }).from(mailRoutes).where(eq(mailRoutes.id, routeId)).limit(1);
-  if (!route) throw new RouteRefused("No such route.");
+  if (!route) throw new RouteRefused("No such route.", 404);
   await checkFree(d, input.address);
   const [row] = await d
     .insert(mailAddresses)
@@ -162,7 +183,7 @@ export async function addAddress(d: Db, routeId: string, input: AddressInput, no
 /** Removes an address; a route keeps at least one. */
 export async function removeAddress(d: Db, address: string) {
   const [row] = await d.select().from(mailAddresses).where(eq(mailAddresses.address, address)).limit(1);
-  if (!row) throw new RouteRefused("No such address.");
+  if (!row) throw new RouteRefused("No such address.", 404);
   const [{ n } = { n: 0 }] = await d
     .select({ n: sql<number>`count(*)` })
     .from(mailAddresses)
@@ -181,7 +202,7 @@ export async function addForwardRule(
   now = Date.now(),
 ) {
   const [route] = await d.select({ id: mailRoutes.id }).from(mailRoutes).where(eq(mailRoutes.id, routeId)).limit(1);
-  if (!route) throw new RouteRefused("No such route.");
+  if (!route) throw new RouteRefused("No such route.", 404);
   if (await routesToUs(input.destination)) {
     throw new RouteRefused(`${input.destination} comes back to StateX: forwarding there would loop.`);
   }
@@ -203,7 +224,7 @@ export async function addForwardRule(
 /** Removes a forwarding rule. */
 export async function removeForwardRule(d: Db, id: string) {
   const [row] = await d.delete(mailForwardRules).where(eq(mailForwardRules.id, id)).returning();
-  if (!row) throw new RouteRefused("No such forwarding rule.");
+  if (!row) throw new RouteRefused("No such forwarding rule.", 404);
   return row;
 }
 

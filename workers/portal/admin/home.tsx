@@ -57,6 +57,10 @@ export const adminHomePages = new Hono<AppEnv>()
             <a href="/app/admin/alerts">Alerts</a> — firing and past alerts, each with its timeline.
           </li>
           <li>
+            <a href="/app/admin/mail">Mail</a> — inbound addresses, aliases and routes, forwarding rules, the forward
+            log.
+          </li>
+          <li>
             <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.
           </li>
           <li>

@@ -1,6 +1,6 @@
 /**
  * The portal's admin area beyond the overview (`/app/admin/*`): the audit trail, the request
- * history, the dashboard, the alerts. One `requireAdmin` guards every path under it, matched or not.
+ * history, the dashboard, the alerts, inbound mail routing (`mail.tsx`). One `requireAdmin` guards every path under it, matched or not.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-env";
@@ -8,6 +8,7 @@ import { requireAdmin } from "../session";
 import { alertPages } from "./alerts";
 import { auditPages } from "./audit";
 import { dashboardPages } from "./dashboard";
+import { mailPages } from "./mail";
 import { requestPages } from "./requests";
 
 /** `/app/admin/*` beyond the overview: search pages, CSV exports and the dashboard. */
@@ -16,4 +17,5 @@ export const adminPages = new Hono<AppEnv>()
   .route("/", auditPages)
   .route("/", requestPages)
   .route("/", dashboardPages)
-  .route("/", alertPages);
+  .route("/", alertPages)
+  .route("/", mailPages);
