@@ -1,8 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { db } from "../shared/db/client";
+import { createLogger } from "../shared/log";
+import { sweepInbound } from "../shared/mail/cleanup";
 import { addForwardRule, createRoute } from "../shared/mail/routes/repo";
 import { routesToUs } from "../shared/mail/routes/resolve";
+import { deleteAccount } from "../workers/account/delete";
+import { createUser } from "../workers/auth/service";
 import { deliverMail, plainMail } from "./helpers/mail";
 import { signedInAs } from "./helpers/session";
 
@@ -255,5 +259,22 @@ describe("forwarding rules on the admin page", () => {
     expect(page).toContain("Logged subject");
     expect(page).toContain("fine@staff.example");
     expect(page).toContain("failed: destination address not verified");
+  });
+});
+
+describe("the forward log is kept like other mail", () => {
+  it("goes after the retention period, and with the account of its sender", async () => {
+    const { at } = await routeWith([{}]);
+    const kept = unique("kept");
+    const user = await createUser(db(env.DB), { email: kept, verified: true });
+    const old = unique("old");
+    await deliverMail(plainMail({ from: kept, to: `sales@${at}`, text: "Mine" }), { from: kept, to: `sales@${at}` });
+    await deliverMail(plainMail({ from: old, to: `sales@${at}`, text: "Old" }), { from: old, to: `sales@${at}` });
+    expect(await logOf(kept)).toHaveLength(1);
+    await deleteAccount(env, user?.id ?? "", createLogger({ correlationId: "t" }));
+    expect(await logOf(kept)).toEqual([]);
+    expect(await logOf(old)).toHaveLength(1);
+    await sweepInbound(env, Date.now() + 31 * 86_400_000);
+    expect(await logOf(old)).toEqual([]);
   });
 });

@@ -213,6 +213,36 @@ describe("the admin page /app/admin/mail", () => {
     expect(await routesNamed(name)).toEqual([]);
   });
 
+  it("changes a route's settings with before and after audited; refuses a malformed change and the last address", async () => {
+    const admin = await signedInAs(unique("mail-admin"), "admin");
+    const at = domain("edit");
+    const { route: r } = await createRoute(db(env.DB), route, { address: `sales@${at}`, plusTags: true });
+    let page = await admin.page("/app/admin/mail");
+    const bad = await admin.post(`/app/admin/mail/routes/${r.id}`, routeForm("", { name: "", ackLocale: "en" }), page);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("Give the route a name.");
+    page = await admin.page("/app/admin/mail");
+    const off = await admin.post(`/app/admin/mail/routes/${r.id}`, routeForm("", { name: "Sales", enabled: "" }), page);
+    expect(off.status).toBe(303);
+    const saved = await env.DB.prepare("SELECT enabled, ack_text FROM mail_routes WHERE id = ?").bind(r.id).first();
+    expect(saved).toEqual({ enabled: 0, ack_text: "We answer within a day." });
+    const audit = await env.DB.prepare(
+      `SELECT "before" AS b, "after" AS a FROM audit_log WHERE action = 'mail.route_updated' AND target_id = ?`,
+    )
+      .bind(r.id)
+      .first<{ b: string; a: string }>();
+    expect(JSON.parse(audit?.b ?? "{}")).toMatchObject({ enabled: true });
+    expect(JSON.parse(audit?.a ?? "{}")).toMatchObject({ enabled: false });
+    page = await admin.page("/app/admin/mail");
+    const last = await admin.post("/app/admin/mail/addresses/delete", { address: `sales@${at}` }, page);
+    expect(last.status).toBe(409);
+    expect(await last.text()).toContain("keeps at least one address");
+    const still = await env.DB.prepare("SELECT count(*) AS n FROM mail_addresses WHERE route_id = ?")
+      .bind(r.id)
+      .first();
+    expect(still).toEqual({ n: 1 });
+  });
+
   it("is for admins only", async () => {
     const staff = await signedInAs(unique("mail-staff"), "staff");
     const res = await staff.get("/app/admin/mail");
