@@ -18,6 +18,15 @@ export const roleRank = (role: Role): number => ROLES.indexOf(role);
 export const SCOPES = ["submissions:read", "submissions:write", "account:manage", "admin:read"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * Whether a new request mailed from the account's own address starts without the confirmation
+ * round trip (shared/mail/routes/known-sender.ts): `off` (always confirm, the default),
+ * `authenticated` (only with a passing, aligned authentication result from a trusted
+ * authserv-id), `always` (trust the address without authentication).
+ */
+export const KNOWN_SENDER_MODES = ["off", "authenticated", "always"] as const;
+export type KnownSenderMode = (typeof KNOWN_SENDER_MODES)[number];
+
 /** Purposes of single-use emailed links. */
 export const TOKEN_PURPOSES = ["verify-email", "magic-link", "password-reset", "staff-invite"] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
@@ -40,6 +49,8 @@ export const users = sqliteTable(
     locale: text("locale").notNull().default("en"),
     timeZone: text("time_zone").notNull().default("UTC"),
     disabledAt: integer("disabled_at"),
+    /** `KNOWN_SENDER_MODES`: whether mail from this address may skip the confirmation. */
+    knownSender: text("known_sender", { enum: KNOWN_SENDER_MODES }).notNull().default("off"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -8,6 +8,7 @@ export * from "./deliveries";
 export * from "./desk";
 export * from "./email";
 export * from "./files";
+export * from "./mail-routing";
 export * from "./notifications";
 export * from "./orchestration";
 export * from "./submissions";

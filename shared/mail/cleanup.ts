@@ -1,12 +1,13 @@
 /**
  * What inbound mail leaves behind, removed on time: unconfirmed requests expire with their
- * confirmation links (their raw messages go), every inbound record goes after the retention
- * period, the sent log after `SENT_EMAIL_DAYS`, and deleting an account removes its
- * conversations, anything still pending from its address and the log of our mail to it.
+ * confirmation links (their raw messages go), every inbound record and forward-log entry goes
+ * after the retention period, the sent log after `SENT_EMAIL_DAYS`, and deleting an account
+ * removes its conversations, anything still pending from its address, the log of our mail to
+ * it and the log of forwards of its mail.
  */
 import { and, eq, inArray, isNotNull, lt, or } from "drizzle-orm";
 import { chunks, db, idsPerStatement } from "../db/client";
-import { emailThreads, inboundEmails, sentEmails, submissions } from "../db/schema";
+import { emailThreads, inboundEmails, mailForwards, sentEmails, submissions } from "../db/schema";
 import { createLogger } from "../log";
 import { deleteObjects } from "../submissions/storage";
 import { CONFIRM_TTL_MS } from "./confirm";
@@ -57,6 +58,8 @@ export async function sweepInbound(
     if (old.length < PAGE) break;
   }
   const sentRemoved = await pruneSentLog(env, now);
+  // The forward log names senders: it goes with the mail it logged.
+  await d.delete(mailForwards).where(lt(mailForwards.createdAt, now - days * DAY));
   if (stale.length || removed || sentRemoved) {
     log.info("inbound mail swept", { expired: stale.length, removed, sentRemoved });
   }
@@ -79,6 +82,7 @@ export async function deleteInboundOf(env: Env, user: { id: string; email: strin
     d.delete(inboundEmails).where(mine),
     // Which of our messages went to the address: nothing to keep once its account is gone.
     d.delete(sentEmails).where(eq(sentEmails.recipient, user.email.toLowerCase())),
+    d.delete(mailForwards).where(eq(mailForwards.sender, user.email.toLowerCase())),
     // By a subquery on the owner, not a list of ids: D1 binds at most 100 parameters a statement.
     d
       .delete(emailThreads)

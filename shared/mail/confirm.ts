@@ -14,6 +14,7 @@ import { issueToken, readToken, signingKey } from "../signing";
 import { messageKey } from "../submissions/keys";
 import { createFromConversation } from "./conversation";
 import { parseMail } from "./parse";
+import { requestSettings, resolveRoute } from "./routes/resolve";
 
 /** How long a confirmation link works; unconfirmed requests expire with it. */
 export const CONFIRM_TTL_MS = 7 * 24 * 3600_000;
@@ -94,7 +95,10 @@ export async function startConfirmed(
     if (mail.text) texts.push(m === row ? mail.text : `Added later:\n${mail.text}`);
     messages.push({ inboundId: m.id, raw, mail, pendingKey: m.rawKey });
   }
+  // The route the first message came by, as it is now (switched off since: the defaults).
+  const decision = await resolveRoute(env, row.recipient);
   const { submissionId } = await createFromConversation(env, {
+    settings: decision.kind === "route" ? requestSettings(decision.route) : undefined,
     user,
     text: texts.join("\n\n"),
     messages,

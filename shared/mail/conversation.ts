@@ -7,7 +7,7 @@ import { db } from "../db/client";
 import { emailThreads, type UserRow } from "../db/schema";
 import { newSubmissionId } from "../ids";
 import type { Logger } from "../log";
-import { acceptSubmission, MAX_TEXT_CHARS } from "../submissions/accept";
+import { acceptSubmission, MAX_TEXT_CHARS, type NewRequest } from "../submissions/accept";
 import { type StoredUpload, storeSubmissionFile, uploadLimits } from "../submissions/files";
 import { messageKey } from "../submissions/keys";
 import { checkAttachments } from "./attachments";
@@ -34,6 +34,8 @@ export async function createFromConversation(
     references: string[];
     correlationId: string;
     log: Logger;
+    /** What the route the mail came by sets (shared/mail/routes/resolve.ts); none: the defaults. */
+    settings?: Pick<NewRequest, "workflow" | "reviewPolicy" | "assigneeId">;
   },
 ): Promise<{ submissionId: string }> {
   // The attachments first, under the id the request will have; one that fails its checks
@@ -64,7 +66,7 @@ export async function createFromConversation(
     `Please work on the attached ${files.length === 1 ? "file" : "files"}: ${files.map((f) => f.name).join(", ")}.`;
   await acceptSubmission(
     env,
-    { text: clip(text, MAX_TEXT_CHARS), workflow: "analyse" },
+    { text: clip(text, MAX_TEXT_CHARS), workflow: "analyse", ...args.settings },
     { user: args.user, source: "email", correlationId: args.correlationId, log: args.log, id, files },
   );
   for (const m of args.messages) {

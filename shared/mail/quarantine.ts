@@ -24,6 +24,7 @@ import { pendingRawKey } from "../submissions/keys";
 import { startConversation } from "./new-request";
 import { parseMail } from "./parse";
 import { type Incoming, type Received, record } from "./received";
+import { resolveRoute } from "./routes/resolve";
 import type { SpamReason, SpamVerdict } from "./spam/score";
 
 /** The reason kept on a deleted quarantined message's record. */
@@ -142,6 +143,8 @@ export async function releaseQuarantined(env: Env, id: string, log: Logger, now 
       raw: new Response(raw).body as ReadableStream<Uint8Array>,
       rawSize: row.rawSize,
       reply: () => Promise.reject(new Error("a released message has no SMTP session to reply in")),
+      // Nor to forward in: forwarding rules ran when it arrived, before it was quarantined.
+      forward: () => Promise.reject(new Error("a released message has no SMTP session to forward in")),
     },
     log,
     correlationId: row.correlationId,
@@ -151,7 +154,13 @@ export async function releaseQuarantined(env: Env, id: string, log: Logger, now 
   let refusal: { refuse: string } | null;
   try {
     const mail = await parseMail(raw);
-    refusal = await startConversation(ctx, { dedupeKey: row.dedupeKey, mail, raw, sender: row.sender });
+    // The route of the address it was sent to, as it stands now (as at confirmation).
+    const route = await resolveRoute(env, row.recipient);
+    refusal = await startConversation(
+      ctx,
+      { dedupeKey: row.dedupeKey, mail, raw, sender: row.sender },
+      route.kind === "route" ? route.route : undefined,
+    );
   } catch (error) {
     await restore(env, row);
     throw error;

@@ -1,5 +1,7 @@
 /**
- * What to do with one inbound message — the decision behind the email handler. A new message
+ * What to do with one inbound message — the decision behind the email handler. First its route
+ * (`routes/`): mail to an address nobody configured, or switched off, is refused unread; a
+ * route's forwarding rules copy it to staff mailboxes once it is known to be new. A new message
  * never starts a job by itself: headers are forgeable and Email Workers see no SPF/DKIM/DMARC
  * results, so its sender is asked to confirm (`new-request.ts`), and only a reply to our signed
  * plus-address joins a conversation without that (`follow-up.ts`), or a request's thread
@@ -15,7 +17,7 @@ import { db } from "../db/client";
 import { inboundEmails } from "../db/schema";
 import { parseMailbox } from "../notifications/compose";
 import { MAX_TEXT_CHARS } from "../submissions/accept";
-import { inboundAddress, readRecipient } from "./address";
+import { inboundAddress } from "./address";
 import { answerRequest } from "./answer";
 import { checkAttachments } from "./attachments";
 import { continueConversation } from "./follow-up";
@@ -26,6 +28,8 @@ import { classify, quotedMessageIds } from "./policy";
 import { quarantine } from "./quarantine";
 import { type Received, type Refusal, record, refuse, requestText } from "./received";
 import { handleReport } from "./reports";
+import { forwardCopies, routeMessage } from "./routes/intake";
+import { resolveRoute } from "./routes/resolve";
 import { scoreIncoming } from "./spam";
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
@@ -33,6 +37,10 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 102
 /** Decides, records and answers one message; a refusal is the handler's to pass on. */
 export async function receiveMail(ctx: Received): Promise<Refusal | null> {
   const { env, message, log } = ctx;
+  // The envelope recipient first: an unknown address, or a route switched off, is refused unread.
+  const routing = await routeMessage(ctx);
+  if ("refusal" in routing) return routing.refusal;
+  const { routed, recipient } = routing;
   const limits = inboundLimits(env);
   if (message.rawSize > limits.maxBytes) {
     return refuse(
@@ -70,14 +78,25 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
     await handleReport(ctx, { dedupeKey, mail, sender }, kind, quotedMessageIds(mail, raw));
     return null;
   }
+  // Scored once, here: forwarding rules may match the verdict; only a new conversation is
+  // quarantined by it (below), since that is what would make us answer a possibly forged sender.
+  const verdict = await scoreIncoming(env, mail, sender);
+  // Copies for staff mailboxes (never of reports about our own mail).
+  const forwarded = await forwardCopies(
+    ctx,
+    routed,
+    { dedupeKey, mail, sender },
+    { verdict: verdict.spam ? "spam" : "ham", spamScore: verdict.score },
+  );
+  if (forwarded === "stop") return null;
+  if (forwarded !== "go on") return forwarded;
   if (kind.kind === "automatic") {
     await record(ctx, { dedupeKey, mail, sender }, { status: "ignored", reason: kind.reason });
     log.info("automatic inbound email ignored", { reason: kind.reason });
     return null;
   }
 
-  const recipient = await readRecipient(env, message.to, ctx.now);
-  if (recipient.kind === "unknown") {
+  if (routed?.kind === "return-path") {
     await record(ctx, { dedupeKey, mail, sender }, { status: "rejected", reason: "unknown recipient" });
     return refuse(
       ctx,
@@ -134,8 +153,8 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
   } else if (recipient.kind === "bad-token") {
     log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
   }
-  // Only a new conversation is scored: it is what would make us answer a possibly forged sender.
-  const verdict = await scoreIncoming(env, mail, sender);
   if (verdict.spam) return quarantine(ctx, { dedupeKey, mail, raw, sender }, verdict);
-  return startConversation(ctx, { dedupeKey, mail, raw, sender });
+  // A reply that joins no conversation starts one under the route of the address it was sent to.
+  const route = routed ?? (await resolveRoute(env, message.to));
+  return startConversation(ctx, { dedupeKey, mail, raw, sender }, route.kind === "route" ? route.route : undefined);
 }

@@ -11,7 +11,7 @@ import type { Logger } from "../log";
 import type { ParsedMail } from "./parse";
 
 /** What deciding reads of a received message (Email Routing's `ForwardableEmailMessage` is one). */
-export type IncomingMessage = Pick<ForwardableEmailMessage, "from" | "to" | "raw" | "rawSize" | "reply">;
+export type IncomingMessage = Pick<ForwardableEmailMessage, "from" | "to" | "raw" | "rawSize" | "reply" | "forward">;
 
 /** A message being decided. */
 export interface Received {

@@ -22,6 +22,10 @@ export const MAX_TEXT_CHARS = 20_000;
 export interface NewRequest {
   text: string;
   workflow?: string;
+  /** Overrides the workflow's review policy (a mail route's); absent: `reviewPolicyFor`. */
+  reviewPolicy?: "auto" | "review";
+  /** Whom the request is assigned to on arrival (a mail route's; an active member of staff). */
+  assigneeId?: string | null;
 }
 
 /** The raw input as kept in R2 at `inputs/<id>.json`: what the pipeline reads. */
@@ -117,7 +121,8 @@ export async function acceptSubmission(env: Env, input: NewRequest, ctx: AcceptC
       inputKey: key,
       correlationId: ctx.correlationId,
       workflow: input.workflow,
-      reviewPolicy: reviewPolicyFor(input.workflow ?? DEFAULT_WORKFLOW, env),
+      reviewPolicy: input.reviewPolicy ?? reviewPolicyFor(input.workflow ?? DEFAULT_WORKFLOW, env),
+      assigneeId: input.assigneeId ?? null,
       files,
       now,
     });

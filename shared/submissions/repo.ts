@@ -30,6 +30,8 @@ export interface NewSubmission {
   reviewPolicy?: "auto" | "review";
   /** Files already in R2; their rows join the batch. */
   files?: StoredUpload[];
+  /** Assigned on arrival (a mail route's assignee); default nobody. */
+  assigneeId?: string | null;
   now: number;
 }
 
@@ -53,6 +55,7 @@ export function submissionInserts(d: Db, s: NewSubmission) {
       correlationId: s.correlationId,
       workflow: s.workflow ?? "analyse",
       reviewPolicy: s.reviewPolicy ?? "auto",
+      assigneeId: s.assigneeId ?? null,
       lastCustomerAt: s.now,
       lastMessageAt: s.now,
       createdAt: s.now,

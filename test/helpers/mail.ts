@@ -56,11 +56,20 @@ function headersOf(raw: string): Headers {
 export async function deliverMail(
   raw: string | Uint8Array,
   envelope: { from: string; to: string },
-  options: { rawSize?: number } = {},
+  options: {
+    rawSize?: number;
+    /** Collects every `message.forward()`: destination and added headers (as Miniflare records them). */
+    forwards?: { to: string; headers: [string, string][] }[];
+    /** Destinations whose `forward()` throws, as Email Routing's does for an unverified one. */
+    unverified?: string[];
+    /** Bindings and variables that differ from the test environment's. */
+    env?: Partial<Env>;
+  } = {},
 ): Promise<Delivery> {
   const bytes = typeof raw === "string" ? new TextEncoder().encode(raw) : raw;
   const headers = headersOf(typeof raw === "string" ? raw : new TextDecoder().decode(bytes.subarray(0, 65536)));
   const delivery: Delivery = { rejected: null, replies: [], threw: null };
+  const forwards = options.forwards ?? [];
   const message = {
     from: envelope.from,
     to: envelope.to,
@@ -70,8 +79,10 @@ export async function deliverMail(
     setReject(reason: string) {
       delivery.rejected = reason;
     },
-    async forward() {
-      throw new Error("forward is not used");
+    async forward(to: string, added?: Headers) {
+      if (options.unverified?.includes(to)) throw new Error("destination address not verified");
+      forwards.push({ to, headers: added ? [...added.entries()] : [] });
+      return { messageId: `forward-${forwards.length}@local` };
     },
     async reply(reply: EmailMessage) {
       if (!headers.get("message-id") || (headers.get("auto-submitted") ?? "no").toLowerCase() !== "no") {
@@ -86,7 +97,7 @@ export async function deliverMail(
   } as unknown as ForwardableEmailMessage;
   const ctx = createExecutionContext();
   try {
-    await worker.email?.(message, env, ctx);
+    await worker.email?.(message, options.env ? { ...env, ...options.env } : env, ctx);
   } catch (error) {
     delivery.threw = error;
   }

@@ -59,6 +59,8 @@ export const adminHomePages = new Hono<AppEnv>()
           <li>
             <a href="/app/admin/quarantine">Mail quarantine</a> — new mail scored as spam, kept unanswered: release or
             delete.
+            <a href="/app/admin/mail">Mail</a> — inbound addresses, aliases and routes, forwarding rules, the forward
+            log.
           </li>
           <li>
             <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.

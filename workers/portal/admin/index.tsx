@@ -1,7 +1,7 @@
 /**
  * The portal's admin area beyond the overview (`/app/admin/*`): the audit trail, the request
- * history, the dashboard, the alerts, the mail quarantine. One `requireAdmin` guards every path
- * under it, matched or not.
+ * history, the dashboard, the alerts, the mail quarantine, inbound mail routing (`mail.tsx`).
+ * One `requireAdmin` guards every path under it, matched or not.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../app-env";
@@ -9,6 +9,7 @@ import { requireAdmin } from "../session";
 import { alertPages } from "./alerts";
 import { auditPages } from "./audit";
 import { dashboardPages } from "./dashboard";
+import { mailPages } from "./mail";
 import { quarantinePages } from "./quarantine";
 import { requestPages } from "./requests";
 
@@ -19,4 +20,5 @@ export const adminPages = new Hono<AppEnv>()
   .route("/", requestPages)
   .route("/", dashboardPages)
   .route("/", alertPages)
-  .route("/", quarantinePages);
+  .route("/", quarantinePages)
+  .route("/", mailPages);

@@ -1,13 +1,14 @@
 /**
  * The portal's profile area, mounted at `/app` by the portal router: the profile page and
- * what its forms post to — name, language and time zone, a first password, API keys,
- * signed-in sessions, and the account's data (download it, delete it).
+ * what its forms post to — name, language and time zone, a first password, whether requests
+ * mailed from the account's address skip confirmation (known sender), API keys, signed-in
+ * sessions, and the account's data (download it, delete it).
  */
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { db } from "../../../shared/db/client";
-import { users } from "../../../shared/db/schema";
+import { KNOWN_SENDER_MODES, users } from "../../../shared/db/schema";
 import { HttpProblem } from "../../../shared/http/problem";
 import { notifyAccount } from "../../../shared/notifications/account";
 import { deleteConfirmedAccount, exportAccount } from "../../account/service";
@@ -56,6 +57,24 @@ export const profilePages = new Hono<AppEnv>()
       .update(users)
       .set({ ...parsed.data, updatedAt: Date.now() })
       .where(eq(users.id, c.get("user").id));
+    return c.redirect("/app/profile?m=saved", 303);
+  })
+  .post("/known-sender", async (c) => {
+    const body = await formOf(c);
+    const mode = z.enum(KNOWN_SENDER_MODES).safeParse(str(body.knownSender));
+    if (!mode.success) return ProfilePage(c, { kind: "bad", text: "Choose one of the options." }, null, 422);
+    const user = c.get("user");
+    await db(c.env.DB)
+      .update(users)
+      .set({ knownSender: mode.data, updatedAt: Date.now() })
+      .where(eq(users.id, user.id));
+    await audit(c, {
+      action: "account.known_sender_changed",
+      targetType: "user",
+      targetId: user.id,
+      before: { knownSender: user.knownSender },
+      after: { knownSender: mode.data },
+    });
     return c.redirect("/app/profile?m=saved", 303);
   })
   .get("/account/export", (c) => exportAccount(c.env, c.get("user").id, (entry) => audit(c, entry)))

@@ -107,6 +107,31 @@ export async function ProfilePage(c: Context<AppEnv>, flash: Flash | null, newKe
           </div>
         </form>
       )}
+      <form class="card" method="post" action="/app/known-sender">
+        <Csrf c={c} />
+        <h2>Requests by email</h2>
+        <p>
+          A request you email to StateX from {user.email} normally waits until you confirm it with a link we send back:
+          anyone can put your address on a message.
+        </p>
+        <fieldset>
+          <legend>Skip the confirmation for mail from my address</legend>
+          {(
+            [
+              ["off", "Never: always ask me to confirm."],
+              ["authenticated", "When my mail server's signature checks out (a passing DMARC or SPF result)."],
+              ["always", "Always: trust my address without authentication. Anyone who forges it can spend my quota."],
+            ] as const
+          ).map(([value, label]) => (
+            <label>
+              <input type="radio" name="knownSender" value={value} checked={user.knownSender === value} /> {label}
+            </label>
+          ))}
+        </fieldset>
+        <div class="actions">
+          <button type="submit">Save</button>
+        </div>
+      </form>
       <NotificationSettings c={c} />
       <div class="card">
         <h2>API keys</h2>
