@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { sweepInbound } from "../shared/mail/cleanup";
 import { DEFAULT_ACKS_PER_HOUR } from "../shared/mail/limits";
 import { deliverMail, newestSentMailTo, plainMail } from "./helpers/mail";
@@ -127,7 +127,7 @@ describe("/app/admin/quarantine", () => {
     expect(after).toMatchObject({ id: row.id, status: "pending", spam_score: 6, raw_key: row.raw_key });
     expect(after?.released_at).toBeGreaterThan(0);
     expect(after?.acked_at).toBeGreaterThan(0);
-    const ack = await newestSentMailTo(from, `Re: ${SPAM_SUBJECT}`);
+    const ack = await vi.waitFor(() => newestSentMailTo(from, `Re: ${SPAM_SUBJECT}`), { timeout: 5_000, interval: 50 });
     expect(ack.text).toMatch(/\/email\/confirm\//);
     expect(await auditOf(row.id)).toEqual([
       expect.objectContaining({ action: "quarantine.released", actor_type: "admin" }),
