@@ -6,7 +6,7 @@
  * show are copied to docs/screenshots/ as well, so a test run leaves the repository alone.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -54,10 +54,11 @@ export interface DevServer {
 
 /**
  * Starts `wrangler dev --local` on fresh state: migrated; with `seed`, the demo accounts and
- * requests of migrations/seed/demo.sql and their R2 objects; `vars` as `--var NAME:value`.
+ * requests of migrations/seed/demo.sql and their R2 objects; `sql`, statements of the test's
+ * own run after that; `vars` as `--var NAME:value`.
  */
 export async function startDevServer(
-  options: { seed?: boolean; vars?: Record<string, string> } = {},
+  options: { seed?: boolean; sql?: string[]; vars?: Record<string, string> } = {},
 ): Promise<DevServer> {
   await mkdir(shots, { recursive: true });
   const persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-"));
@@ -73,6 +74,11 @@ export async function startDevServer(
           type,
         ]),
       );
+  }
+  if (options.sql?.length) {
+    const file = path.join(persist, "test-data.sql");
+    await writeFile(file, options.sql.join("\n"));
+    await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", file]);
   }
   const port = 20000 + Math.floor(Math.random() * 20000);
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);

@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "./dev-server";
 
 /**
  * Mail routes and forwarding against the local email simulator itself: `wrangler dev --local`
@@ -15,35 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * project's message, which throws as Email Routing does.)
  */
 
-const root = path.resolve(import.meta.dirname, "../..");
-const wranglerBin = path.join(root, "node_modules", ".bin", "wrangler");
-const env = {
-  ...process.env,
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  WRANGLER_HIDE_BANNER: "true",
-  NO_COLOR: "1",
-};
 const AT = "sales.localhost";
 
-let server: ChildProcess;
+let server: DevServer;
 let base = "";
-let persist = "";
-let output = "";
-
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(wranglerBin, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} failed:\n${log}`))));
-  });
-}
 
 interface Handled {
   outcome?: string;
@@ -71,60 +43,22 @@ async function deliver(from: string, to: string, subject: string): Promise<Handl
 }
 
 beforeAll(async () => {
-  persist = await mkdtemp(path.join(tmpdir(), "statex-e2e-forward-"));
-  await run(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]);
   const now = Date.now();
-  const sql = path.join(persist, "routes.sql");
-  await writeFile(
-    sql,
-    [
+  server = await startDevServer({
+    sql: [
       `INSERT INTO mail_routes (id, name, created_at, updated_at) VALUES ('mr_sales', 'Sales', ${now}, ${now});`,
       `INSERT INTO mail_addresses (address, route_id, kind, plus_tags, created_at) VALUES ('sales@${AT}', 'mr_sales', 'address', 1, ${now});`,
       `INSERT INTO mail_addresses (address, route_id, kind, plus_tags, created_at) VALUES ('vendors@${AT}', 'mr_sales', 'alias', 0, ${now});`,
       `INSERT INTO mail_forward_rules (id, route_id, destination, match_subject, created_at) VALUES ('fr_copy', 'mr_sales', 'sales-team@staff.example', 'quote', ${now});`,
       `INSERT INTO mail_forward_rules (id, route_id, destination, match_address, stop, created_at) VALUES ('fr_only', 'mr_sales', 'purchasing@staff.example', 'vendors@${AT}', 1, ${now});`,
-    ].join("\n"),
-  );
-  await run(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", sql]);
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  server = spawn(
-    wranglerBin,
-    [
-      "dev",
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      "0",
-      "--persist-to",
-      persist,
-      "--var",
-      "SIGNING_KEY:e2e-forwarding-signing-key",
     ],
-    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-  );
-  server.stdout?.on("data", (d) => {
-    output += d;
+    vars: { SIGNING_KEY: "e2e-forwarding-signing-key" },
   });
-  server.stderr?.on("data", (d) => {
-    output += d;
-  });
-  base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 120 && !/Ready on/.test(output); i++) await new Promise((r) => setTimeout(r, 500));
-  if (!/Ready on/.test(output)) throw new Error(`wrangler dev did not start:\n${output}`);
+  base = server.base;
 }, 120_000);
 
 afterAll(async () => {
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-  await rm(persist, { recursive: true, force: true });
+  await server?.stop();
 });
 
 describe("forwarding through the local email simulator", () => {
