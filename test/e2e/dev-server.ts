@@ -55,7 +55,8 @@ export interface DevServer {
 /**
  * Starts `wrangler dev --local` on fresh state: migrated; with `seed`, the demo accounts and
  * requests of migrations/seed/demo.sql and their R2 objects; `sql`, statements of the test's
- * own run after that; `vars` as `--var NAME:value`.
+ * own run after that; `vars` as `--var NAME:value` (a random `SIGNING_KEY` unless given, since
+ * a fresh clone has no `.dev.vars`).
  */
 export async function startDevServer(
   options: { seed?: boolean; sql?: string[]; vars?: Record<string, string> } = {},
@@ -81,7 +82,9 @@ export async function startDevServer(
     await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persist, "--file", file]);
   }
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  // A fresh clone has no .dev.vars: signed links (confirmation, reply addresses) need a key of their own.
+  const withKey = { SIGNING_KEY: `e2e-${crypto.randomUUID()}`, ...options.vars };
+  const vars = Object.entries(withKey).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0"];
   const server: ChildProcess = spawn(wranglerBin, [...args, "--persist-to", persist, ...vars], {
     cwd: root,
