@@ -14,9 +14,9 @@
  */
 import { and, eq } from "drizzle-orm";
 import { db } from "../db/client";
-import { MAX_MESSAGE_CHARS, submissionMessages } from "../db/schema";
+import { submissionMessages } from "../db/schema";
 import { resultKey } from "../submissions/keys";
-import { MessageRefused, postMessage } from "./messages";
+import { messageBody, postMessage } from "./messages";
 
 /** The draft of request `submissionId` while its job waits for staff; null when there is none. */
 export async function draftOf(env: Env, submissionId: string): Promise<string | null> {
@@ -43,10 +43,8 @@ export type DraftOutcome = "ok" | "not-found" | "conflict";
  * send (`clientKey`) that decided it: a retry then answers `ok` with the reply it wrote.
  */
 export async function sendDraft(env: Env, send: DraftSend): Promise<{ outcome: DraftOutcome; messageId?: string }> {
-  const body = send.body.replace(/\r\n?/g, "\n").trim();
-  if (!body) throw new MessageRefused("The answer is empty.");
-  if (body.length > MAX_MESSAGE_CHARS)
-    throw new MessageRefused(`The answer is longer than ${MAX_MESSAGE_CHARS.toLocaleString("en")} characters.`);
+  // Checked before anything is written: the job is approved before the reply is recorded.
+  const body = messageBody(send.body, "answer");
   const d = db(env.DB);
   const job = env.JOB_COORDINATOR.getByName(send.submissionId);
   const snapshot = await job.snapshot();

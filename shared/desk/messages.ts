@@ -48,6 +48,18 @@ export interface NewMessage {
 export class MessageRefused extends Error {}
 
 /**
+ * The body of a message (or of an answer sent from a draft) as it is stored: line ends made
+ * `\n`, trimmed; throws `MessageRefused` when it is empty or over `MAX_MESSAGE_CHARS`.
+ */
+export function messageBody(text: string, what: "message" | "answer" = "message"): string {
+  const body = text.replace(/\r\n?/g, "\n").trim();
+  if (!body) throw new MessageRefused(`The ${what} is empty.`);
+  if (body.length > MAX_MESSAGE_CHARS)
+    throw new MessageRefused(`The ${what} is longer than ${MAX_MESSAGE_CHARS.toLocaleString("en")} characters.`);
+  return body;
+}
+
+/**
  * Writes a message and moves its request's desk state, in one batch. Returns the message and
  * whether this call wrote it (`false`: the same `clientKey` was written before, and that
  * message is returned). Throws `MessageRefused` for an empty or oversized body.
@@ -57,10 +69,7 @@ export async function postMessage(
   input: NewMessage,
   now = Date.now(),
 ): Promise<{ message: SubmissionMessageRow; created: boolean }> {
-  const body = input.body.replace(/\r\n?/g, "\n").trim();
-  if (!body) throw new MessageRefused("The message is empty.");
-  if (body.length > MAX_MESSAGE_CHARS)
-    throw new MessageRefused(`The message is longer than ${MAX_MESSAGE_CHARS.toLocaleString("en")} characters.`);
+  const body = messageBody(input.body);
   if (input.clientKey && input.clientKey.length > MAX_CLIENT_KEY_CHARS)
     throw new MessageRefused(`The idempotency key is longer than ${MAX_CLIENT_KEY_CHARS} characters.`);
   const id = newMessageId(now);
