@@ -1,8 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACKS_PER_HOUR } from "../shared/mail/limits";
-import { deliverMail, plainMail } from "./helpers/mail";
+import { deliverMail, fillAckCap, plainMail } from "./helpers/mail";
 
 const INBOX = "requests@statex.localhost";
 const BASE = "http://127.0.0.1:8787";
@@ -131,17 +130,7 @@ describe("the platform-wide hourly cap of unconfirmed acknowledgements", () => {
     expect((await rowsFrom(first))[0]?.acked_at).not.toBeNull();
 
     // Earlier acknowledgements of the last hour, as many as the cap allows (forged senders).
-    const { count } = (await env.DB.prepare("SELECT count(*) AS count FROM inbound_emails WHERE acked_at >= ?")
-      .bind(Date.now() - 3_600_000)
-      .first<{ count: number }>()) ?? { count: 0 };
-    await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO inbound_emails (id, dedupe_key, sender, recipient, subject, status, raw_size, correlation_id, created_at, acked_at)
-       SELECT 'in_seed' || i, 'seed:' || i, 'forged' || i || '@example.org', ?, '', 'pending', 1, 'seed', ?, ?
-       FROM n`,
-    )
-      .bind(DEFAULT_ACKS_PER_HOUR - count, INBOX, Date.now(), Date.now())
-      .run();
+    await fillAckCap("seed", INBOX);
 
     const late = unique("after-cap");
     const refused = await deliverMail(plainMail({ from: late, text: "Summarise B." }), { from: late, to: INBOX });

@@ -2,8 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it, vi } from "vitest";
 import { sweepInbound } from "../shared/mail/cleanup";
-import { DEFAULT_ACKS_PER_HOUR } from "../shared/mail/limits";
-import { deliverMail, newestSentMailTo, plainMail } from "./helpers/mail";
+import { deliverMail, fillAckCap, newestSentMailTo, plainMail } from "./helpers/mail";
 import { signedInAs } from "./helpers/session";
 
 const INBOX = "requests@statex.localhost";
@@ -191,17 +190,7 @@ describe("/app/admin/quarantine", () => {
   // Last in the file: it fills this file's database with an hour's worth of acknowledgements.
   it("a release the acknowledgement cap holds back leaves the message in quarantine exactly as it was", async () => {
     const { from, row } = await quarantined("capped");
-    const { count } = (await env.DB.prepare("SELECT count(*) AS count FROM inbound_emails WHERE acked_at >= ?")
-      .bind(Date.now() - 3_600_000)
-      .first<{ count: number }>()) ?? { count: 0 };
-    await env.DB.prepare(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       INSERT INTO inbound_emails (id, dedupe_key, sender, recipient, subject, status, raw_size, correlation_id, created_at, acked_at)
-       SELECT 'in_qseed' || i, 'qseed:' || i, 'forged' || i || '@example.org', ?, '', 'pending', 1, 'seed', ?, ?
-       FROM n`,
-    )
-      .bind(DEFAULT_ACKS_PER_HOUR - count, INBOX, Date.now(), Date.now())
-      .run();
+    await fillAckCap("qseed", INBOX);
     const admin = await signedInAs(unique("q-admin"), "admin");
     const page = await admin.page("/app/admin/quarantine");
     const res = await admin.post(`/app/admin/quarantine/${row.id}/release`, {}, page);

@@ -6,6 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import PostalMime, { type Email } from "postal-mime";
 import { vi } from "vitest";
+import { DEFAULT_ACKS_PER_HOUR } from "../../shared/mail/limits";
 import worker from "../../workers/index";
 
 /** What the platform did with one inbound message, as Email Routing would see it. */
@@ -144,4 +145,23 @@ export async function newestSentMailTo(to: string, subject?: string): Promise<Em
   const res = await env.SENT_MAIL.fetch(`http://sent-mail/?${query}`);
   if (res.status !== 200) throw new Error(`no mail to ${to} yet`);
   return PostalMime.parse(await res.arrayBuffer());
+}
+
+/**
+ * Fills the last hour's acknowledgements up to the default cap (`DEFAULT_ACKS_PER_HOUR`) with
+ * pending rows from forged senders to `inbox`, ids prefixed `prefix`, so the next new sender is
+ * over it. Rows already acknowledged in the hour count.
+ */
+export async function fillAckCap(prefix: string, inbox: string): Promise<void> {
+  const { count } = (await env.DB.prepare("SELECT count(*) AS count FROM inbound_emails WHERE acked_at >= ?")
+    .bind(Date.now() - 3_600_000)
+    .first<{ count: number }>()) ?? { count: 0 };
+  await env.DB.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO inbound_emails (id, dedupe_key, sender, recipient, subject, status, raw_size, correlation_id, created_at, acked_at)
+     SELECT 'in_' || ? || i, ? || ':' || i, 'forged' || i || '@example.org', ?, '', 'pending', 1, 'seed', ?, ?
+     FROM n`,
+  )
+    .bind(DEFAULT_ACKS_PER_HOUR - count, prefix, prefix, inbox, Date.now(), Date.now())
+    .run();
 }
