@@ -8,19 +8,12 @@ import { routesToUs } from "../shared/mail/routes/resolve";
 import { deleteAccount } from "../workers/account/delete";
 import { createUser } from "../workers/auth/service";
 import { deliverMail, plainMail } from "./helpers/mail";
+import { ROUTE, uniqueDomain } from "./helpers/routes";
 import { signedInAs } from "./helpers/session";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-const domain = (name: string) => `${name}-${crypto.randomUUID().slice(0, 6)}.localhost`;
-const route = {
-  name: "Sales",
-  workflow: "analyse" as const,
-  reviewPolicy: "default" as const,
-  assigneeId: "",
-  ackLocale: "en" as const,
-  ackText: "",
-  enabled: true,
-};
+const domain = uniqueDomain;
+const route = ROUTE;
 const rule: {
   matchAddress: string | null;
   matchSenderDomain: string | null;

@@ -6,21 +6,13 @@ import { createRoute } from "../shared/mail/routes/repo";
 import { createUser } from "../workers/auth/service";
 import { BASE } from "./helpers/api";
 import { deliverMail, plainMail } from "./helpers/mail";
+import { ROUTE, uniqueDomain } from "./helpers/routes";
 import { signedInAs } from "./helpers/session";
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-/** A domain of its own per test, so no route here reaches mail of another test file. */
-const domain = (name: string) => `${name}-${crypto.randomUUID().slice(0, 6)}.localhost`;
+const domain = uniqueDomain;
 
-const route = {
-  name: "Sales",
-  workflow: "analyse" as const,
-  reviewPolicy: "default" as const,
-  assigneeId: "",
-  ackLocale: "en" as const,
-  ackText: "",
-  enabled: true,
-};
+const route = ROUTE;
 
 async function inboundRow(sender: string) {
   return env.DB.prepare("SELECT status, reason, recipient, raw_key FROM inbound_emails WHERE sender = ?")
