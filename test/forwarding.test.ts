@@ -58,6 +58,37 @@ const inbound = (sender: string) =>
   env.DB.prepare("SELECT status, reason, raw_key FROM inbound_emails WHERE sender = ?").bind(sender).first();
 
 describe("forwarding rules", () => {
+  it("a rule on the spam verdict gets the message's score: spam is forwarded (and quarantined), a person's mail is not", async () => {
+    const { at, ids } = await routeWith([{ destination: "abuse-desk@staff.example", matchVerdict: "spam" }]);
+    const spammer = unique("winner");
+    const forwards: Forwarded = [];
+    await deliverMail(
+      plainMail({
+        from: spammer,
+        to: `sales@${at}`,
+        subject: "Your winnings",
+        text: "Dear friend, you have won EUR 950,000. To claim your prize pay the processing fee by Western Union today.",
+      }),
+      { from: spammer, to: `sales@${at}` },
+      { forwards },
+    );
+    expect(forwards).toEqual([{ to: "abuse-desk@staff.example", headers: [["x-statex-forward-rule", ids[0]]] }]);
+    expect((await inbound(spammer))?.status).toBe("quarantined");
+
+    const buyer = unique("buyer");
+    const none: Forwarded = [];
+    await deliverMail(
+      plainMail({ from: buyer, to: `sales@${at}`, text: "A quote for 20 seats, please." }),
+      {
+        from: buyer,
+        to: `sales@${at}`,
+      },
+      { forwards: none },
+    );
+    expect(none).toEqual([]);
+    expect((await inbound(buyer))?.status).toBe("pending");
+  });
+
   it("forwards a copy with message.forward(), logs it, and the request goes on as usual", async () => {
     const { at, ids } = await routeWith([{ destination: "sales-desk@staff.example" }]);
     const from = unique("buyer");

@@ -31,6 +31,7 @@ import { handleReport } from "./reports";
 import { forwardCopies, routeMessage } from "./routes/intake";
 import { resolveRoute } from "./routes/resolve";
 import { scoreIncoming } from "./spam";
+import type { SpamVerdict } from "./spam/score";
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 
@@ -78,15 +79,22 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
     await handleReport(ctx, { dedupeKey, mail, sender }, kind, quotedMessageIds(mail, raw));
     return null;
   }
-  // Scored once, here: forwarding rules may match the verdict; only a new conversation is
+  // Scored at most once, and only when something reads the verdict (it reads the sender's
+  // history in D1): a forwarding rule that matches it, or a new conversation, which is
   // quarantined by it (below), since that is what would make us answer a possibly forged sender.
-  const verdict = await scoreIncoming(env, mail, sender);
+  let scored: Promise<SpamVerdict> | undefined;
+  const verdictOf = () => {
+    scored ??= scoreIncoming(env, mail, sender);
+    return scored;
+  };
+  const byVerdict = routed?.kind === "route" && routed.rules.some((r) => r.matchVerdict !== null);
+  const spam = byVerdict ? await verdictOf() : null;
   // Copies for staff mailboxes (never of reports about our own mail).
   const forwarded = await forwardCopies(
     ctx,
     routed,
     { dedupeKey, mail, sender },
-    { verdict: verdict.spam ? "spam" : "ham", spamScore: verdict.score },
+    spam ? { verdict: spam.spam ? "spam" : "ham" } : {},
   );
   if (forwarded === "stop") return null;
   if (forwarded !== "go on") return forwarded;
@@ -153,6 +161,7 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
   } else if (recipient.kind === "bad-token") {
     log.info("reply with a bad thread token treated as a new request", { reason: recipient.reason });
   }
+  const verdict = await verdictOf();
   if (verdict.spam) return quarantine(ctx, { dedupeKey, mail, raw, sender }, verdict);
   // A reply that joins no conversation starts one under the route of the address it was sent to.
   const route = routed ?? (await resolveRoute(env, message.to));

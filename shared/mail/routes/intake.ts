@@ -54,7 +54,7 @@ export async function forwardCopies(
   ctx: Received,
   routed: RouteDecision | null,
   fields: { dedupeKey: string; mail: ParsedMail; sender: string },
-  spam: { verdict?: "spam" | "ham"; spamScore?: number } = {},
+  spam: { verdict?: "spam" | "ham" } = {},
 ): Promise<Refusal | "stop" | "go on"> {
   if (routed?.kind !== "route" || routed.rules.length === 0) return "go on";
   const result = await applyForwards(ctx, routed.route, routed.rules, {

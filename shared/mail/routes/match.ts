@@ -63,11 +63,10 @@ export interface ForwardInput {
   sender: string;
   subject: string;
   /**
-   * The spam verdict, once spam scoring runs before routing decisions (issue 19's quarantine);
+   * The spam verdict (receive.ts scores the message when one of the route's rules asks for it);
    * unset, a rule that requires a verdict does not match.
    */
   verdict?: "spam" | "ham";
-  spamScore?: number;
 }
 
 /** The words of a subject, lower-cased, split on anything but letters and digits. */
