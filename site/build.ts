@@ -20,22 +20,24 @@ import { watch } from "node:fs";
 import module from "node:module";
 import path from "node:path";
 import type * as Builder from "./builder.ts";
-import type { BuildOptions, BuildResult } from "./builder.ts";
+import type { BuildOptions, BuildResult, Session } from "./builder.ts";
 import { bundled, codeHash, root, siteDir } from "./bundle.ts";
 
-export type { BuildOptions, BuildResult } from "./builder.ts";
+export type { BuildOptions, BuildResult, Session } from "./builder.ts";
 
 let loaded: Promise<typeof Builder> | undefined;
 
 /**
  * Builds the site. Never throws for content errors: they come back in `errors`. The build's
  * code is loaded as a bundle once per process (see `bundle.ts`); the code hash is taken on
- * every build, since a changed asset must still invalidate every page (`--watch`).
+ * every build, since a changed asset must still invalidate every page (`--watch`), unless a
+ * `session` says that only content files changed since its last build.
  */
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const code = await codeHash();
+export async function build(options: BuildOptions, session?: Session & { code?: string }): Promise<BuildResult> {
+  const code = session?.changed && session.code ? session.code : await codeHash();
+  if (session) session.code = code;
   loaded ??= bundled("builder", code).then((url) => import(url.href) as Promise<typeof Builder>);
-  return (await loaded).build(options, code);
+  return (await loaded).build(options, code, session);
 }
 
 function report(result: BuildResult, outDir: string, timings: boolean): void {
@@ -67,8 +69,14 @@ async function main(argv: string[]): Promise<void> {
     quiet: argv.includes("--quiet"),
     strict: argv.includes("--strict"),
   };
+  // What changed since the last build, from the watchers: content files, or null (unknown:
+  // an asset, a platform page, a folder, or an event without a file name).
+  const session: Session & { code?: string } = {};
+  let pending: Set<string> | null = new Set();
   const once = async () => {
-    const result = await build(options);
+    session.changed = pending;
+    pending = new Set();
+    const result = await build(options, session);
     if (!options.quiet || result.errors.length || result.warnings.length)
       report(result, outDir, argv.includes("--timings"));
     return result;
@@ -82,15 +90,17 @@ async function main(argv: string[]): Promise<void> {
   console.log(`site: watching ${path.relative(process.cwd(), contentDir) || "."}/ for changes`);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
-  const schedule = () => {
+  const schedule = (file?: string | null) => {
+    if (file && pending) pending.add(file.split(path.sep).join("/"));
+    else pending = null;
     clearTimeout(timer);
     timer = setTimeout(() => {
       running = running.then(once).catch((error: unknown) => console.error("site: rebuild failed", error));
     }, 60);
   };
-  watch(contentDir, { recursive: true }, schedule);
-  watch(path.join(siteDir, "assets"), schedule);
-  watch(path.join(siteDir, "platform"), { recursive: true }, schedule);
+  watch(contentDir, { recursive: true }, (_event, file) => schedule(file));
+  watch(path.join(siteDir, "assets"), () => schedule());
+  watch(path.join(siteDir, "platform"), { recursive: true }, () => schedule());
 }
 
 if (import.meta.main) await main(process.argv.slice(2));

@@ -7,18 +7,19 @@
  */
 import { execFileSync } from "node:child_process";
 import { hash as digest } from "node:crypto";
-import { closeSync, existsSync } from "node:fs";
+import { closeSync, existsSync, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { writeAggregates } from "./aggregates.ts";
 import { codeHash, root } from "./bundle.ts";
-import { readCache, readOutputs, writeCache, writeOutputs } from "./cache.ts";
+import { type Cache, type Outputs, readCache, readOutputs, writeCache, writeOutputs } from "./cache.ts";
 import { type BuildIssue, brokenLinks, duplicateSlugs, undatedArticles } from "./checks.ts";
 import { gitDates } from "./git-dates.ts";
-import { navigation } from "./nav.ts";
+import { type Navigation, navigation } from "./nav.ts";
 import { cmp } from "./order.ts";
 import type { PageContext } from "./page.ts";
+import { splitLocale } from "./paths.ts";
 import { listSources, planRender, removePage, removeStale, removeVanished } from "./plan.ts";
 import { platformDir, sourceRoot, withPlatform } from "./platform.ts";
 import { Progress } from "./progress.ts";
@@ -58,6 +59,45 @@ export interface BuildResult {
   phases: { plan: number; render: number; aggregates: number; cache: number };
 }
 
+/**
+ * What a build keeps in memory for the next build of the same process (`--watch`): the
+ * content's sources, the cache and the outputs file as it wrote them. With the files that
+ * changed since (`Session.changed`, from the watcher), the next build lists no folder, reads
+ * neither file back and stats only those files; without them it does what a new process does.
+ */
+export interface Warm {
+  key: string;
+  listed: string[];
+  nav: Navigation;
+  cache: Cache;
+  outputs: Outputs;
+}
+
+/** A process's run of builds (`--watch`): the warm state and what changed since the last build. */
+export interface Session {
+  warm?: Warm;
+  /** Content files (relative, `/` separators) changed since the last build; null when not known. */
+  changed?: ReadonlySet<string> | null;
+}
+
+/** Whether `navigation` reads `file`: a locale's top-level page, or a folder's index page. */
+function readByNavigation(file: string): boolean {
+  const { key } = splitLocale(file);
+  const slash = key.indexOf("/");
+  return slash === -1 || key.slice(slash + 1) === "index.md";
+}
+
+/** Whether the watcher's `changed` files are all sources of the last build and still files. */
+function onlyEdited(warm: Warm, contentDir: string, changed: ReadonlySet<string>): boolean {
+  const listed = new Set(warm.listed);
+  for (const f of changed) {
+    if (!listed.has(f)) return false;
+    const st = statSync(path.join(contentDir, f), { throwIfNoEntry: false });
+    if (!st?.isFile()) return false;
+  }
+  return true;
+}
+
 function gitRevision(): string {
   try {
     return execFileSync("git", ["rev-parse", "HEAD"], {
@@ -71,17 +111,27 @@ function gitRevision(): string {
 }
 
 /** Builds the site. Never throws for content errors: they come back in `errors`. */
-export async function build(options: BuildOptions, knownCode?: string): Promise<BuildResult> {
+export async function build(options: BuildOptions, knownCode?: string, session?: Session): Promise<BuildResult> {
   const started = performance.now();
   const contentDir = path.resolve(options.contentDir);
   const outDir = path.resolve(options.outDir);
   const baseUrl = (options.baseUrl ?? "https://statex.example").replace(/\/$/, "");
   const threads = options.threads ?? availableParallelism();
+  const warmKey = JSON.stringify([contentDir, outDir, baseUrl]);
+  const changed = session?.changed;
+  const warm =
+    options.incremental && changed && session?.warm?.key === warmKey && onlyEdited(session.warm, contentDir, changed)
+      ? session.warm
+      : undefined;
+  if (session) session.warm = undefined;
   // The content's pages and the platform's own (`platform.ts`).
-  const { sources, platform } = await withPlatform(await listSources(contentDir));
+  const listed = warm ? warm.listed : await listSources(contentDir);
+  const { sources, platform } = await withPlatform(listed);
   const rootOf = (file: string) => sourceRoot(file, contentDir, platform);
-  // Every page shows the navigation, so a change to it invalidates every cached page.
-  const nav = navigation(sources, rootOf, platform);
+  // Every page shows the navigation, so a change to it invalidates every cached page. It is
+  // read from the top-level pages and the folders' index pages: a warm build whose changed
+  // files are none of those keeps it.
+  const nav = warm && ![...(changed ?? [])].some(readByNavigation) ? warm.nav : navigation(sources, rootOf, platform);
   const fileSet = new Set(sources);
   const code = knownCode ?? (await codeHash());
   // A full build renders every page: its workers start loading the renderer now, while this
@@ -97,13 +147,18 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     // overwrites in place and removes only what is stale (deleting 20,000 files first costs
     // about a second). Its cache's page records are reused only by an incremental build of
     // the same generator.
-    const previous = existsSync(outDir) ? await readOutputs(outDir) : null;
     const cacheKey = `${code}:${digest("sha256", JSON.stringify(nav), "hex").slice(0, 16)}`;
-    const cache = previous && options.incremental ? await readCache(outDir, cacheKey, baseUrl) : null;
+    const fromMemory = warm?.cache.codeHash === cacheKey && existsSync(outDir) ? warm : undefined;
+    const previous = fromMemory ? fromMemory.outputs : existsSync(outDir) ? await readOutputs(outDir) : null;
+    const cache = fromMemory
+      ? fromMemory.cache
+      : previous && options.incremental
+        ? await readCache(outDir, cacheKey, baseUrl)
+        : null;
     if (!previous) await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const assets = await writeAssets(outDir);
-    const { stats, toRender, kept } = planRender(sources, fileSet, rootOf, cache);
+    const { stats, toRender, kept } = planRender(sources, fileSet, rootOf, cache, fromMemory ? changed : undefined);
     if (previous) await removeVanished(outDir, previous, fileSet);
 
     const tRender = performance.now();
@@ -134,7 +189,7 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     const warnings = undatedArticles(published);
 
     const tAggregates = performance.now();
-    const { generated, manifest, written, llms } = writeAggregates(published, {
+    const { generated, manifest, written, llms, scopes } = writeAggregates(published, {
       outDir,
       baseUrl,
       assets,
@@ -144,6 +199,8 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
       spooled,
       fresh: !previous,
       nav,
+      code: cacheKey,
+      reuse: cache ? previous?.scopes : undefined,
     });
     for (const fd of spools.splice(0)) closeSync(fd);
     if (previous) await removeStale(outDir, previous, written, published);
@@ -152,8 +209,17 @@ export async function build(options: BuildOptions, knownCode?: string): Promise<
     const tCache = performance.now();
     const pages: Record<string, string> = {};
     for (const r of all) pages[r.file] = r.url;
-    writeCache(outDir, { codeHash: cacheKey, baseUrl }, all, stats);
-    await writeOutputs(outDir, { pages, files: written, llms });
+    const entries = writeCache(outDir, { codeHash: cacheKey, baseUrl }, all, stats);
+    const outputs = { pages, files: written, llms, scopes };
+    await writeOutputs(outDir, outputs);
+    if (session && options.incremental && !errors.length)
+      session.warm = {
+        key: warmKey,
+        listed,
+        nav,
+        cache: { version: 3, codeHash: cacheKey, baseUrl, entries },
+        outputs: { version: 3, ...outputs },
+      };
 
     return {
       pages: published.length,

@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LlmsIndex } from "./outputs/llms-full.ts";
+import type { ScopeRecord } from "./outputs/output.ts";
 import type { PageRecord } from "./page.ts";
 import { BufferedFile } from "./stream.ts";
 
@@ -32,12 +33,14 @@ export interface Cache {
  * overwrites in place does not parse 10,000 records just to learn which files are stale).
  */
 export interface Outputs {
-  version: 2;
+  version: 3;
   /** Source file → its page URL. */
   pages: Record<string, string>;
   /** Files the aggregates wrote (relative to the output), so stale ones can be removed. */
   files: string[];
   llms: LlmsIndex;
+  /** What each scope of the aggregates was made from and wrote (`Output.scope`). */
+  scopes: Record<string, ScopeRecord>;
 }
 
 const cachePath = (outDir: string, kind: "cache" | "outputs") =>
@@ -54,7 +57,7 @@ async function readJson<T>(file: string, version: number): Promise<T | null> {
 }
 
 /** The previous build's outputs file, or null when there is none (or of another version). */
-export const readOutputs = (outDir: string) => readJson<Outputs>(cachePath(outDir, "outputs"), 2);
+export const readOutputs = (outDir: string) => readJson<Outputs>(cachePath(outDir, "outputs"), 3);
 
 /** The previous build's cache, when it was made by this code (`codeHash`) for this base URL. */
 export async function readCache(outDir: string, codeHash: string, baseUrl: string): Promise<Cache | null> {
@@ -64,21 +67,33 @@ export async function readCache(outDir: string, codeHash: string, baseUrl: strin
 
 /** Writes the outputs file. */
 export async function writeOutputs(outDir: string, outputs: Omit<Outputs, "version">): Promise<void> {
-  await writeFile(cachePath(outDir, "outputs"), JSON.stringify({ version: 2, ...outputs } satisfies Outputs));
+  await writeFile(cachePath(outDir, "outputs"), JSON.stringify({ version: 3, ...outputs } satisfies Outputs));
+}
+
+/** Each record's JSON, kept per record object: a warm process (`--watch`) encodes only the pages it rendered. */
+const encoded = new WeakMap<PageRecord, string>();
+function recordJson(record: PageRecord): string {
+  let json = encoded.get(record);
+  if (json === undefined) {
+    json = JSON.stringify(record);
+    encoded.set(record, json);
+  }
+  return json;
 }
 
 /**
  * Writes the cache, the same JSON as `JSON.stringify` of the whole `Cache`, through the
  * streaming writer: the build's peak memory is reached here, and one string of 7 MB (10,000
  * pages) with the object it is made from would add ~20 MB to it. Records without a stat are
- * left out.
+ * left out. Returns the entries written, for the next build of a warm process.
  */
 export function writeCache(
   outDir: string,
   head: Omit<Cache, "entries" | "version">,
   records: PageRecord[],
   stats: ReadonlyMap<string, { mtimeMs: number; size: number }>,
-): void {
+): Record<string, CacheEntry> {
+  const entries: Record<string, CacheEntry> = {};
   const fd = openSync(cachePath(outDir, "cache"), "w");
   try {
     const out = new BufferedFile(fd);
@@ -89,8 +104,11 @@ export function writeCache(
     for (const record of records) {
       const st = stats.get(record.file);
       if (!st) continue;
-      const entry: CacheEntry = { mtimeMs: st.mtimeMs, size: st.size, record };
-      out.appendText(`${first ? "" : ","}${JSON.stringify(record.file)}:${JSON.stringify(entry)}`);
+      entries[record.file] = { mtimeMs: st.mtimeMs, size: st.size, record };
+      // `JSON.stringify` of the entry, its record's part encoded once.
+      out.appendText(
+        `${first ? "" : ","}${JSON.stringify(record.file)}:{"mtimeMs":${JSON.stringify(st.mtimeMs)},"size":${JSON.stringify(st.size)},"record":${recordJson(record)}}`,
+      );
       first = false;
     }
     out.appendText("}}");
@@ -98,4 +116,5 @@ export function writeCache(
   } finally {
     closeSync(fd);
   }
+  return entries;
 }

@@ -53,10 +53,20 @@ export function planRender(
   /** The folder each source is read from (the content's, or the platform's). */
   rootOf: (file: string) => string,
   cache: Cache | null,
+  /**
+   * The only sources that can have changed since the cache was made (a warm `--watch` build):
+   * the others keep the cache's mtime and size without a `stat`.
+   */
+  changed?: ReadonlySet<string> | null,
 ): RenderPlan {
   const stats = new Map<string, { mtimeMs: number; size: number }>();
   if (cache) {
     for (const f of sources) {
+      const cached = changed && !changed.has(f) ? cache.entries[f] : undefined;
+      if (cached) {
+        stats.set(f, { mtimeMs: cached.mtimeMs, size: cached.size });
+        continue;
+      }
       const st = statSync(path.join(rootOf(f), f));
       stats.set(f, { mtimeMs: st.mtimeMs, size: st.size });
     }
@@ -66,12 +76,15 @@ export function planRender(
   for (const f of sources) {
     const prev = cache?.entries[f];
     const st = stats.get(f);
+    // A page's translations change only with the set of sources, which a warm build's
+    // `changed` files leave as it was.
     const same =
       prev &&
       st &&
       prev.mtimeMs === st.mtimeMs &&
       prev.size === st.size &&
-      JSON.stringify(prev.record.alternates) === JSON.stringify(alternatesOf(f, files));
+      ((changed && !changed.has(f)) ||
+        JSON.stringify(prev.record.alternates) === JSON.stringify(alternatesOf(f, files)));
     if (same) kept.push(prev.record);
     else toRender.push(f);
   }
@@ -100,6 +113,8 @@ export async function removeStale(
   published: PageRecord[],
 ): Promise<void> {
   const now = new Set(written);
+  const gone = previous.files.filter((f) => !now.has(f));
+  if (!gone.length) return;
   const pageFiles = new Set(published.flatMap((p) => [path.join(p.url, "index.html").slice(1), p.twin.slice(1)]));
-  for (const f of previous.files) if (!now.has(f) && !pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
+  for (const f of gone) if (!pageFiles.has(f)) await rm(path.join(outDir, f), { force: true });
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, readSync } from "node:fs";
-import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { XMLValidator } from "fast-xml-parser";
@@ -15,7 +15,7 @@ import {
   tableWithoutEscapes,
 } from "../shared/markdown/fast-lexing.ts";
 import type { Manifest } from "../shared/site/manifest.ts";
-import { build } from "../site/build.ts";
+import { build, type Session } from "../site/build.ts";
 import { FRONT_MATTER_KEYS, frontMatterSchema, parseFrontMatter, quickFrontMatter } from "../site/frontmatter.ts";
 import { openSpoolFile, Spool } from "../site/spool.ts";
 import { writeText } from "../site/write.ts";
@@ -509,6 +509,60 @@ describe("site build", () => {
     expect(stitched).not.toContain("Article three, renamed");
     await build(s.options);
     expect(await s.read("llms-full.txt")).toBe(stitched);
+  });
+
+  it("leaves the output of a warm --watch session's builds byte for byte as a full build's, edit after edit", async () => {
+    const files: Record<string, string> = { "index.md": page("Home"), "about.md": "# About us\n\nWho we are.\n" };
+    for (let i = 0; i < 30; i++)
+      files[`articles/a${i}.md`] = page(
+        `Article ${i}`,
+        `Body ${i}.`,
+        `date: 2026-01-${String((i % 28) + 1).padStart(2, "0")}\ntags: [t${i % 3}]\n`,
+      );
+    const s = await site(files);
+    const session: Session = {};
+    await build({ ...s.options, incremental: true }, session);
+    const full = { ...s.options, outDir: path.join(s.root, "full") };
+    /** Every file of an output folder; the manifest without its build time. */
+    const snapshot = async (dir: string) => {
+      const out: Record<string, string> = {};
+      for (const f of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
+        const rel = path.relative(dir, path.join(f.parentPath, f.name));
+        const text = await readFile(path.join(dir, rel), "utf8");
+        out[rel] = rel.endsWith("manifest.json") ? text.replace(/"builtAt":"[^"]*"/, "") : text;
+      }
+      return out;
+    };
+    let tick = 0;
+    const edit = async (file: string, text: string | null) => {
+      const at = path.join(s.contentDir, file);
+      if (text === null) await rm(at);
+      else {
+        await mkdir(path.dirname(at), { recursive: true });
+        await writeFile(at, text);
+        await utimes(at, new Date(), new Date(Date.now() + 5000 * ++tick));
+      }
+      session.changed = new Set([file]);
+      const warm = await build({ ...s.options, incremental: true }, session);
+      await rm(full.outDir, { recursive: true, force: true });
+      await build(full);
+      expect(await snapshot(s.options.outDir)).toEqual(await snapshot(full.outDir));
+      return warm;
+    };
+    // The text alone: one page rendered, no listing, tag page or feed written again.
+    expect(
+      (await edit("articles/a5.md", page("Article 5", "A new body.", "date: 2026-01-06\ntags: [t2]\n"))).rendered,
+    ).toBe(1);
+    // What listings show: the title, the date (the order), the tags (a tag's pages and the index).
+    await edit("articles/a7.md", page("Article seven", "Body 7.", "date: 2026-01-08\ntags: [t1]\n"));
+    await edit("articles/a8.md", page("Article 8", "Body 8.", "date: 2025-12-31\ntags: [t2]\n"));
+    await edit("articles/a9.md", page("Article 9", "Body 9.", "date: 2026-01-10\ntags: [t0, fresh]\n"));
+    await edit("articles/a9.md", page("Article 9", "Body 9.", "date: 2026-01-10\ntags: [t0]\n"));
+    // A page without front matter, the navigation's own pages, a new page, a deleted one.
+    await edit("about.md", "# About the company\n\nWho we are, and since when.\n");
+    await edit("articles/new.md", page("A new one", "New.", "date: 2026-02-01\n"));
+    await edit("articles/a1.md", null);
+    await edit("articles/a2.md", page("Article 2", "Body 2.", "date: 2026-01-03\ntags: [t2]\ndraft: true\n"));
   });
 
   it("removes stale outputs when rebuilding in place: a retired tag, a deleted page, an old asset", async () => {

@@ -43,18 +43,14 @@ export function listingRows(): (p: PageRecord) => string {
 }
 
 /**
- * Writes the section listings of one locale (`mine`: its published pages; `pageUrls`: every
- * page's URL, so a section with an index page of its own gets no listing). Returns the URLs of
- * the listings' first pages, for the sitemap.
+ * The sections of one locale that get a listing (`mine`: its published pages; `pageUrls`: every
+ * page's URL, so a section with an index page of its own gets none), each with its pages.
  */
-export function writeListings(
-  c: OutputContext,
+export function listedSections(
   locale: Locale,
   mine: PageRecord[],
   pageUrls: ReadonlySet<string>,
-  row: (p: PageRecord) => string,
-): string[] {
-  const s = STRINGS[locale];
+): Map<string, PageRecord[]> {
   const home = homeOf(locale);
   const sections = new Map<string, PageRecord[]>();
   for (const p of mine) {
@@ -63,34 +59,46 @@ export function writeListings(
     list.push(p);
     sections.set(p.section, list);
   }
-  const firstPages: string[] = [];
-  for (const [section, list] of sections) {
-    const base = `${home}${section}/`;
-    if (pageUrls.has(base)) continue;
-    list.sort(byDateDesc);
-    const label = c.nav?.sections[locale][section] ?? s.sections[section] ?? section;
-    for (const pg of paginate(list, base)) {
-      const title = pg.prev ? `${label} — ${s.page(Number(pg.url.split("/").at(-2)))}` : label;
-      c.out.page(
-        pg.url,
-        layout({
-          locale,
-          baseUrl: c.baseUrl,
-          url: pg.url,
-          title,
-          description: title,
-          body: listing(locale, title, pg.items, pg.prev, pg.next, row),
-          assets: c.assets,
-          nav: c.nav?.nav[locale],
-          alternates: {},
-          crumbs: [
-            { href: home, label: s.home },
-            { href: base, label },
-          ],
-        }),
-      );
-      if (!pg.prev) firstPages.push(pg.url);
-    }
+  for (const section of sections.keys()) if (pageUrls.has(`${home}${section}/`)) sections.delete(section);
+  return sections;
+}
+
+/**
+ * Writes one section's listing pages (`list`: its pages, from `listedSections`) and returns
+ * the URL of the first, for the sitemap.
+ */
+export function writeListing(
+  c: OutputContext,
+  locale: Locale,
+  section: string,
+  list: PageRecord[],
+  row: (p: PageRecord) => string,
+): string[] {
+  const s = STRINGS[locale];
+  const home = homeOf(locale);
+  const base = `${home}${section}/`;
+  const sorted = [...list].sort(byDateDesc);
+  const label = c.nav?.sections[locale][section] ?? s.sections[section] ?? section;
+  for (const pg of paginate(sorted, base)) {
+    const title = pg.prev ? `${label} — ${s.page(Number(pg.url.split("/").at(-2)))}` : label;
+    c.out.page(
+      pg.url,
+      layout({
+        locale,
+        baseUrl: c.baseUrl,
+        url: pg.url,
+        title,
+        description: title,
+        body: listing(locale, title, pg.items, pg.prev, pg.next, row),
+        assets: c.assets,
+        nav: c.nav?.nav[locale],
+        alternates: {},
+        crumbs: [
+          { href: home, label: s.home },
+          { href: base, label },
+        ],
+      }),
+    );
   }
-  return firstPages;
+  return [base];
 }

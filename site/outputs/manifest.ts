@@ -12,11 +12,12 @@ import { cmp } from "../order.ts";
 import type { PageRecord } from "../page.ts";
 import type { OutputContext } from "./output.ts";
 
-/** Writes the manifest and the build info of `pages` (the published ones) and returns the manifest. */
-export function writeManifest(c: OutputContext, pages: PageRecord[], revision: string): Manifest {
-  const manifestPages = [...pages]
-    .sort((a, b) => cmp(a.locale, b.locale) || cmp(a.slug, b.slug))
-    .map((p) => ({
+/** Each page's manifest entry, as JSON, kept per record object (a warm `--watch` build encodes only its new pages). */
+const entries = new WeakMap<PageRecord, { identity: string; json: string }>();
+function entryOf(p: PageRecord): { identity: string; json: string } {
+  let e = entries.get(p);
+  if (e === undefined) {
+    const page: Manifest["pages"][number] = {
       locale: p.locale,
       slug: p.slug,
       url: p.url,
@@ -27,19 +28,27 @@ export function writeManifest(c: OutputContext, pages: PageRecord[], revision: s
       date: p.date ?? null,
       tags: p.tags,
       hash: p.hash,
-    }));
-  const identities = manifestPages.map((p) => `${p.locale} ${p.slug} ${p.url} ${p.hash}`).join("\n");
-  const manifest: Manifest = {
-    version: 1,
-    buildId: hash("sha256", identities, "hex").slice(0, 32),
-    revision,
-    builtAt: new Date().toISOString(),
-    pages: manifestPages,
-  };
-  c.out.file(path.join("_content", "manifest.json"), JSON.stringify(manifest));
+    };
+    e = { identity: `${p.locale} ${p.slug} ${p.url} ${p.hash}`, json: JSON.stringify(page) };
+    entries.set(p, e);
+  }
+  return e;
+}
+
+/**
+ * Writes the manifest and the build info of `pages` (the published ones) and returns the build
+ * id. The manifest is the JSON of a `Manifest` (`JSON.stringify`'s output, key for key), put
+ * together from its pages' entries.
+ */
+export function writeManifest(c: OutputContext, pages: PageRecord[], revision: string): Pick<Manifest, "buildId"> {
+  const sorted = [...pages].sort((a, b) => cmp(a.locale, b.locale) || cmp(a.slug, b.slug)).map(entryOf);
+  const identities = sorted.map((e) => e.identity).join("\n");
+  const buildId = hash("sha256", identities, "hex").slice(0, 32);
+  const head: Omit<Manifest, "pages"> = { version: 1, buildId, revision, builtAt: new Date().toISOString() };
   c.out.file(
-    path.join("_content", "build.json"),
-    JSON.stringify({ buildId: manifest.buildId, revision } satisfies BuildInfo),
+    path.join("_content", "manifest.json"),
+    `${JSON.stringify(head).slice(0, -1)},"pages":[${sorted.map((e) => e.json).join(",")}]}`,
   );
-  return manifest;
+  c.out.file(path.join("_content", "build.json"), JSON.stringify({ buildId, revision } satisfies BuildInfo));
+  return { buildId };
 }

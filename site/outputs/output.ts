@@ -21,19 +21,66 @@ export interface OutputContext {
   nav?: Navigation;
 }
 
+/**
+ * What one scope of the aggregates (a section's listing, a tag's pages, a locale's feeds, …)
+ * wrote: the key of what it was made from, its files and URLs, and what it returned. Kept in
+ * the outputs file, so the next incremental build skips a scope whose key is the same.
+ */
+export interface ScopeRecord {
+  key: string;
+  files: string[];
+  urls: string[];
+  result?: unknown;
+}
+
 /** Writes the aggregate files into one output folder and records them. */
 export class Output {
   /** URLs the outputs made (for the broken-link check). */
   readonly generated = new Set<string>();
   /** Files written, relative to the output folder, in order. */
   readonly written: string[] = [];
+  /** This build's scopes, for the next one. */
+  readonly scopes: Record<string, ScopeRecord> = {};
   readonly #dir: string;
   readonly #fresh: boolean;
+  readonly #reusable: Readonly<Record<string, ScopeRecord>> | undefined;
+  #urls: string[] | null = null;
 
-  /** `fresh`: the output folder was empty when the build began (see `PageContext.fresh`). */
-  constructor(dir: string, fresh = false) {
+  /**
+   * `fresh`: the output folder was empty when the build began (see `PageContext.fresh`).
+   * `reusable`: the scopes of the previous build whose files are in the folder as it wrote
+   * them (an incremental build; a full build passes none and writes every scope).
+   */
+  constructor(dir: string, fresh = false, reusable?: Readonly<Record<string, ScopeRecord>>) {
     this.#dir = dir;
     this.#fresh = fresh;
+    this.#reusable = reusable;
+  }
+
+  /**
+   * Runs `make`, which writes one scope's files, unless the previous build wrote this scope
+   * from the same `key` (a digest of everything `make` reads): then its files are where it
+   * left them, and only recorded again. The output is the same either way; the incremental
+   * build test holds a rebuilt folder against a full build of the same sources.
+   */
+  scope<T>(name: string, key: string, make: () => T): T {
+    const previous = this.#reusable?.[name];
+    if (previous?.key === key) {
+      for (const f of previous.files) this.written.push(f);
+      for (const u of previous.urls) this.generated.add(u);
+      this.scopes[name] = previous;
+      return previous.result as T;
+    }
+    const from = this.written.length;
+    const urls: string[] = [];
+    this.#urls = urls;
+    try {
+      const result = make();
+      this.scopes[name] = { key, files: this.written.slice(from), urls, ...(result === undefined ? {} : { result }) };
+      return result;
+    } finally {
+      this.#urls = null;
+    }
   }
 
   /** The output folder. */
@@ -51,6 +98,7 @@ export class Output {
   /** Writes the file that serves `url` and records the URL. */
   url(url: string, file: string, body: string): void {
     this.generated.add(url);
+    this.#urls?.push(url);
     this.file(file, body);
   }
 

@@ -11,10 +11,8 @@ import { homeOf, layout, listing } from "../templates.ts";
 import { paginate } from "./listings.ts";
 import type { OutputContext } from "./output.ts";
 
-/** Writes the tag index and tag pages of one locale (`mine`: its published pages). */
-export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], row: (p: PageRecord) => string): void {
-  const s = STRINGS[locale];
-  const home = homeOf(locale);
+/** The tags of one locale's published pages (`mine`), each with its pages, in `mine`'s order. */
+export function tagsOf(mine: PageRecord[]): Map<string, PageRecord[]> {
   const tags = new Map<string, PageRecord[]>();
   for (const p of mine) {
     for (const t of p.tags) {
@@ -23,8 +21,14 @@ export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], 
       else tags.set(t, [p]);
     }
   }
+  return tags;
+}
+
+/** Writes one locale's tag index (`counts`: each tag and its number of pages, from `tagsOf`). */
+export function writeTagIndex(c: OutputContext, locale: Locale, counts: [tag: string, pages: number][]): void {
+  const s = STRINGS[locale];
+  const home = homeOf(locale);
   const tagBase = `${home}tags/`;
-  const tagNames = [...tags.keys()].sort();
   c.out.page(
     tagBase,
     layout({
@@ -33,10 +37,8 @@ export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], 
       url: tagBase,
       title: s.tags,
       description: s.tags,
-      body: `<h1>${escapeHtml(s.tags)}</h1>\n<ul class="taglist">${tagNames
-        .map(
-          (t) => `<li><a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a> (${tags.get(t)?.length})</li>`,
-        )
+      body: `<h1>${escapeHtml(s.tags)}</h1>\n<ul class="taglist">${counts
+        .map(([t, n]) => `<li><a href="${tagBase}${encodeURIComponent(t)}/">${escapeHtml(t)}</a> (${n})</li>`)
         .join("")}</ul>`,
       assets: c.assets,
       nav: c.nav?.nav[locale],
@@ -47,30 +49,40 @@ export function writeTags(c: OutputContext, locale: Locale, mine: PageRecord[], 
       ],
     }),
   );
-  for (const t of tagNames) {
-    const list = (tags.get(t) ?? []).sort(byDateDesc);
-    const base = `${tagBase}${encodeURIComponent(t)}/`;
-    for (const pg of paginate(list, base)) {
-      c.out.page(
-        pg.url,
-        layout({
-          locale,
-          baseUrl: c.baseUrl,
-          url: pg.url,
-          title: s.tagged(t),
-          description: s.tagged(t),
-          body: listing(locale, s.tagged(t), pg.items, pg.prev, pg.next, row),
-          assets: c.assets,
-          nav: c.nav?.nav[locale],
-          alternates: {},
-          crumbs: [
-            { href: home, label: s.home },
-            { href: tagBase, label: s.tags },
-            { href: base, label: t },
-          ],
-          noindex: Boolean(pg.prev),
-        }),
-      );
-    }
+}
+
+/** Writes one tag's pages, newest first (`list`: its pages, from `tagsOf`). */
+export function writeTagPages(
+  c: OutputContext,
+  locale: Locale,
+  t: string,
+  list: PageRecord[],
+  row: (p: PageRecord) => string,
+): void {
+  const s = STRINGS[locale];
+  const home = homeOf(locale);
+  const tagBase = `${home}tags/`;
+  const base = `${tagBase}${encodeURIComponent(t)}/`;
+  for (const pg of paginate([...list].sort(byDateDesc), base)) {
+    c.out.page(
+      pg.url,
+      layout({
+        locale,
+        baseUrl: c.baseUrl,
+        url: pg.url,
+        title: s.tagged(t),
+        description: s.tagged(t),
+        body: listing(locale, s.tagged(t), pg.items, pg.prev, pg.next, row),
+        assets: c.assets,
+        nav: c.nav?.nav[locale],
+        alternates: {},
+        crumbs: [
+          { href: home, label: s.home },
+          { href: tagBase, label: s.tags },
+          { href: base, label: t },
+        ],
+        noindex: Boolean(pg.prev),
+      }),
+    );
   }
 }
