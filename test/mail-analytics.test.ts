@@ -4,8 +4,9 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { db } from "../shared/db/client";
 import { createLogger } from "../shared/log";
-import { arrivalOf, dayOf } from "../shared/mail/analytics/count";
+import { arrivalOf, BEFORE_DAY, dayOf } from "../shared/mail/analytics/count";
 import { mailAnalytics, medianSql } from "../shared/mail/analytics/report";
+import { sweepInbound } from "../shared/mail/cleanup";
 import { releaseQuarantined } from "../shared/mail/quarantine";
 import { addForwardRule, createRoute } from "../shared/mail/routes/repo";
 import { routesToUs } from "../shared/mail/routes/resolve";
@@ -327,6 +328,44 @@ describe("the counters cannot be grown by senders", () => {
       .bind(`%${attack}`, `%${catchAll}`)
       .all<{ address: string }>();
     expect(named.results.map((r) => r.address)).toEqual([`*@${catchAll}`]);
+  });
+});
+
+describe("the counters over time", () => {
+  it("the daily sweep folds days older than 400 into one row per counter: totals unchanged, the table bounded", async () => {
+    const address = `old@${uniqueDomain("old")}`;
+    const put = (day: string, event: string, reason: string, n: number) =>
+      env.DB.prepare("INSERT INTO mail_stats (day, address, event, reason, n) VALUES (?, ?, ?, ?, ?)").bind(
+        day,
+        address,
+        event,
+        reason,
+        n,
+      );
+    const recent = dayOf(Date.now() - 10 * 86_400_000);
+    await env.DB.batch([
+      put(BEFORE_DAY, "accepted", "", 5),
+      put("2001-01-01", "accepted", "", 2),
+      put("2001-01-02", "accepted", "", 3),
+      put("2001-01-02", "refused", "empty", 4),
+      put(recent, "accepted", "", 7),
+    ]);
+    await sweepInbound(env);
+    const { results } = await env.DB.prepare(
+      "SELECT day, event, reason, n FROM mail_stats WHERE address = ? ORDER BY day, event",
+    )
+      .bind(address)
+      .all();
+    expect(results).toEqual([
+      { day: BEFORE_DAY, event: "accepted", reason: "", n: 10 },
+      { day: BEFORE_DAY, event: "refused", reason: "empty", n: 4 },
+      { day: recent, event: "accepted", reason: "", n: 7 },
+    ]);
+    // A second sweep changes nothing; the page's 30 days show only the recent row.
+    await sweepInbound(env);
+    expect(await statsOf(address)).toEqual({ accepted: 17, "refused/empty": 4 });
+    const page = await mailAnalytics(env.DB, { days: 30, address });
+    expect(page.totals.accepted).toBe(7);
   });
 });
 

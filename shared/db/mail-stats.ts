@@ -11,7 +11,8 @@
  * catch-all, without a `+tag`), `(unknown)` for every address nobody configured, `MAIL_FROM`
  * for reports to our return path, and `""` for outbound mail, which no inbound address owns;
  * `event` and `reason` are the closed lists below. A day's rows are at most addresses × (events
- * + reasons), about 25 per address.
+ * + reasons), about 25 per address; days older than `MAIL_STATS_DAYS` (400) are folded into one
+ * row per counter under day `0000-00-00` by the daily sweep, so lifetime totals stay whole.
  */
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 

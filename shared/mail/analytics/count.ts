@@ -189,3 +189,29 @@ export async function recordAckSent(d: Db, id: string, at = Date.now()): Promise
     .set({ ackSentAt: at })
     .where(and(eq(inboundEmails.id, id), isNull(inboundEmails.ackSentAt)));
 }
+
+/** Days `mail_stats` keeps a row of its own; older rows are folded into `BEFORE_DAY`. */
+export const MAIL_STATS_DAYS = 400;
+/** The day every older counter is folded into: `/metrics` totals stay whole (counters never go down). */
+export const BEFORE_DAY = "0000-00-00";
+
+/**
+ * Keeps `mail_stats` bounded: rows older than `MAIL_STATS_DAYS` are added into one row per
+ * address, event and reason under `BEFORE_DAY`, then removed — one batch, so no count is lost or
+ * counted twice. The daily sweep runs it (shared/mail/cleanup.ts). Returns the rows removed.
+ */
+export async function foldOldStats(d1: D1Database, now = Date.now()): Promise<number> {
+  const cutoff = dayOf(now - MAIL_STATS_DAYS * 86_400_000);
+  const [, removed] = await d1.batch([
+    d1
+      .prepare(
+        `INSERT INTO mail_stats (day, address, event, reason, n)
+         SELECT ?1, address, event, reason, SUM(n) FROM mail_stats WHERE day < ?2 AND day != ?1
+         GROUP BY address, event, reason
+         ON CONFLICT (day, address, event, reason) DO UPDATE SET n = n + excluded.n`,
+      )
+      .bind(BEFORE_DAY, cutoff),
+    d1.prepare("DELETE FROM mail_stats WHERE day < ?2 AND day != ?1").bind(BEFORE_DAY, cutoff),
+  ]);
+  return removed?.meta.changes ?? 0;
+}

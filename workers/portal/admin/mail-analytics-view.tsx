@@ -51,6 +51,7 @@ export function MailAnalyticsView(props: { data: MailAnalytics; days: number; op
   const labels = data.days.map(dayLabel);
   const scope = data.address ? `mail to ${data.address}` : "mail to every address";
   const t = data.totals;
+  const refusedSeen = data.refused.filter((r) => r.n > 0);
   return (
     <>
       <h1>Mail analytics</h1>
@@ -139,15 +140,14 @@ export function MailAnalyticsView(props: { data: MailAnalytics; days: number; op
           barChart({
             id: "chart-mail-refused",
             title: `Refused mail by reason (${scope})`,
-            description: data.refused
-              .filter((r) => r.n > 0)
-              .map((r) => `${r.reason}: ${r.n}`)
-              .join("; ")
-              .concat(t.refused ? "." : "No mail was refused."),
-            categories: data.refused.map((r) => r.reason),
+            description: refusedSeen.length
+              ? `${refusedSeen.map((r) => `${r.reason}: ${r.n}`).join("; ")}.`
+              : "No mail was refused.",
+            // The reasons that occurred (every reason is in the table): long labels stay legible.
+            categories: refusedSeen.map((r) => r.reason),
             integer: true,
-            zeroText: "No mail was refused",
-            series: [{ name: "refused", color: COLORS.refused, values: data.refused.map((r) => r.n) }],
+            labelEvery: 1,
+            series: [{ name: "refused", color: COLORS.refused, values: refusedSeen.map((r) => r.n) }],
           }),
         )}
         <ReasonTable caption="Refused mail by reason" rows={data.refused} total={t.refused} />
@@ -233,38 +233,42 @@ function DayTable(props: {
   const totals =
     props.total ??
     props.columns.map((_, i) => String(sum(props.data.byDay.map((d) => Number(props.cells(d)[i]) || 0))));
+  // Folded, as the dashboard's per-hour tables are: a row per day makes a long page.
   return (
-    <table>
-      <caption class="skip">{props.caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Day (UTC)</th>
-          {props.columns.map((h) => (
-            <th scope="col">{h}</th>
+    <details>
+      <summary>Table: {props.caption.toLowerCase()}</summary>
+      <table>
+        <caption class="skip">{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Day (UTC)</th>
+            {props.columns.map((h) => (
+              <th scope="col">{h}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.data.byDay.map((d) => (
+            <tr data-day={d.day}>
+              <th scope="row">
+                <time datetime={d.day}>{dayLabel(d.day)}</time>
+              </th>
+              {props.cells(d).map((v) => (
+                <td>{v}</td>
+              ))}
+            </tr>
           ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.data.byDay.map((d) => (
-          <tr data-day={d.day}>
-            <th scope="row">
-              <time datetime={d.day}>{dayLabel(d.day)}</time>
-            </th>
-            {props.cells(d).map((v) => (
+        </tbody>
+        <tfoot>
+          <tr data-day="total">
+            <th scope="row">Total</th>
+            {totals.map((v) => (
               <td>{v}</td>
             ))}
           </tr>
-        ))}
-      </tbody>
-      <tfoot>
-        <tr data-day="total">
-          <th scope="row">Total</th>
-          {totals.map((v) => (
-            <td>{v}</td>
-          ))}
-        </tr>
-      </tfoot>
-    </table>
+        </tfoot>
+      </table>
+    </details>
   );
 }
 
@@ -303,18 +307,24 @@ const ADDRESS_COLUMNS = [
   "ignored",
 ] as const;
 
+/** An address short enough to label a bar (the table under the chart has it whole). */
+const short = (address: string) => (address.length > 28 ? `${address.slice(0, 27)}…` : address);
+
 function AddressSection(props: { rows: AddressRow[]; days: number }) {
   const { rows } = props;
   if (rows.length === 0) return <p class="muted">No mail in this range.</p>;
-  const charted = rows.slice(0, 20);
+  const charted = rows.slice(0, 6);
+  const link = (address: string) => (
+    <a href={`/app/admin/mail/analytics?${new URLSearchParams({ address, days: String(props.days) })}`}>{address}</a>
+  );
   return (
     <>
       {raw(
         barChart({
           id: "chart-mail-addresses",
-          title: "Inbound mail per address by what it became (the 20 busiest)",
+          title: "Inbound mail per address by what it became (the 6 busiest)",
           description: charted.map((r) => `${r.address}: ${r.received} received`).join("; "),
-          categories: charted.map((r) => r.address),
+          categories: charted.map((r) => short(r.address)),
           stacked: true,
           integer: true,
           labelEvery: 1,
@@ -333,25 +343,38 @@ function AddressSection(props: { rows: AddressRow[]; days: number }) {
             {ADDRESS_COLUMNS.map((h) => (
               <th scope="col">{h}</th>
             ))}
-            <th scope="col">median to acknowledgement</th>
-            <th scope="col">median to result</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => (
             <tr data-address={r.address}>
-              <th scope="row">
-                <a
-                  href={`/app/admin/mail/analytics?${new URLSearchParams({ address: r.address, days: String(props.days) })}`}
-                  class="mono"
-                >
-                  {r.address}
-                </a>
-              </th>
+              <th scope="row">{link(r.address)}</th>
               {ADDRESS_COLUMNS.map((k) => (
                 <td>{r[k]}</td>
               ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3 id="address-times">Times per address (median)</h3>
+      <table>
+        <caption class="skip">Median times per address</caption>
+        <thead>
+          <tr>
+            <th scope="col">Address</th>
+            <th scope="col">acknowledged</th>
+            <th scope="col">median to acknowledgement</th>
+            <th scope="col">with a result</th>
+            <th scope="col">median to result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr data-address-times={r.address}>
+              <th scope="row">{link(r.address)}</th>
+              <td>{r.ack.n}</td>
               <td>{median(r.ack)}</td>
+              <td>{r.result.n}</td>
               <td>{median(r.result)}</td>
             </tr>
           ))}
