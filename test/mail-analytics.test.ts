@@ -7,6 +7,7 @@ import { createLogger } from "../shared/log";
 import { arrivalOf, BEFORE_DAY, dayOf } from "../shared/mail/analytics/count";
 import { mailAnalytics, medianSql } from "../shared/mail/analytics/report";
 import { sweepInbound } from "../shared/mail/cleanup";
+import { claimConfirmation, releaseConfirmation } from "../shared/mail/confirm";
 import { releaseQuarantined } from "../shared/mail/quarantine";
 import { addForwardRule, createRoute } from "../shared/mail/routes/repo";
 import { routesToUs } from "../shared/mail/routes/resolve";
@@ -141,6 +142,23 @@ describe("mail counters move for the events they count", () => {
 
     expect((await confirmFrom(delivery.replies[0])).status).toBe(200);
     await confirmFrom(delivery.replies[0]);
+    expect(await statsOf(address)).toEqual({ accepted: 1, confirmed: 1 });
+  });
+
+  it("a confirmation whose request could not start is taken back, and counts when it is confirmed again", async () => {
+    const { address } = await route("retry");
+    const from = unique("patient");
+    await deliverMail(plainMail({ from, to: address, text: "Hello" }), { from, to: address });
+    const row = await env.DB.prepare("SELECT id FROM inbound_emails WHERE sender = ?")
+      .bind(from)
+      .first<{ id: string }>();
+    const id = row?.id ?? "";
+    expect(await claimConfirmation(env, id, Date.now())).toBe(true);
+    expect(await claimConfirmation(env, id, Date.now())).toBe(false);
+    expect(await stat(address, "confirmed")).toBe(1);
+    await releaseConfirmation(env, id);
+    expect(await stat(address, "confirmed")).toBe(0);
+    expect(await claimConfirmation(env, id, Date.now())).toBe(true);
     expect(await statsOf(address)).toEqual({ accepted: 1, confirmed: 1 });
   });
 
