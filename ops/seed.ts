@@ -6,7 +6,8 @@
  * - `demo.sql`: the demo accounts and a request answered under the `auto` policy (its input and
  *   result in R2);
  * - `demo-review.sql`: a request under the `review` policy, seeded `queued`; `site/dev.ts`
- *   starts its job once wrangler listens, and it waits on the staff desk as a draft.
+ *   starts its job once wrangler listens, and it waits on the staff desk as a draft;
+ * - `demo-mail.sql`: two weeks of mail analytics up to today, while nothing real is counted.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -14,7 +15,7 @@ import { ROOT, wrangler } from "./run.ts";
 
 const SEED = path.join("migrations", "seed");
 
-const SQL_FILES = ["demo.sql", "demo-review.sql"];
+const SQL_FILES = ["demo.sql", "demo-review.sql", "demo-mail.sql"];
 const OBJECTS = [
   { key: "inputs/sub_01JF000000000000000000DEM0.json", file: "demo-input.json", type: "application/json" },
   { key: "results/sub_01JF000000000000000000DEM0.md", file: "demo-result.md", type: "text/markdown; charset=utf-8" },

@@ -39,6 +39,11 @@ export const inboundEmails = sqliteTable(
     /** The sender's address (lower-cased header `From`), to whom every answer goes. */
     sender: text("sender").notNull(),
     recipient: text("recipient").notNull(),
+    /**
+     * The configured address it reached, as mail analytics counts it (shared/db/mail-stats.ts):
+     * a route's address or alias, `*@domain` for a catch-all, `(unknown)`; null on older rows.
+     */
+    address: text("address"),
     subject: text("subject").notNull().default(""),
     status: text("status", { enum: INBOUND_STATUSES }).notNull(),
     /** Why it was ignored, rejected or bounced: for operators, never shown to the sender. */
@@ -59,6 +64,11 @@ export const inboundEmails = sqliteTable(
      * rows cap the acknowledgements forged senders can make us send (`INBOUND_ACKS_PER_HOUR`).
      */
     ackedAt: integer("acked_at"),
+    /**
+     * When our first answer to it (an acknowledgement, or a known sender's "started") was handed
+     * to the mail provider: arrival → this is the time to acknowledgement of mail analytics.
+     */
+    ackSentAt: integer("ack_sent_at"),
     /** For a message scored as spam: its score and its reasons (JSON `SpamReason[]`, shared/mail/spam/). */
     spamScore: integer("spam_score"),
     spamReasons: text("spam_reasons"),
@@ -73,6 +83,8 @@ export const inboundEmails = sqliteTable(
     index("inbound_emails_acked_idx").on(t.ackedAt),
     // Sender history for spam scoring: an address's earlier outcomes (shared/mail/spam/history.ts).
     index("inbound_emails_sender_status_idx").on(t.sender, t.status),
+    // Mail analytics' times read a window of arrivals; the retention sweep reads old ones.
+    index("inbound_emails_created_idx").on(t.createdAt),
   ],
 );
 
@@ -99,17 +111,22 @@ export const sentEmails = sqliteTable(
  * show it in the same conversation (`In-Reply-To` the sender's last message, `References` the
  * chain, `Re:` the original subject).
  */
-export const emailThreads = sqliteTable("email_threads", {
-  submissionId: text("submission_id").primaryKey(),
-  /** The inbound message that began the conversation (its confirmation token's subject). */
-  rootInboundId: text("root_inbound_id").notNull(),
-  subject: text("subject").notNull(),
-  /** The sender's Message-ID we answer (without brackets). */
-  inReplyTo: text("in_reply_to"),
-  /** Every Message-ID of the conversation so far, oldest first, space-separated with brackets. */
-  references: text("references").notNull().default(""),
-  createdAt: integer("created_at").notNull(),
-});
+export const emailThreads = sqliteTable(
+  "email_threads",
+  {
+    submissionId: text("submission_id").primaryKey(),
+    /** The inbound message that began the conversation (its confirmation token's subject). */
+    rootInboundId: text("root_inbound_id").notNull(),
+    subject: text("subject").notNull(),
+    /** The sender's Message-ID we answer (without brackets). */
+    inReplyTo: text("in_reply_to"),
+    /** Every Message-ID of the conversation so far, oldest first, space-separated with brackets. */
+    references: text("references").notNull().default(""),
+    createdAt: integer("created_at").notNull(),
+  },
+  // Mail analytics joins a conversation's first message to its request's result.
+  (t) => [index("email_threads_root_idx").on(t.rootInboundId)],
+);
 
 export type InboundEmailRow = typeof inboundEmails.$inferSelect;
 export type EmailThreadRow = typeof emailThreads.$inferSelect;

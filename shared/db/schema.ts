@@ -9,6 +9,7 @@ export * from "./desk";
 export * from "./email";
 export * from "./files";
 export * from "./mail-routing";
+export * from "./mail-stats";
 export * from "./notifications";
 export * from "./orchestration";
 export * from "./submissions";

@@ -1,7 +1,8 @@
 /**
  * What inbound mail leaves behind, removed on time: unconfirmed requests expire with their
  * confirmation links (their raw messages go), every inbound record and forward-log entry goes
- * after the retention period, the sent log after `SENT_EMAIL_DAYS`, and deleting an account
+ * after the retention period, the sent log after `SENT_EMAIL_DAYS`, mail analytics' counters
+ * older than `MAIL_STATS_DAYS` fold into one row each, and deleting an account
  * removes its conversations, anything still pending from its address, the log of our mail to
  * it and the log of forwards of its mail.
  */
@@ -10,6 +11,7 @@ import { chunks, db, idsPerStatement } from "../db/client";
 import { emailThreads, inboundEmails, mailForwards, sentEmails, submissions } from "../db/schema";
 import { createLogger } from "../log";
 import { deleteObjects } from "../submissions/storage";
+import { foldOldStats } from "./analytics/count";
 import { CONFIRM_TTL_MS } from "./confirm";
 import { pruneSentLog } from "./sent-log";
 
@@ -60,6 +62,8 @@ export async function sweepInbound(
   const sentRemoved = await pruneSentLog(env, now);
   // The forward log names senders: it goes with the mail it logged.
   await d.delete(mailForwards).where(lt(mailForwards.createdAt, now - days * DAY));
+  // Mail analytics' counters name no sender; old days fold into one row each, so totals stay.
+  await foldOldStats(env.DB, now);
   if (stale.length || removed || sentRemoved) {
     log.info("inbound mail swept", { expired: stale.length, removed, sentRemoved });
   }

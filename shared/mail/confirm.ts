@@ -12,6 +12,7 @@ import { type InboundEmailRow, inboundEmails, type UserRow } from "../db/schema"
 import type { Logger } from "../log";
 import { issueToken, readToken, signingKey } from "../signing";
 import { messageKey } from "../submissions/keys";
+import { confirmedCount, unconfirmedCount } from "./analytics/count";
 import { createFromConversation } from "./conversation";
 import { parseMail } from "./parse";
 import { requestSettings, resolveRoute } from "./routes/resolve";
@@ -53,19 +54,30 @@ export async function appendedTo(env: Env, rootId: string): Promise<InboundEmail
     .orderBy(asc(inboundEmails.createdAt));
 }
 
-/** Marks a pending conversation accepted; false when it was not pending (confirmed already, or gone). */
+/**
+ * Marks a pending conversation accepted; false when it was not pending (confirmed already, or
+ * gone). The claim is counted as a confirmation (mail analytics) in the same batch.
+ */
 export async function claimConfirmation(env: Env, id: string, now: number): Promise<boolean> {
-  const claimed = await db(env.DB)
-    .update(inboundEmails)
-    .set({ status: "accepted", confirmedAt: now })
-    .where(and(eq(inboundEmails.id, id), eq(inboundEmails.status, "pending")))
-    .returning({ id: inboundEmails.id });
+  const d = db(env.DB);
+  const [claimed] = await d.batch([
+    d
+      .update(inboundEmails)
+      .set({ status: "accepted", confirmedAt: now })
+      .where(and(eq(inboundEmails.id, id), eq(inboundEmails.status, "pending")))
+      .returning({ id: inboundEmails.id }),
+    confirmedCount(d, id, now),
+  ]);
   return claimed.length > 0;
 }
 
-/** Gives a claimed conversation back (starting its request failed): its link works again. */
+/** Gives a claimed conversation back (starting its request failed): its link works again, uncounted. */
 export async function releaseConfirmation(env: Env, id: string): Promise<void> {
-  await db(env.DB).update(inboundEmails).set({ status: "pending", confirmedAt: null }).where(eq(inboundEmails.id, id));
+  const d = db(env.DB);
+  await d.batch([
+    unconfirmedCount(d, id),
+    d.update(inboundEmails).set({ status: "pending", confirmedAt: null }).where(eq(inboundEmails.id, id)),
+  ]);
 }
 
 /** Ends a claimed conversation whose account may not make requests. */

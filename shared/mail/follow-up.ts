@@ -11,6 +11,7 @@ import { emailThreads, inboundEmails } from "../db/schema";
 import { pendingRawKey } from "../submissions/keys";
 import { actionBody, overAckCap } from "./ack";
 import { threadAddress } from "./address";
+import { recordAckSent } from "./analytics/count";
 import { answerRequest } from "./answer";
 import { confirmLink } from "./confirm";
 import { answer, replySubject } from "./outbound";
@@ -89,4 +90,5 @@ async function replyInThread(
     ctx.log,
     ctx.message,
   );
+  await recordAckSent(db(ctx.env.DB), ctx.id);
 }

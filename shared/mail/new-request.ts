@@ -14,6 +14,7 @@ import { inboundEmails, users } from "../db/schema";
 import { pendingRawKey } from "../submissions/keys";
 import { actionBody, overAckCap } from "./ack";
 import { requestAddress, threadAddress } from "./address";
+import { recordAckSent } from "./analytics/count";
 import { checkAttachments } from "./attachments";
 import { claimConfirmation, confirmLink, inboundById, refuseConfirmation, startConfirmed } from "./confirm";
 import { inboundLimits, MAX_PENDING_PER_SENDER, PENDING_TTL_MS } from "./limits";
@@ -123,6 +124,7 @@ export async function startConversation(
     log,
     ctx.message,
   );
+  await recordAckSent(d, ctx.id);
   log.info("inbound request waiting for confirmation", { inboundId: ctx.id, registered: Boolean(account) });
   return null;
 }
@@ -195,6 +197,7 @@ async function startKnown(
     log,
     ctx.message,
   );
+  await recordAckSent(db(env.DB), ctx.id);
   log.info("known sender's request started without confirmation", { inboundId: ctx.id, submissionId, why });
   return null;
 }

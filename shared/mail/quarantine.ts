@@ -150,6 +150,9 @@ export async function releaseQuarantined(env: Env, id: string, log: Logger, now 
     correlationId: row.correlationId,
     id: row.id,
     now,
+    // Counted as released where it arrived, not as arriving again (mail analytics).
+    address: row.address ?? undefined,
+    released: true,
   };
   let refusal: { refuse: string } | null;
   try {

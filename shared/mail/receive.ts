@@ -18,6 +18,7 @@ import { inboundEmails } from "../db/schema";
 import { parseMailbox } from "../notifications/compose";
 import { MAX_TEXT_CHARS } from "../submissions/accept";
 import { inboundAddress } from "./address";
+import { countRefusal } from "./analytics/count";
 import { answerRequest } from "./answer";
 import { checkAttachments } from "./attachments";
 import { continueConversation } from "./follow-up";
@@ -36,14 +37,17 @@ import type { SpamVerdict } from "./spam/score";
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 
 /** Decides, records and answers one message; a refusal is the handler's to pass on. */
-export async function receiveMail(ctx: Received): Promise<Refusal | null> {
-  const { env, message, log } = ctx;
+export async function receiveMail(arrived: Received): Promise<Refusal | null> {
   // The envelope recipient first: an unknown address, or a route switched off, is refused unread.
-  const routing = await routeMessage(ctx);
+  const routing = await routeMessage(arrived);
   if ("refusal" in routing) return routing.refusal;
   const { routed, recipient } = routing;
+  // Everything it becomes is counted under the configured address it reached (mail analytics).
+  const ctx: Received = { ...arrived, address: routing.address };
+  const { env, message, log } = ctx;
   const limits = inboundLimits(env);
   if (message.rawSize > limits.maxBytes) {
+    await countRefusal(db(env.DB), ctx, "too-large");
     return refuse(
       ctx,
       "too large",
@@ -56,6 +60,7 @@ export async function receiveMail(ctx: Received): Promise<Refusal | null> {
     mail = await parseMail(raw);
   } catch (error) {
     log.warn("unparseable inbound email", { error });
+    await countRefusal(db(env.DB), ctx, "unparseable");
     return refuse(ctx, "unparseable", "StateX could not read this message: its MIME structure is not valid.");
   }
   const sender = mail.from ?? message.from.toLowerCase();

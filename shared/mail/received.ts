@@ -8,6 +8,7 @@
 import { db } from "../db/client";
 import { type InboundEmailRow, inboundEmails } from "../db/schema";
 import type { Logger } from "../log";
+import { arrivalCount } from "./analytics/count";
 import type { ParsedMail } from "./parse";
 
 /** What deciding reads of a received message (Email Routing's `ForwardableEmailMessage` is one). */
@@ -22,6 +23,13 @@ export interface Received {
   /** The `in_…` id its record (and, if it starts one, its conversation) gets. */
   id: string;
   now: number;
+  /**
+   * The configured address it reached, which mail analytics counts it under (set once routed:
+   * `routes/intake.ts`); unset: `(unknown)`.
+   */
+  address?: string;
+  /** A message an admin released from quarantine: its arrival was counted when it came. */
+  released?: boolean;
 }
 
 /** A message refused: `reason` is for its sender, returned to them by their mail server. */
@@ -53,7 +61,8 @@ export async function record(
   fields: { dedupeKey: string; mail: ParsedMail | null; sender: string },
   outcome: Outcome,
 ): Promise<boolean> {
-  const inserted = await db(ctx.env.DB)
+  const d = db(ctx.env.DB);
+  const insert = d
     .insert(inboundEmails)
     .values({
       id: ctx.id,
@@ -61,6 +70,7 @@ export async function record(
       messageId: fields.mail?.messageId ?? null,
       sender: fields.sender,
       recipient: ctx.message.to.toLowerCase(),
+      address: ctx.address ?? null,
       subject: fields.mail?.subject ?? "",
       rawSize: ctx.message.rawSize,
       correlationId: ctx.correlationId,
@@ -69,6 +79,9 @@ export async function record(
     })
     .onConflictDoNothing()
     .returning({ id: inboundEmails.id });
+  // Counted in the same batch (mail analytics): one round trip, as the record alone was.
+  const count = arrivalCount(d, ctx, outcome);
+  const [inserted] = count ? await d.batch([insert, count]) : [await insert];
   return inserted.length > 0;
 }
 

@@ -5,7 +5,9 @@
  * with the report as the suppression's source. A report that answers none of our messages is
  * recorded as ignored, with why, and changes nothing. Reports are never answered.
  */
+import { db } from "../db/client";
 import { suppress } from "../notifications/suppression";
+import { reportCount } from "./analytics/count";
 import type { ParsedMail } from "./parse";
 import type { MailKind } from "./policy";
 import { type Received, record } from "./received";
@@ -21,9 +23,16 @@ export async function handleReport(
   report: Extract<MailKind, { kind: "bounce" | "complaint" }>,
   quoted: string[],
 ): Promise<void> {
-  const verdicts: { address: string; severity: "hard" | "soft"; status: string; answers: string | null }[] = [];
+  const verdicts: {
+    address: string;
+    severity: "hard" | "soft";
+    status: string;
+    answers: string | null;
+    sentAt: number | null;
+  }[] = [];
   for (const r of report.recipients.slice(0, MAX_REPORTED_RECIPIENTS)) {
-    verdicts.push({ ...r, answers: await sentTo(ctx.env, quoted, r.address, ctx.now) });
+    const sent = await sentTo(ctx.env, quoted, r.address, ctx.now);
+    verdicts.push({ ...r, answers: sent?.messageId ?? null, sentAt: sent?.sentAt ?? null });
   }
   const trusted = verdicts.filter((v) => v.answers !== null);
   const detail = verdicts
@@ -36,6 +45,12 @@ export async function handleReport(
   const reason = `${report.reason}: ${detail || "names no recipient"}`.slice(0, 1000);
   const inserted = await record(ctx, fields, { status: trusted.length > 0 ? "bounce" : "ignored", reason });
   if (!inserted) return; // the same report arrived twice at once; the other delivery acts on it
+  // Mail analytics: each trusted recipient, on the day we sent the mail reported about.
+  const d = db(ctx.env.DB);
+  const [first, ...rest] = trusted.map((v) =>
+    reportCount(d, report.kind === "complaint" ? "complained" : "bounced", v.sentAt ?? ctx.now),
+  );
+  if (first) await d.batch([first, ...rest]);
   for (const v of trusted) {
     if (v.severity !== "hard") continue;
     const added = await suppress(ctx.env, {

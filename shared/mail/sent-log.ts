@@ -8,6 +8,7 @@ import { and, eq, gte, inArray } from "drizzle-orm";
 import { db } from "../db/client";
 import { sentEmails } from "../db/schema";
 import { createLogger } from "../log";
+import { sentCount } from "./analytics/count";
 
 /** How long a report about our mail is trusted after we sent it (DSNs arrive within days). */
 export const SENT_EMAIL_DAYS = 30;
@@ -19,20 +20,29 @@ const bare = (id: string) => id.trim().replace(/^<|>$/g, "");
 
 /**
  * Records that we sent `messageIds` (one message may be known by ours and the provider's) to
- * `recipient`. Never throws: the mail is already sent, and a missing record only means a later
- * bounce of it is not trusted — the safe direction.
+ * `recipient`, and counts the message sent (mail analytics) in the same batch. Never throws:
+ * the mail is already sent, and a missing record only means a later bounce of it is not
+ * trusted — the safe direction.
  */
 export async function recordSent(env: Env, messageIds: (string | null | undefined)[], recipient: string) {
   const ids = [
     ...new Set(messageIds.map((m) => bare(m ?? "")).filter((m) => m.length > 0 && m.length <= MAX_ID_CHARS)),
   ];
-  if (ids.length === 0) return;
   const now = Date.now();
+  const d = db(env.DB);
   try {
-    await db(env.DB)
-      .insert(sentEmails)
-      .values(ids.map((messageId) => ({ messageId, recipient: recipient.trim().toLowerCase(), createdAt: now })))
-      .onConflictDoNothing();
+    const counted = sentCount(d, now);
+    if (ids.length === 0) {
+      await counted;
+      return;
+    }
+    await d.batch([
+      d
+        .insert(sentEmails)
+        .values(ids.map((messageId) => ({ messageId, recipient: recipient.trim().toLowerCase(), createdAt: now })))
+        .onConflictDoNothing(),
+      counted,
+    ]);
   } catch (error) {
     createLogger({ correlationId: "sent-log", component: "email" }).warn("could not record a sent message id", {
       error,
@@ -42,13 +52,19 @@ export async function recordSent(env: Env, messageIds: (string | null | undefine
 
 /**
  * The first of `quotedIds` (Message-IDs a report quotes, without brackets) that we sent to
- * `recipient` within `SENT_EMAIL_DAYS`, or null: the report answers no message of ours to them.
+ * `recipient` within `SENT_EMAIL_DAYS`, and when we sent it; null: the report answers no
+ * message of ours to them.
  */
-export async function sentTo(env: Env, quotedIds: string[], recipient: string, now = Date.now()) {
+export async function sentTo(
+  env: Env,
+  quotedIds: string[],
+  recipient: string,
+  now = Date.now(),
+): Promise<{ messageId: string; sentAt: number } | null> {
   const ids = [...new Set(quotedIds.map(bare))].filter((m) => m && m.length <= MAX_ID_CHARS).slice(0, MAX_QUOTED_IDS);
   if (ids.length === 0) return null;
   const [row] = await db(env.DB)
-    .select({ messageId: sentEmails.messageId })
+    .select({ messageId: sentEmails.messageId, sentAt: sentEmails.createdAt })
     .from(sentEmails)
     .where(
       and(
@@ -58,7 +74,7 @@ export async function sentTo(env: Env, quotedIds: string[], recipient: string, n
       ),
     )
     .limit(1);
-  return row?.messageId ?? null;
+  return row ?? null;
 }
 
 /** Drops records past `SENT_EMAIL_DAYS`, in pages (one statement stays small). Returns how many. */

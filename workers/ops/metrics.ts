@@ -1,10 +1,11 @@
 /**
  * What the operational endpoints answer: `/metrics` in the Prometheus text format (counts from
- * D1 here; requests, job durations, queues and SLOs in slo-metrics.ts) and `/readyz` (D1 and R2
- * reachable, queues bound). app.ts mounts both.
+ * D1 here; requests, job durations, queues and SLOs in slo-metrics.ts; mail in mail-metrics.ts)
+ * and `/readyz` (D1 and R2 reachable, queues bound). app.ts mounts both.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { renderMailMetrics } from "./mail-metrics";
 import { family, sample } from "./prom";
 import { renderSloMetrics } from "./slo-metrics";
 
@@ -14,7 +15,7 @@ import { renderSloMetrics } from "./slo-metrics";
  */
 export async function renderMetrics(env: Env, now = Date.now()): Promise<string> {
   const dayAgo = now - 24 * 3600_000;
-  const [[subs, steps, notes, hooks, usersRow, usage], slo] = await Promise.all([
+  const [[subs, steps, notes, hooks, usersRow, usage], slo, mail] = await Promise.all([
     env.DB.batch<Record<string, number | string | null>>([
       env.DB.prepare("SELECT status, COUNT(*) AS n FROM submissions GROUP BY status"),
       env.DB.prepare(
@@ -32,6 +33,7 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
       ).bind(dayAgo),
     ]),
     renderSloMetrics(env, now),
+    renderMailMetrics(env, now),
   ]);
   const rows = (r: { results: Record<string, number | string | null>[] } | undefined) => r?.results ?? [];
   const num = (v: unknown) => Number(v ?? 0);
@@ -129,6 +131,7 @@ export async function renderMetrics(env: Env, now = Date.now()): Promise<string>
       sample("statex_users", { state: "active" }, num(u.active)),
     ]),
     slo,
+    mail,
   ].join("\n\n")}\n`;
 }
 

@@ -10,6 +10,7 @@
  */
 import { db } from "../../db/client";
 import type { MailForwardRuleRow } from "../../db/schema";
+import { forwardCount } from "../analytics/count";
 import type { Received } from "../received";
 import { type ForwardInput, matchesRule } from "./match";
 import { logForward } from "./repo";
@@ -49,18 +50,24 @@ export async function applyForwards(
       error = (e instanceof Error ? e.message : String(e)).slice(0, 300);
       ctx.log.warn("inbound email forward failed", { ruleId: rule.id, destination: rule.destination, error });
     }
-    await logForward(d, {
-      inboundId: ctx.id,
-      ruleId: rule.id,
-      routeId: route.id,
-      destination: rule.destination,
-      sender: input.sender,
-      recipient,
-      subject: input.subject.slice(0, 300),
-      outcome: error ? "failed" : "forwarded",
-      error,
-      createdAt: ctx.now,
-    });
+    // Counted once per message (mail analytics): with the log entry of its first copy.
+    const first = !error && result.forwarded.length === 1;
+    await logForward(
+      d,
+      {
+        inboundId: ctx.id,
+        ruleId: rule.id,
+        routeId: route.id,
+        destination: rule.destination,
+        sender: input.sender,
+        recipient,
+        subject: input.subject.slice(0, 300),
+        outcome: error ? "failed" : "forwarded",
+        error,
+        createdAt: ctx.now,
+      },
+      first ? forwardCount(d, ctx) : undefined,
+    );
     if (rule.stop) {
       stopTried = true;
       if (!error) result.stop = true;

@@ -6,6 +6,8 @@
  * own mail: the route's forwarding rules run, and a rule that stops processing ends it there.
  */
 
+import { UNKNOWN_ADDRESS } from "../../db/schema";
+import { parseMailbox } from "../../notifications/compose";
 import { inboundAddress, type Recipient, readRecipient } from "../address";
 import type { ParsedMail } from "../parse";
 import { type Received, type Refusal, record, refuse } from "../received";
@@ -13,22 +15,47 @@ import { applyForwards } from "./forward";
 import { type RouteDecision, resolveRoute } from "./resolve";
 
 /**
- * The route of the message, or its refusal. Signed thread and request addresses belong to a
- * conversation, not a route (`routed: null`): they work whatever the routes say.
+ * The configured address a message is counted under (mail analytics): its route's address
+ * (a catch-all's `*@domain`, an address without the `+tag` it carried), the address switched
+ * off, our return path, or `(unknown)` — never what the sender wrote, so mail to any number of
+ * made-up addresses is counted on one row. Replies to our signed addresses count under the
+ * inbound address they are plus-addresses of.
+ */
+export function statAddress(env: Env, routed: RouteDecision | null): string {
+  if (!routed) return inboundAddress(env).address;
+  switch (routed.kind) {
+    case "route":
+      return routed.route.address;
+    case "off":
+      return routed.address;
+    case "return-path":
+      return parseMailbox(env.MAIL_FROM).addr.toLowerCase();
+    case "unknown":
+      return UNKNOWN_ADDRESS;
+  }
+}
+
+/**
+ * The route of the message and the address it is counted under, or its refusal. Signed
+ * thread and request addresses belong to a conversation, not a route (`routed: null`): they
+ * work whatever the routes say.
  */
 export async function routeMessage(
   ctx: Received,
-): Promise<{ refusal: Refusal } | { routed: RouteDecision | null; recipient: Recipient }> {
+): Promise<{ refusal: Refusal } | { routed: RouteDecision | null; recipient: Recipient; address: string }> {
   const { env, message } = ctx;
   const recipient = await readRecipient(env, message.to, ctx.now);
-  if (recipient.kind === "thread" || recipient.kind === "request") return { routed: null, recipient };
+  if (recipient.kind === "thread" || recipient.kind === "request") {
+    return { routed: null, recipient, address: statAddress(env, null) };
+  }
   const routed = await resolveRoute(env, message.to);
-  if (routed.kind !== "unknown" && routed.kind !== "off") return { routed, recipient };
+  if (routed.kind !== "unknown" && routed.kind !== "off")
+    return { routed, recipient, address: statAddress(env, routed) };
   const to = message.to.toLowerCase();
   const reason = routed.kind === "off" ? "address switched off" : "unknown recipient";
   // Unread, so keyed by delivery: each refusal is counted, and a resent message is judged again.
   await record(
-    ctx,
+    { ...ctx, address: statAddress(env, routed) },
     { dedupeKey: `refused:${ctx.id}`, mail: null, sender: message.from.toLowerCase() },
     { status: "rejected", reason },
   );

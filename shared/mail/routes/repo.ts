@@ -19,6 +19,7 @@ import {
   users,
 } from "../../db/schema";
 import { ulid } from "../../ids";
+import type { forwardCount } from "../analytics/count";
 import { splitAddress } from "./match";
 import type { AddressInput, ForwardRuleInput, RouteInput } from "./schema";
 
@@ -228,9 +229,15 @@ export async function removeForwardRule(d: Db, id: string) {
   return row;
 }
 
-/** Writes one entry of the forward log. */
-export async function logForward(d: Db, row: Omit<MailForwardRow, "id">): Promise<void> {
-  await d.insert(mailForwards).values({ id: newForwardId(), ...row });
+/** Writes one entry of the forward log, with the message's forward counter when given (one batch). */
+export async function logForward(
+  d: Db,
+  row: Omit<MailForwardRow, "id">,
+  counter?: ReturnType<typeof forwardCount>,
+): Promise<void> {
+  const insert = d.insert(mailForwards).values({ id: newForwardId(), ...row });
+  if (counter) await d.batch([insert, counter]);
+  else await insert;
 }
 
 /** The newest forwards, newest first. */

@@ -1,8 +1,9 @@
 /**
  * `/app/admin/dashboard`: the admin dashboard, from the same queries as `/v1/admin/dashboard`
  * (workers/admin/dashboard/repo.ts): jobs by outcome, step durations, provider error rates and
- * notification delivery, each an SVG chart with the same numbers as a table; then the SLOs
- * (slo.tsx), whose windows are fixed (1 h, 24 h, 30 days) whatever the range chosen.
+ * notification delivery, each an SVG chart with the same numbers as a table; a link to mail
+ * analytics (mail-analytics.tsx); then the SLOs (slo.tsx), whose windows are fixed (1 h, 24 h,
+ * 30 days) whatever the range chosen.
  */
 import { Hono } from "hono";
 import { raw } from "hono/html";
@@ -25,6 +26,12 @@ export const dashboardPages = new Hono<AppEnv>().get("/dashboard", async (c) => 
     "/app/admin/dashboard",
     <>
       <Dashboard hours={hours} data={data} zone={c.get("user").timeZone} />
+      <h2 id="mail">Mail</h2>
+      <p>
+        Inbound mail per address and day — received, accepted, confirmed, refused by reason, quarantined, forwarded —
+        outbound mail, and the times to acknowledgement and to result:{" "}
+        <a href="/app/admin/mail/analytics">Mail analytics</a>.
+      </p>
       <SloSection report={slo} />
     </>,
   );

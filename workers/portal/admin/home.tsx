@@ -63,6 +63,10 @@ export const adminHomePages = new Hono<AppEnv>()
             log.
           </li>
           <li>
+            <a href="/app/admin/mail/analytics">Mail analytics</a> — per address and day: received, accepted, confirmed,
+            refused by reason, quarantined, forwarded; outbound mail; times to acknowledgement and result.
+          </li>
+          <li>
             <a href="/app/admin/requests">Request history</a> — every user's requests, free-text search, CSV export.
           </li>
           <li>

@@ -1,6 +1,7 @@
 /**
  * The portal's admin area beyond the overview (`/app/admin/*`): the audit trail, the request
- * history, the dashboard, the alerts, the mail quarantine, inbound mail routing (`mail.tsx`).
+ * history, the dashboard, the alerts, the mail quarantine, inbound mail routing (`mail.tsx`) and
+ * mail analytics (`mail-analytics.tsx`).
  * One `requireAdmin` guards every path under it, matched or not.
  */
 import { Hono } from "hono";
@@ -10,6 +11,7 @@ import { alertPages } from "./alerts";
 import { auditPages } from "./audit";
 import { dashboardPages } from "./dashboard";
 import { mailPages } from "./mail";
+import { mailAnalyticsPages } from "./mail-analytics";
 import { quarantinePages } from "./quarantine";
 import { requestPages } from "./requests";
 
@@ -21,4 +23,5 @@ export const adminPages = new Hono<AppEnv>()
   .route("/", dashboardPages)
   .route("/", alertPages)
   .route("/", quarantinePages)
-  .route("/", mailPages);
+  .route("/", mailPages)
+  .route("/", mailAnalyticsPages);

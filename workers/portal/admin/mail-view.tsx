@@ -204,6 +204,9 @@ export async function MailPage(c: Context<AppEnv>, flash: Flash | null = null, s
         <a href="/app/admin">← Admin</a>
       </p>
       <h1>Mail: addresses and routes</h1>
+      <p>
+        <a href="/app/admin/mail/analytics">Mail analytics</a> — what each address received and what became of it.
+      </p>
       <p class="hint">
         Each address (or alias, <code>name+tag@</code>, or catch-all <code>*@domain</code>) needs an Email Routing rule
         with this Worker as its destination. Mail to an address listed nowhere is refused with a reason. Forward
